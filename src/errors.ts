@@ -1,0 +1,48 @@
+/**
+ * Errors are values with a stable code and a message a user can act on.
+ * One place (the HTTP layer, the CLI) maps codes to status codes and exit codes.
+ *
+ * @example
+ *   throw new DocSightError('UNSUPPORTED_TYPE', 'scan.xyz: not an image or PDF (found "zip"). Send PNG, JPEG, WebP, TIFF, BMP, GIF or PDF.');
+ */
+export type ErrorCode =
+  | 'BAD_CONFIG'
+  | 'BAD_REQUEST'
+  | 'NOT_FOUND'
+  | 'EMPTY_FILE'
+  | 'UNSUPPORTED_TYPE'
+  | 'CORRUPT_FILE'
+  | 'TOO_MANY_PIXELS'
+  | 'TOO_MANY_PAGES'
+  | 'ENCRYPTED_PDF'
+  | 'MODEL_MISSING'
+  | 'MODEL_INVALID'
+  | 'ENGINE_FAILED'
+  | 'DOWNLOAD_FAILED'
+  | 'CHECKSUM_MISMATCH'
+  | 'CANCELLED'
+  | 'TIMEOUT'
+  | 'BUSY'
+  | 'DISK_FULL'
+  | 'INTERNAL';
+
+export class DocSightError extends Error {
+  readonly code: ErrorCode;
+
+  constructor(code: ErrorCode, message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = 'DocSightError';
+    this.code = code;
+  }
+}
+
+/** True when `err` is a DocSightError, optionally of one code. */
+export function isDocSightError(err: unknown, code?: ErrorCode): err is DocSightError {
+  return err instanceof DocSightError && (code === undefined || err.code === code);
+}
+
+/** A one-line reason for any thrown value, for CLI output and logs. */
+export function describeError(err: unknown): string {
+  if (err instanceof Error) return err.message;
+  return String(err);
+}

@@ -1,0 +1,34 @@
+import { Command, CommanderError } from 'commander';
+import { describeError, isDocSightError } from '../../errors.js';
+
+/**
+ * The `docsight` command line. Each sub-command lives in its own file beside this one
+ * and registers itself on the program; this file only wires them and maps errors to exit codes.
+ */
+export function buildProgram(): Command {
+  const program = new Command('docsight')
+    .description('Self-hosted document intelligence: read, find and understand documents on a CPU.')
+    .option('--home <dir>', 'data folder (default: $DOCSIGHT_HOME or ~/.docsight)')
+    .option('--config <file>', 'JSON configuration file (default: <home>/config.json)')
+    .showHelpAfterError('(run docsight --help for usage)')
+    .exitOverride();
+  // Sub-commands: one line each.
+  return program;
+}
+
+/** Runs the CLI and returns the process exit code; never throws. */
+export async function runCli(argv: string[]): Promise<number> {
+  const program = buildProgram();
+  try {
+    await program.parseAsync(argv, { from: 'user' });
+    return typeof process.exitCode === 'number' ? process.exitCode : 0;
+  } catch (err) {
+    if (err instanceof CommanderError) {
+      // Help and version are "errors" to commander; they already printed.
+      return err.code === 'commander.helpDisplayed' || err.code === 'commander.version' ? 0 : err.exitCode || 2;
+    }
+    const prefix = isDocSightError(err) ? `error (${err.code})` : 'error';
+    process.stderr.write(`docsight: ${prefix}: ${describeError(err)}\n`);
+    return 1;
+  }
+}
