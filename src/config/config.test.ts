@@ -23,7 +23,10 @@ describe('loadConfig', () => {
     expect(fromFile.ocr).toMatchObject({ threads: 3, batchSize: 8 });
     const fromEnv = loadConfig({ env: { DOCSIGHT_HOME: home, DOCSIGHT_OCR_THREADS: '2' } });
     expect(fromEnv.ocr).toMatchObject({ threads: 2, batchSize: 8 });
-    const fromFlags = loadConfig({ env: { DOCSIGHT_HOME: home, DOCSIGHT_OCR_THREADS: '2' }, flags: { ocr: { threads: 4 } } });
+    const fromFlags = loadConfig({
+      env: { DOCSIGHT_HOME: home, DOCSIGHT_OCR_THREADS: '2' },
+      flags: { ocr: { threads: 4 } },
+    });
     expect(fromFlags.ocr.threads).toBe(4);
   });
 

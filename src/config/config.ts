@@ -34,7 +34,11 @@ export const configSchema = z
         /** Resolution scanned PDF pages are rendered at for OCR. */
         pdfDpi: z.number().int().min(36).max(600).default(300),
         /** Largest accepted file, bytes. */
-        maxFileBytes: z.number().int().min(1).default(512 * 1024 * 1024),
+        maxFileBytes: z
+          .number()
+          .int()
+          .min(1)
+          .default(512 * 1024 * 1024),
       })
       .strict()
       .default({ maxPixels: 100_000_000, maxPages: 2000, pdfDpi: 300, maxFileBytes: 512 * 1024 * 1024 }),

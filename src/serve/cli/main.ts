@@ -25,7 +25,9 @@ export async function runCli(argv: string[]): Promise<number> {
   } catch (err) {
     if (err instanceof CommanderError) {
       // Help and version are "errors" to commander; they already printed.
-      return err.code === 'commander.helpDisplayed' || err.code === 'commander.version' ? 0 : err.exitCode || 2;
+      return err.code === 'commander.helpDisplayed' || err.code === 'commander.version'
+        ? 0
+        : err.exitCode || 2;
     }
     const prefix = isDocSightError(err) ? `error (${err.code})` : 'error';
     process.stderr.write(`docsight: ${prefix}: ${describeError(err)}\n`);
