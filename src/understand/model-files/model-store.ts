@@ -1,0 +1,158 @@
+import { existsSync } from 'node:fs';
+import { readdir, rm, stat } from 'node:fs/promises';
+import { join, resolve } from 'node:path';
+import { DocSightError } from '../../errors.js';
+import { catalog, DEFAULT_MODEL, fileUrl, findCatalogEntry, type CatalogEntry } from './catalog.js';
+import { downloadFile, partialPath, type DownloadProgress } from './download.js';
+
+/** Models live in `<home>/models/<name>/`, one folder per catalog entry. */
+export const modelsDir = (home: string): string => join(home, 'models');
+export const modelDir = (home: string, name: string): string => join(modelsDir(home), name);
+
+export interface ModelPaths {
+  model: string;
+  mmproj: string;
+}
+
+export interface PullOptions {
+  home: string;
+  name?: string;
+  /** Hub or mirror base URL; default `$HF_ENDPOINT` or https://huggingface.co. */
+  endpoint?: string;
+  /** Replaces the catalog entry (tests, private mirrors). */
+  entry?: CatalogEntry;
+  onProgress?: (file: string, progress: DownloadProgress) => void;
+  signal?: AbortSignal;
+  retryDelayMs?: number;
+}
+
+function entryOrThrow(name: string): CatalogEntry {
+  const entry = findCatalogEntry(name);
+  if (!entry) {
+    const known = catalog.map((e) => e.name).join(', ');
+    throw new DocSightError('NOT_FOUND', `Unknown model "${name}". Known models: ${known}.`);
+  }
+  return entry;
+}
+
+/**
+ * Downloads every file of a model that is not already complete. Files already present with the right size
+ * are kept (their sha256 was checked when they were written).
+ */
+export async function pullModel(options: PullOptions): Promise<ModelPaths> {
+  const entry = options.entry ?? entryOrThrow(options.name ?? DEFAULT_MODEL);
+  const endpoint = options.endpoint ?? process.env.HF_ENDPOINT ?? 'https://huggingface.co';
+  const dir = modelDir(options.home, entry.name);
+  for (const file of entry.files) {
+    const dest = join(dir, file.file);
+    if (existsSync(dest) && (await stat(dest)).size === file.size) continue;
+    await downloadFile({
+      url: fileUrl(endpoint, entry, file),
+      dest,
+      expectedSize: file.size,
+      sha256: file.sha256,
+      signal: options.signal,
+      retryDelayMs: options.retryDelayMs,
+      onProgress: (progress) => options.onProgress?.(file.file, progress),
+    });
+  }
+  return pathsOf(dir, entry);
+}
+
+function pathsOf(dir: string, entry: CatalogEntry): ModelPaths {
+  const model = entry.files.find((f) => f.role === 'model');
+  const mmproj = entry.files.find((f) => f.role === 'mmproj');
+  if (!model || !mmproj)
+    throw new DocSightError('INTERNAL', `Catalog entry ${entry.name} lacks a model or mmproj.`);
+  return { model: join(dir, model.file), mmproj: join(dir, mmproj.file) };
+}
+
+export type ModelState = 'installed' | 'partial' | 'absent';
+
+export interface InstalledModel {
+  name: string;
+  description: string;
+  state: ModelState;
+  /** Bytes on disk, complete and partial files together. */
+  bytes: number;
+  totalBytes: number;
+}
+
+/** Every catalog model with what of it is on disk. */
+export async function listModels(home: string): Promise<InstalledModel[]> {
+  const out: InstalledModel[] = [];
+  for (const entry of catalog) {
+    const dir = modelDir(home, entry.name);
+    let bytes = 0;
+    let complete = 0;
+    for (const file of entry.files) {
+      const dest = join(dir, file.file);
+      if (existsSync(dest)) {
+        bytes += (await stat(dest)).size;
+        complete++;
+      } else if (existsSync(partialPath(dest))) {
+        bytes += (await stat(partialPath(dest))).size;
+      }
+    }
+    const state: ModelState =
+      complete === entry.files.length ? 'installed' : bytes > 0 ? 'partial' : 'absent';
+    const totalBytes = entry.files.reduce((sum, f) => sum + f.size, 0);
+    out.push({ name: entry.name, description: entry.description, state, bytes, totalBytes });
+  }
+  return out;
+}
+
+/** Deletes a model's folder, partial downloads included. Returns false when nothing was there. */
+export async function removeModel(home: string, name: string): Promise<boolean> {
+  entryOrThrow(name);
+  const dir = modelDir(home, name);
+  if (!existsSync(dir)) return false;
+  await rm(dir, { recursive: true, force: true });
+  return true;
+}
+
+/** Names of folders under `<home>/models` that no catalog entry explains (left by older versions). */
+export async function strayModelFolders(home: string): Promise<string[]> {
+  if (!existsSync(modelsDir(home))) return [];
+  const names = await readdir(modelsDir(home));
+  return names.filter((n) => !findCatalogEntry(n));
+}
+
+export interface ResolveOptions {
+  home: string;
+  name?: string;
+  /** `--model-path`: a local text GGUF that overrides the pulled default. */
+  modelPath?: string;
+  /** `--mmproj-path`: a local vision projector GGUF. */
+  mmprojPath?: string;
+}
+
+/**
+ * The model files to load: the explicit paths when given, else the pulled catalog model.
+ * Throws MODEL_MISSING with the command that fixes it; never returns a path that does not exist.
+ */
+export function resolveModelPaths(options: ResolveOptions): ModelPaths {
+  if (options.modelPath || options.mmprojPath) {
+    if (!options.modelPath || !options.mmprojPath) {
+      throw new DocSightError(
+        'BAD_CONFIG',
+        'Give both --model-path (the text GGUF) and --mmproj-path (the vision projector GGUF), or neither.',
+      );
+    }
+    const paths = { model: resolve(options.modelPath), mmproj: resolve(options.mmprojPath) };
+    for (const path of [paths.model, paths.mmproj]) {
+      if (!existsSync(path)) throw new DocSightError('MODEL_MISSING', `Model file ${path} does not exist.`);
+    }
+    return paths;
+  }
+  const entry = entryOrThrow(options.name ?? DEFAULT_MODEL);
+  const paths = pathsOf(modelDir(options.home, entry.name), entry);
+  if (!existsSync(paths.model) || !existsSync(paths.mmproj)) {
+    throw new DocSightError(
+      'MODEL_MISSING',
+      `The model ${entry.name} is not installed. Run \`docsight models pull ${entry.name}\` ` +
+        '(about 1.5 GB), or pass --model-path and --mmproj-path to use local GGUF files.',
+    );
+  }
+  return paths;
+}
