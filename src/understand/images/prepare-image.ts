@@ -1,0 +1,123 @@
+import { createHash } from 'node:crypto';
+import sharp from 'sharp';
+import { DocSightError } from '../../errors.js';
+import type { Quad, TextLine } from '../../read/types.js';
+import { fitToTokenBudget } from './token-budget.js';
+
+export interface Region {
+  left: number;
+  top: number;
+  width: number;
+  height: number;
+}
+
+export interface PreparedImage {
+  /** PNG bytes, upright, RGB, sized to the budget. */
+  png: Buffer;
+  width: number;
+  height: number;
+  tokens: number;
+  /** sha256 of the normalised pixels and size: the identity the image-state cache keys on. */
+  sha256: string;
+}
+
+export interface PrepareOptions {
+  maxTokens: number;
+  /** Crop to this region of the upright image before fitting to the budget (zoom on small print). */
+  region?: Region;
+  /** Refuse images above this many pixels before decoding them. */
+  maxPixels?: number;
+}
+
+/**
+ * Normalises an image for the vision encoder: EXIF orientation applied, alpha flattened on white,
+ * optionally cropped, scaled to the token budget, encoded as PNG.
+ *
+ * @example
+ *   const page = await prepareImage(bytes, { maxTokens: DEFAULT_TOKEN_BUDGET.ask });
+ */
+export async function prepareImage(input: Uint8Array, options: PrepareOptions): Promise<PreparedImage> {
+  let meta: sharp.Metadata;
+  try {
+    meta = await sharp(input).metadata();
+  } catch (err) {
+    throw new DocSightError('CORRUPT_FILE', `The image could not be read: ${(err as Error).message}`);
+  }
+  const pixels = (meta.width ?? 0) * (meta.height ?? 0);
+  if (options.maxPixels !== undefined && pixels > options.maxPixels) {
+    throw new DocSightError(
+      'TOO_MANY_PIXELS',
+      `The image has ${meta.width}×${meta.height} pixels, above the limit of ${options.maxPixels}.`,
+    );
+  }
+  try {
+    // rotate() with no angle applies the EXIF orientation, so the model sees the page as a person would.
+    const upright = await sharp(input, { limitInputPixels: options.maxPixels ?? false })
+      .rotate()
+      .flatten({ background: '#ffffff' })
+      .toBuffer({ resolveWithObject: true });
+    let image = sharp(upright.data);
+    let width = upright.info.width;
+    let height = upright.info.height;
+    if (options.region) {
+      const r = clampRegion(options.region, width, height);
+      image = sharp(await image.extract(r).toBuffer());
+      width = r.width;
+      height = r.height;
+    }
+    const fitted = fitToTokenBudget(width, height, options.maxTokens);
+    const raw = await image
+      .resize(fitted.width, fitted.height, { fit: 'fill', kernel: 'lanczos3' })
+      .removeAlpha()
+      .toColourspace('srgb')
+      .raw()
+      .toBuffer({ resolveWithObject: true });
+    const sha256 = createHash('sha256')
+      .update(`${raw.info.width}x${raw.info.height}x${raw.info.channels}:`)
+      .update(raw.data)
+      .digest('hex');
+    const png = await sharp(raw.data, { raw: raw.info }).png({ compressionLevel: 6 }).toBuffer();
+    return { png, width: fitted.width, height: fitted.height, tokens: fitted.tokens, sha256 };
+  } catch (err) {
+    if (err instanceof DocSightError) throw err;
+    throw new DocSightError('CORRUPT_FILE', `The image could not be decoded: ${(err as Error).message}`);
+  }
+}
+
+function clampRegion(region: Region, width: number, height: number): Region {
+  const left = Math.max(0, Math.min(width - 1, Math.round(region.left)));
+  const top = Math.max(0, Math.min(height - 1, Math.round(region.top)));
+  return {
+    left,
+    top,
+    width: Math.max(1, Math.min(width - left, Math.round(region.width))),
+    height: Math.max(1, Math.min(height - top, Math.round(region.height))),
+  };
+}
+
+function quadBounds(box: Quad): Region {
+  const xs = [box[0], box[2], box[4], box[6]];
+  const ys = [box[1], box[3], box[5], box[7]];
+  const left = Math.min(...xs);
+  const top = Math.min(...ys);
+  return { left, top, width: Math.max(...xs) - left, height: Math.max(...ys) - top };
+}
+
+/**
+ * The region around some OCR lines (e.g. the ones that match a question), padded by `margin` of the page's
+ * shorter side, so a crop of it can be sent at a readable scale instead of the whole page at full resolution.
+ */
+export function regionAroundLines(
+  lines: Pick<TextLine, 'box'>[],
+  page: { width: number; height: number },
+  margin = 0.03,
+): Region | undefined {
+  if (lines.length === 0) return undefined;
+  const boxes = lines.map((l) => quadBounds(l.box));
+  const pad = Math.round(Math.min(page.width, page.height) * margin);
+  const left = Math.max(0, Math.min(...boxes.map((b) => b.left)) - pad);
+  const top = Math.max(0, Math.min(...boxes.map((b) => b.top)) - pad);
+  const right = Math.min(page.width, Math.max(...boxes.map((b) => b.left + b.width)) + pad);
+  const bottom = Math.min(page.height, Math.max(...boxes.map((b) => b.top + b.height)) + pad);
+  return { left, top, width: right - left, height: bottom - top };
+}
