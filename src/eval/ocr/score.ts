@@ -1,0 +1,201 @@
+/**
+ * Pure OCR scoring: compares a page's predicted text with its ground truth. No I/O, no engine.
+ *
+ * Definitions (all figures are micro-averaged: counts are summed over pages, ratios taken at the end):
+ *
+ * - Text is Unicode-NFKC-normalised on both sides first, so a full-width "：" or "Ａ" from a Chinese
+ *   recogniser counts as the ":" or "A" the GT has (they are the same character in a different form).
+ * - Words: the whitespace-separated tokens of the page text. A predicted word matches a GT word when the
+ *   strings are equal; each GT word is matched at most once (multiset intersection). precision = matched /
+ *   predicted words, recall = matched / GT words, F1 their harmonic mean. `_ci` variants compare lower-cased
+ *   tokens. This is the official SROIE task-2 recipe.
+ * - Characters (char F1): the multiset of non-whitespace code points of the page; same intersection and ratios
+ *   as words. Insensitive to word segmentation and to reading order.
+ * - CER: Levenshtein distance (insert, delete, substitute, each cost 1, over code points) between the
+ *   non-whitespace characters of the predicted page text and of the GT page text, both in reading order,
+ *   divided by the number of GT characters. Whitespace is left out so that word segmentation (already
+ *   measured by word F1) is not counted twice; reading order is counted. CER can exceed 1 when the prediction
+ *   is longer than the GT.
+ * - Empty sets: a ratio over zero items is 1 when nothing was claimed and nothing was missed (empty prediction
+ *   for an empty page scores P = R = F1 = 1, CER = 0); CER over an empty GT with a non-empty prediction is 1.
+ */
+
+/** Counts for one page (or a sum over pages); every field is a plain count so pages can be added up. */
+export interface OcrCounts {
+  pages: number;
+  gtWords: number;
+  predWords: number;
+  matchedWords: number;
+  /** Matches after lower-casing both sides. */
+  matchedWordsCi: number;
+  gtChars: number;
+  predChars: number;
+  matchedChars: number;
+  /** Levenshtein distance between non-whitespace reading-order texts. */
+  charEdits: number;
+}
+
+/** Ratios computed from OcrCounts; keys are the ones `docsight eval ocr --json` prints. */
+export interface OcrScores {
+  precision: number;
+  recall: number;
+  f1: number;
+  precision_ci: number;
+  recall_ci: number;
+  f1_ci: number;
+  char_precision: number;
+  char_recall: number;
+  char_f1: number;
+  cer: number;
+}
+
+/** NFKC-normalises text so compatibility forms (full-width letters, punctuation) compare equal. */
+export function normalizeText(text: string): string {
+  return text.normalize('NFKC');
+}
+
+/** Whitespace tokens of `text`, after normalisation. */
+export function tokenizeWords(text: string): string[] {
+  return normalizeText(text)
+    .split(/\s+/u)
+    .filter((t) => t.length > 0);
+}
+
+/** Non-whitespace code points of `text`, after normalisation, in order. */
+export function nonWhitespaceChars(text: string): string[] {
+  return Array.from(normalizeText(text).replace(/\s+/gu, ''));
+}
+
+/**
+ * Size of the multiset intersection of `a` and `b`: each element of `b` is used at most once.
+ *
+ * @example
+ *   multisetIntersectionSize(['a', 'a', 'b'], ['a', 'c']); // 1
+ */
+export function multisetIntersectionSize(a: readonly string[], b: readonly string[]): number {
+  const counts = new Map<string, number>();
+  for (const x of b) counts.set(x, (counts.get(x) ?? 0) + 1);
+  let matched = 0;
+  for (const x of a) {
+    const left = counts.get(x) ?? 0;
+    if (left > 0) {
+      matched++;
+      counts.set(x, left - 1);
+    }
+  }
+  return matched;
+}
+
+/**
+ * Levenshtein distance between two sequences (unit costs). O(n·m) time, O(m) memory: a page of a few thousand
+ * characters takes milliseconds.
+ *
+ * @example
+ *   editDistance(Array.from('kitten'), Array.from('sitting')); // 3
+ */
+export function editDistance(a: readonly string[], b: readonly string[]): number {
+  if (a.length === 0) return b.length;
+  if (b.length === 0) return a.length;
+  let prev = new Int32Array(b.length + 1);
+  let curr = new Int32Array(b.length + 1);
+  for (let j = 0; j <= b.length; j++) prev[j] = j;
+  for (let i = 1; i <= a.length; i++) {
+    curr[0] = i;
+    const ai = a[i - 1];
+    for (let j = 1; j <= b.length; j++) {
+      const substitute = prev[j - 1]! + (ai === b[j - 1] ? 0 : 1);
+      const remove = prev[j]! + 1;
+      const insert = curr[j - 1]! + 1;
+      curr[j] = Math.min(substitute, remove, insert);
+    }
+    [prev, curr] = [curr, prev];
+  }
+  return prev[b.length]!;
+}
+
+/**
+ * Scores one page. `gtText` and `predText` are whole-page texts in reading order (lines joined by newlines).
+ *
+ * @example
+ *   const counts = countPage('TOTAL 9.00', 'TOTAL 9.0O');
+ *   counts.matchedWords; // 1 (of 2)
+ */
+export function countPage(gtText: string, predText: string): OcrCounts {
+  const gtWords = tokenizeWords(gtText);
+  const predWords = tokenizeWords(predText);
+  const lower = (words: string[]) => words.map((w) => w.toLowerCase());
+  const gtChars = nonWhitespaceChars(gtText);
+  const predChars = nonWhitespaceChars(predText);
+  return {
+    pages: 1,
+    gtWords: gtWords.length,
+    predWords: predWords.length,
+    matchedWords: multisetIntersectionSize(predWords, gtWords),
+    matchedWordsCi: multisetIntersectionSize(lower(predWords), lower(gtWords)),
+    gtChars: gtChars.length,
+    predChars: predChars.length,
+    matchedChars: multisetIntersectionSize(predChars, gtChars),
+    charEdits: editDistance(predChars, gtChars),
+  };
+}
+
+/** Zero counts, the identity for addCounts. */
+export function emptyCounts(): OcrCounts {
+  return {
+    pages: 0,
+    gtWords: 0,
+    predWords: 0,
+    matchedWords: 0,
+    matchedWordsCi: 0,
+    gtChars: 0,
+    predChars: 0,
+    matchedChars: 0,
+    charEdits: 0,
+  };
+}
+
+/** Field-wise sum of page counts (micro-averaging). */
+export function addCounts(...all: OcrCounts[]): OcrCounts {
+  const sum = emptyCounts();
+  for (const c of all) {
+    for (const key of Object.keys(sum) as (keyof OcrCounts)[]) sum[key] += c[key];
+  }
+  return sum;
+}
+
+/** matched / total, with the empty-set convention described at the top of this file. */
+function ratio(matched: number, total: number): number {
+  return total === 0 ? 1 : matched / total;
+}
+
+function harmonicMean(p: number, r: number): number {
+  return p + r === 0 ? 0 : (2 * p * r) / (p + r);
+}
+
+/**
+ * Turns summed counts into precision, recall, F1, char F1 and CER.
+ *
+ * @example
+ *   scoreCounts(addCounts(countPage('a b', 'a b'), countPage('c', 'd'))).f1; // 2/3
+ */
+export function scoreCounts(c: OcrCounts): OcrScores {
+  const precision = ratio(c.matchedWords, c.predWords);
+  const recall = ratio(c.matchedWords, c.gtWords);
+  const precisionCi = ratio(c.matchedWordsCi, c.predWords);
+  const recallCi = ratio(c.matchedWordsCi, c.gtWords);
+  const charPrecision = ratio(c.matchedChars, c.predChars);
+  const charRecall = ratio(c.matchedChars, c.gtChars);
+  const cer = c.gtChars === 0 ? (c.charEdits === 0 ? 0 : 1) : c.charEdits / c.gtChars;
+  return {
+    precision,
+    recall,
+    f1: harmonicMean(precision, recall),
+    precision_ci: precisionCi,
+    recall_ci: recallCi,
+    f1_ci: harmonicMean(precisionCi, recallCi),
+    char_precision: charPrecision,
+    char_recall: charRecall,
+    char_f1: harmonicMean(charPrecision, charRecall),
+    cer,
+  };
+}
