@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import sharp from 'sharp';
+import sharp, { type Metadata } from 'sharp';
 import { DocSightError } from '../../errors.js';
 import type { Quad, TextLine } from '../../read/types.js';
 import { fitToTokenBudget } from './token-budget.js';
@@ -37,7 +37,7 @@ export interface PrepareOptions {
  *   const page = await prepareImage(bytes, { maxTokens: DEFAULT_TOKEN_BUDGET.ask });
  */
 export async function prepareImage(input: Uint8Array, options: PrepareOptions): Promise<PreparedImage> {
-  let meta: sharp.Metadata;
+  let meta: Metadata;
   try {
     meta = await sharp(input).metadata();
   } catch (err) {
