@@ -1,0 +1,190 @@
+import type { Quad } from '../types.js';
+import { minAreaRect, quadArea, quadBounds, rectToQuad, type Point } from './geometry.js';
+import type { ModelRunner } from './models.js';
+import { resizeRgb, type RgbImage } from './pixels.js';
+
+/**
+ * DB text detection (PP-OCRv4 det): scale the page, predict a text-probability map, threshold it,
+ * take connected regions, fit rotated rectangles, score them, and grow ("unclip") each one back to
+ * the full text height, since DB predicts shrunken text kernels.
+ */
+export interface DetectedBox {
+  /** Corners in page pixels, clockwise from top-left; the top edge runs along the text. */
+  quad: Quad;
+  /** Mean text probability inside the box before unclipping, 0..1. */
+  score: number;
+}
+
+export interface DetectOptions {
+  /** Long side the page is scaled to (rounded to a multiple of 32). */
+  maxSide: number;
+  /** Small pages are scaled up at most this much. */
+  maxUpscale?: number;
+  /** Probability above which a map pixel counts as text. */
+  threshold?: number;
+  /** Boxes with a lower mean probability are dropped. */
+  boxThreshold?: number;
+  /** How far a kernel grows back: distance = area × ratio / perimeter. */
+  unclipRatio?: number;
+}
+
+const MEAN = [0.485, 0.456, 0.406];
+const STD = [0.229, 0.224, 0.225];
+
+/** Packs RGB pixels into the det model's input: NCHW, BGR order (PaddleOCR reads with OpenCV), ImageNet-normalised. */
+function toDetTensor(img: RgbImage): Float32Array {
+  const { width, height, data } = img;
+  const plane = width * height;
+  const out = new Float32Array(3 * plane);
+  for (let c = 0; c < 3; c++) {
+    const src = 2 - c; // BGR
+    const m = MEAN[c]!;
+    const s = STD[c]!;
+    const base = c * plane;
+    for (let i = 0; i < plane; i++) out[base + i] = (data[3 * i + src]! / 255 - m) / s;
+  }
+  return out;
+}
+
+const round32 = (v: number): number => Math.max(32, Math.round(v / 32) * 32);
+
+/** Runs the detector once on the whole page (scaled so the long side is about `maxSide`). */
+export async function detectText(
+  runner: ModelRunner,
+  page: RgbImage,
+  options: DetectOptions,
+): Promise<DetectedBox[]> {
+  const long = Math.max(page.width, page.height);
+  const scale = Math.min(options.maxSide / long, options.maxUpscale ?? 2);
+  const w = round32(page.width * scale);
+  const h = round32(page.height * scale);
+  const scaled = await resizeRgb(page, w, h);
+  const out = await runner.run(toDetTensor(scaled), [1, 3, h, w]);
+  const boxes = boxesFromProbabilityMap(out.data, w, h, options);
+  const sx = page.width / w;
+  const sy = page.height / h;
+  return boxes.map((b) => ({
+    score: b.score,
+    quad: b.quad.map((v, i) => (i % 2 === 0 ? v * sx : v * sy)) as Quad,
+  }));
+}
+
+/**
+ * Turns a DB probability map (values 0..1, `width`×`height`) into scored, unclipped boxes in map pixels.
+ * Exported for tests: this is the post-processing without the model.
+ */
+export function boxesFromProbabilityMap(
+  prob: Float32Array,
+  width: number,
+  height: number,
+  options: Omit<DetectOptions, 'maxSide'> = {},
+): DetectedBox[] {
+  const threshold = options.threshold ?? 0.3;
+  const boxThreshold = options.boxThreshold ?? 0.6;
+  const unclipRatio = options.unclipRatio ?? 1.6;
+  const minSize = 3;
+  const n = width * height;
+  // label: 0 = background, 1 = text not yet visited, 2 = visited
+  const label = new Uint8Array(n);
+  for (let i = 0; i < n; i++) if (prob[i]! > threshold) label[i] = 1;
+
+  const boxes: DetectedBox[] = [];
+  const stack: number[] = [];
+  for (let start = 0; start < n; start++) {
+    if (label[start] !== 1) continue;
+    // Flood fill one 8-connected region, tracking each row's extent for the hull.
+    const rowMin = new Map<number, number>();
+    const rowMax = new Map<number, number>();
+    let count = 0;
+    stack.push(start);
+    label[start] = 2;
+    while (stack.length > 0) {
+      const i = stack.pop()!;
+      const x = i % width;
+      const y = (i - x) / width;
+      count++;
+      const lo = rowMin.get(y);
+      if (lo === undefined || x < lo) rowMin.set(y, x);
+      const hi = rowMax.get(y);
+      if (hi === undefined || x > hi) rowMax.set(y, x);
+      for (let dy = -1; dy <= 1; dy++) {
+        const yy = y + dy;
+        if (yy < 0 || yy >= height) continue;
+        for (let dx = -1; dx <= 1; dx++) {
+          const xx = x + dx;
+          if (xx < 0 || xx >= width) continue;
+          const j = yy * width + xx;
+          if (label[j] === 1) {
+            label[j] = 2;
+            stack.push(j);
+          }
+        }
+      }
+    }
+    if (count < 4) continue;
+    const pts: Point[] = [];
+    for (const [y, lo] of rowMin) {
+      const hi = rowMax.get(y)! + 1;
+      pts.push([lo, y], [lo, y + 1], [hi, y], [hi, y + 1]);
+    }
+    const rect = minAreaRect(pts);
+    if (Math.min(rect.width, rect.height) < minSize) continue;
+    const score = meanInsideQuad(prob, width, height, rectToQuad(rect));
+    if (score < boxThreshold) continue;
+    const area = rect.width * rect.height;
+    const d = (area * unclipRatio) / (2 * (rect.width + rect.height));
+    const grown = { ...rect, width: rect.width + 2 * d, height: rect.height + 2 * d };
+    if (Math.min(grown.width, grown.height) < minSize + 2) continue;
+    const quad = rectToQuad(grown).map((v, i) =>
+      Math.max(0, Math.min(i % 2 === 0 ? width : height, v)),
+    ) as Quad;
+    boxes.push({ quad, score });
+  }
+  return boxes;
+}
+
+/** Mean of the map over the pixels whose centres lie inside a (convex) quad. */
+function meanInsideQuad(prob: Float32Array, width: number, height: number, q: Quad): number {
+  const b = quadBounds(q);
+  const x0 = Math.max(0, Math.floor(b.minX));
+  const x1 = Math.min(width - 1, Math.ceil(b.maxX));
+  const y0 = Math.max(0, Math.floor(b.minY));
+  const y1 = Math.min(height - 1, Math.ceil(b.maxY));
+  let sum = 0;
+  let count = 0;
+  for (let y = y0; y <= y1; y++) {
+    for (let x = x0; x <= x1; x++) {
+      if (insideConvex(q, x + 0.5, y + 0.5)) {
+        sum += prob[y * width + x]!;
+        count++;
+      }
+    }
+  }
+  return count === 0 ? 0 : sum / count;
+}
+
+function insideConvex(q: Quad, px: number, py: number): boolean {
+  let sign = 0;
+  for (let i = 0; i < 4; i++) {
+    const j = (i + 1) % 4;
+    const c =
+      (q[2 * j]! - q[2 * i]!) * (py - q[2 * i + 1]!) - (q[2 * j + 1]! - q[2 * i + 1]!) * (px - q[2 * i]!);
+    if (c !== 0) {
+      const s = Math.sign(c);
+      if (sign === 0) sign = s;
+      else if (s !== sign) return false;
+    }
+  }
+  return true;
+}
+
+/** Overlap of two boxes as intersection over the smaller box's area, using axis-aligned bounds. */
+export function overlapOfSmaller(a: Quad, b: Quad): number {
+  const A = quadBounds(a);
+  const B = quadBounds(b);
+  const iw = Math.min(A.maxX, B.maxX) - Math.max(A.minX, B.minX);
+  const ih = Math.min(A.maxY, B.maxY) - Math.max(A.minY, B.minY);
+  if (iw <= 0 || ih <= 0) return 0;
+  const smaller = Math.min(quadArea(a), quadArea(b));
+  return smaller > 0 ? Math.min(1, (iw * ih) / smaller) : 0;
+}

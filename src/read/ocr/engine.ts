@@ -1,0 +1,200 @@
+import type { Config } from '../../config/config.js';
+import { DocSightError } from '../../errors.js';
+import type { Quad, RawImage, TextLine } from '../types.js';
+import { cropTextLine } from './crop.js';
+import type { SpaceOptions } from './ctc.js';
+import { detectText, type DetectedBox } from './detect.js';
+import { layoutLines, type LayoutItem } from './layout.js';
+import {
+  assertModelFiles,
+  defaultModelPaths,
+  loadDictionary,
+  loadModel,
+  type OcrModelPaths,
+} from './models.js';
+import { classifyStrips, mostlyUpsideDown, sampleForVote, tallShare, type Rotation } from './orientation.js';
+import {
+  assertRawImage,
+  normaliseContrast,
+  rotateRgb,
+  toRgb,
+  unrotatePoint,
+  type RgbImage,
+} from './pixels.js';
+import { recognizeStrips, REC_HEIGHT } from './recognize.js';
+
+export interface OcrResult {
+  width: number;
+  height: number;
+  /** Clockwise degrees the page was turned by to read it upright. */
+  rotation: 0 | 90 | 180 | 270;
+  lines: TextLine[];
+}
+
+export interface OcrEngine {
+  /** Boxes are in the pixel coordinates of `image` as given; lines in reading order of the upright page. */
+  recognize(image: RawImage, options?: { signal?: AbortSignal }): Promise<OcrResult>;
+  close(): Promise<void>;
+}
+
+/** Knobs beyond the user configuration, for tests and evaluation. */
+export interface OcrEngineExtras {
+  models?: Partial<OcrModelPaths>;
+  spaces?: SpaceOptions;
+  /** Run the 0/180 classifier on every line (default true). */
+  lineOrientation?: boolean;
+}
+
+/** A page whose boxes are mostly tall (by length) is lying on its side. */
+const SIDEWAYS_SHARE = 0.5;
+/** Lines sampled for the page-orientation vote. */
+const VOTE_SAMPLE = 12;
+/** A line is flipped only when the classifier is this sure it is upside down. */
+const LINE_FLIP_PROB = 0.9;
+
+function throwIfAborted(signal?: AbortSignal): void {
+  if (signal?.aborted)
+    throw new DocSightError('CANCELLED', 'OCR was cancelled by the caller.', { cause: signal.reason });
+}
+
+/** Maps a quad on the rotated page back to the page as given, keeping corners clockwise from the upright top-left. */
+function unrotateQuad(q: Quad, rotation: Rotation, width: number, height: number): Quad {
+  const out: number[] = [];
+  for (let i = 0; i < 4; i++) out.push(...unrotatePoint(q[2 * i]!, q[2 * i + 1]!, rotation, width, height));
+  return out as Quad;
+}
+
+/** Rotates a quad found on an image by `rotation` clockwise (image size before rotation `width`×`height`). */
+function rotateQuad(q: Quad, rotation: Rotation, width: number, height: number): Quad {
+  const out: number[] = [];
+  for (let i = 0; i < 4; i++) {
+    const x = q[2 * i]!;
+    const y = q[2 * i + 1]!;
+    if (rotation === 90) out.push(height - y, x);
+    else if (rotation === 180) out.push(width - x, height - y);
+    else if (rotation === 270) out.push(y, width - x);
+    else out.push(x, y);
+  }
+  // Corner 0 must stay the top-left of the upright text: shift the cycle with the turn.
+  const shift = rotation / 90;
+  const rolled: number[] = [];
+  for (let i = 0; i < 4; i++)
+    rolled.push(out[2 * ((i + 4 - shift) % 4)]!, out[2 * ((i + 4 - shift) % 4) + 1]!);
+  return rolled as Quad;
+}
+
+/**
+ * Loads the PP-OCRv4 models once and returns an engine that reads pages.
+ *
+ * @example
+ *   const ocr = await createOcrEngine(config.ocr);
+ *   const { lines } = await ocr.recognize({ data, width, height, channels: 3 });
+ *   await ocr.close();
+ */
+export async function createOcrEngine(
+  options: Config['ocr'],
+  extras: OcrEngineExtras = {},
+): Promise<OcrEngine> {
+  const paths: OcrModelPaths = { ...defaultModelPaths(), ...extras.models };
+  assertModelFiles(paths);
+  const dictionary = loadDictionary(paths.dictionary);
+  const [det, rec, cls] = await Promise.all([
+    loadModel(paths.detection, options.threads),
+    loadModel(paths.recognition, options.threads),
+    loadModel(paths.classifier, options.threads),
+  ]);
+  const closeAll = async (): Promise<void> => {
+    await Promise.all([det.close(), rec.close(), cls.close()]);
+  };
+  // The recogniser's classes must be blank + dictionary + space, or every decoded character is shifted.
+  const probe = await rec.run(new Float32Array(3 * REC_HEIGHT * 320), [1, 3, REC_HEIGHT, 320]);
+  if (probe.dims[2] !== dictionary.length + 2) {
+    await closeAll();
+    throw new DocSightError(
+      'MODEL_INVALID',
+      `Recognition model has ${String(probe.dims[2])} classes but the dictionary ${paths.dictionary} has ${dictionary.length} entries (expected ${dictionary.length + 2}). Use the dictionary that belongs to the model.`,
+    );
+  }
+  let closed = false;
+
+  async function readUpright(
+    page: RgbImage,
+    boxes: DetectedBox[],
+    signal?: AbortSignal,
+  ): Promise<LayoutItem[]> {
+    const strips = boxes.map((b) => cropTextLine(page, b.quad, REC_HEIGHT));
+    throwIfAborted(signal);
+    if (extras.lineOrientation !== false && strips.length > 0) {
+      const votes = await classifyStrips(cls, strips, options.batchSize);
+      votes.forEach((v, i) => {
+        if (v.angle === 180 && v.prob >= LINE_FLIP_PROB) strips[i] = rotateRgb(strips[i]!, 180);
+      });
+    }
+    throwIfAborted(signal);
+    const decoded = await recognizeStrips(rec, strips, dictionary, {
+      batchSize: options.batchSize,
+      spaces: extras.spaces,
+      signal,
+    });
+    const items: LayoutItem[] = [];
+    decoded.forEach((d, i) => {
+      if (d.text.length === 0 || d.confidence < options.minConfidence) return;
+      items.push({ text: d.text, quad: boxes[i]!.quad, confidence: d.confidence });
+    });
+    return items;
+  }
+
+  async function findRotation(page: RgbImage, boxes: DetectedBox[]): Promise<Rotation> {
+    const quads = boxes.map((b) => b.quad);
+    if (quads.length === 0) return 0;
+    const sideways = tallShare(quads) > SIDEWAYS_SHARE;
+    const sample = sampleForVote(sideways ? quads.filter((q) => tallShare([q]) === 1) : quads, VOTE_SAMPLE);
+    // Tall strips are cut turned counter-clockwise: upright strips mean the page needs a 270° turn.
+    const votes = await classifyStrips(
+      cls,
+      sample.map((q) => cropTextLine(page, q, REC_HEIGHT)),
+      options.batchSize,
+    );
+    const flipped = mostlyUpsideDown(votes);
+    if (sideways) return flipped ? 90 : 270;
+    return flipped ? 180 : 0;
+  }
+
+  return {
+    async recognize(image, callOptions = {}) {
+      if (closed) throw new DocSightError('ENGINE_FAILED', 'The OCR engine was closed; create a new one.');
+      const signal = callOptions.signal;
+      assertRawImage(image);
+      throwIfAborted(signal);
+      const page = normaliseContrast(toRgb(image));
+      const detectOptions = { maxSide: options.detectMaxSide };
+      let boxes = await detectText(det, page, detectOptions);
+      throwIfAborted(signal);
+      const rotation = await findRotation(page, boxes);
+      let upright = page;
+      if (rotation !== 0) {
+        upright = rotateRgb(page, rotation);
+        // Boxes of a half-turned page map exactly; a sideways page is detected again upright,
+        // since the detector splits vertical lines into pieces.
+        boxes =
+          rotation === 180
+            ? boxes.map((b) => ({ ...b, quad: rotateQuad(b.quad, 180, page.width, page.height) }))
+            : await detectText(det, upright, detectOptions);
+      }
+      throwIfAborted(signal);
+      const items = await readUpright(upright, boxes, signal);
+      const lines: TextLine[] = layoutLines(items).map((l) => ({
+        text: l.text,
+        box: unrotateQuad(l.quad, rotation, image.width, image.height),
+        confidence: l.confidence,
+        block: l.block,
+      }));
+      return { width: image.width, height: image.height, rotation, lines };
+    },
+    async close() {
+      if (closed) return;
+      closed = true;
+      await closeAll();
+    },
+  };
+}

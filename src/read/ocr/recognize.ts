@@ -1,0 +1,75 @@
+import { decodeCtc, type DecodedLine, type SpaceOptions } from './ctc.js';
+import type { ModelRunner } from './models.js';
+import type { RgbImage } from './pixels.js';
+
+/**
+ * Batched text-line recognition (PP-OCRv4 rec, CTC head). Strips are sorted by aspect ratio so a
+ * batch holds strips of similar width and little of each input is padding.
+ */
+
+/** The recogniser's input height; strips are cropped to this height. */
+export const REC_HEIGHT = 48;
+/** Narrowest input width, as in PaddleOCR (a 320×48 window). */
+const MIN_WIDTH = 320;
+/** Widest input width: very long strips are squeezed rather than making one huge batch. */
+const MAX_WIDTH = 3200;
+
+export interface RecognizeOptions {
+  /** Strips per model call. */
+  batchSize: number;
+  spaces?: SpaceOptions;
+  signal?: AbortSignal;
+}
+
+/**
+ * Packs strips (each `height` px high) into an NCHW tensor `width` wide, BGR, scaled to -1..1,
+ * left-aligned and zero-padded. Wider strips are squeezed to fit.
+ */
+export function packStrips(strips: readonly RgbImage[], height: number, width: number): Float32Array {
+  const plane = height * width;
+  const out = new Float32Array(strips.length * 3 * plane);
+  strips.forEach((s, n) => {
+    const w = Math.min(width, s.width);
+    const base = n * 3 * plane;
+    for (let y = 0; y < height; y++) {
+      const sy = Math.min(s.height - 1, Math.floor(((y + 0.5) * s.height) / height));
+      for (let x = 0; x < w; x++) {
+        const sx = s.width === w ? x : Math.min(s.width - 1, Math.floor(((x + 0.5) * s.width) / w));
+        const si = (sy * s.width + sx) * 3;
+        const di = y * width + x;
+        out[base + di] = s.data[si + 2]! / 127.5 - 1; // B
+        out[base + plane + di] = s.data[si + 1]! / 127.5 - 1; // G
+        out[base + 2 * plane + di] = s.data[si]! / 127.5 - 1; // R
+      }
+    }
+  });
+  return out;
+}
+
+/**
+ * Recognises text strips (already `REC_HEIGHT` px high, any width) and returns one decoded line per
+ * strip, in the order given.
+ */
+export async function recognizeStrips(
+  runner: ModelRunner,
+  strips: readonly RgbImage[],
+  dictionary: readonly string[],
+  options: RecognizeOptions,
+): Promise<DecodedLine[]> {
+  const order = strips.map((_, i) => i).sort((a, b) => strips[a]!.width - strips[b]!.width);
+  const results: DecodedLine[] = new Array<DecodedLine>(strips.length);
+  for (let at = 0; at < order.length; at += options.batchSize) {
+    if (options.signal?.aborted) throw options.signal.reason;
+    const ids = order.slice(at, at + options.batchSize);
+    const batch = ids.map((i) => strips[i]!);
+    const widest = Math.max(...batch.map((s) => s.width));
+    const width = Math.min(MAX_WIDTH, Math.max(MIN_WIDTH, Math.ceil(widest / 8) * 8));
+    const out = await runner.run(packStrips(batch, REC_HEIGHT, width), [batch.length, 3, REC_HEIGHT, width]);
+    const steps = out.dims[1]!;
+    const got = out.dims[2]!;
+    ids.forEach((id, k) => {
+      results[id] = decodeCtc(out.data, k * steps * got, steps, got, dictionary, options.spaces);
+    });
+  }
+  return results;
+}
