@@ -1,0 +1,149 @@
+import sharp, { type Metadata } from 'sharp';
+import { DocSightError } from '../../errors.js';
+import type { Config } from '../../config/config.js';
+import type { RawImage } from '../types.js';
+import { decodeBmp, readBmpHeader } from './bmp-decoder.js';
+import type { DocumentSource, SourcePage, SupportedMime } from './document-source.js';
+import { checkPageCount, checkPixels } from './limits.js';
+
+type ImageMime = Exclude<SupportedMime, 'application/pdf'>;
+
+function corrupt(name: string, err: unknown): DocSightError {
+  const detail = err instanceof Error ? err.message.split('\n')[0] : String(err);
+  return new DocSightError(
+    'CORRUPT_FILE',
+    `${name}: the image is damaged or cut short and cannot be decoded (${detail}). Re-export or re-scan it.`,
+    { cause: err },
+  );
+}
+
+/** Header-only facts about one image page; sharp's metadata() does not decode pixels. */
+async function readImageHeader(
+  bytes: Uint8Array,
+  name: string,
+  page: number,
+): Promise<{ width: number; height: number; pages: number }> {
+  let meta: Metadata;
+  try {
+    meta = await sharp(bytes, { page, limitInputPixels: false }).metadata();
+  } catch (err) {
+    throw corrupt(name, err);
+  }
+  if (!meta.width || !meta.height) throw corrupt(name, 'no dimensions in the header');
+  // EXIF orientations 5–8 turn the image a quarter: the page is as tall as the stored image is wide.
+  const quarterTurn = (meta.orientation ?? 1) >= 5;
+  return {
+    width: quarterTurn ? meta.height : meta.width,
+    height: quarterTurn ? meta.width : meta.height,
+    pages: meta.pages ?? 1,
+  };
+}
+
+/** Decodes one page with EXIF orientation applied, alpha flattened onto white, as grey or RGB. */
+async function decodeWithSharp(bytes: Uint8Array, name: string, page: number): Promise<RawImage> {
+  try {
+    const pipeline = sharp(bytes, { page, limitInputPixels: false });
+    const meta = await pipeline.metadata();
+    // Grey scans stay one channel (a third of the memory); everything else becomes 8-bit sRGB.
+    const grey =
+      meta.channels !== undefined && meta.channels <= 2 && (meta.space === 'b-w' || meta.space === 'grey16');
+    const { data, info } = await pipeline
+      .autoOrient()
+      .flatten({ background: '#ffffff' })
+      .toColourspace(grey ? 'b-w' : 'srgb')
+      .raw({ depth: 'uchar' })
+      .toBuffer({ resolveWithObject: true });
+    const channels = info.channels as 1 | 3 | 4;
+    return {
+      data: new Uint8Array(data.buffer, data.byteOffset, data.byteLength),
+      width: info.width,
+      height: info.height,
+      channels,
+    };
+  } catch (err) {
+    throw corrupt(name, err);
+  }
+}
+
+/** Encodes a RawImage as PNG. */
+export async function rawToPng(image: RawImage): Promise<Uint8Array> {
+  const png = await sharp(image.data, {
+    raw: { width: image.width, height: image.height, channels: image.channels },
+  })
+    .png()
+    .toBuffer();
+  return new Uint8Array(png.buffer, png.byteOffset, png.byteLength);
+}
+
+/**
+ * Opens an image file as a document: one page, or one per page of a multi-page TIFF (a GIF or an
+ * animated WebP gives its first frame). Dimensions are checked against `limits.maxPixels` from the
+ * headers before any pixels are decoded.
+ */
+export async function openImage(
+  bytes: Uint8Array,
+  name: string,
+  mime: ImageMime,
+  limits: Config['intake'],
+): Promise<DocumentSource> {
+  if (mime === 'image/bmp') {
+    const header = readBmpHeader(bytes, name);
+    checkPixels(name, header.width, header.height, limits);
+    const page: SourcePage = {
+      number: 1,
+      width: header.width,
+      height: header.height,
+      image: async () => decodeBmp(bytes, name),
+      renderPng: async () => rawToPng(decodeBmp(bytes, name)),
+    };
+    return singlePageSource(name, mime, page);
+  }
+
+  const first = await readImageHeader(bytes, name, 0);
+  checkPixels(name, first.width, first.height, limits);
+  const pageCount = mime === 'image/tiff' ? first.pages : 1;
+  checkPageCount(name, pageCount, limits);
+
+  return {
+    name,
+    mime,
+    kind: 'image',
+    pageCount,
+    async page(n: number): Promise<SourcePage> {
+      checkPageNumber(name, n, pageCount);
+      const header = n === 1 ? first : await readImageHeader(bytes, name, n - 1);
+      const label = pageCount > 1 ? `${name} page ${n}` : name;
+      checkPixels(label, header.width, header.height, limits);
+      const image = (): Promise<RawImage> => decodeWithSharp(bytes, label, n - 1);
+      return {
+        number: n,
+        width: header.width,
+        height: header.height,
+        image,
+        renderPng: async () => rawToPng(await image()),
+      };
+    },
+    async close() {},
+  };
+}
+
+function singlePageSource(name: string, mime: ImageMime, page: SourcePage): DocumentSource {
+  return {
+    name,
+    mime,
+    kind: 'image',
+    pageCount: 1,
+    async page(n: number) {
+      checkPageNumber(name, n, 1);
+      return page;
+    },
+    async close() {},
+  };
+}
+
+/** Page numbers are 1-based; anything else is a caller's mistake worth a clear message. */
+export function checkPageNumber(name: string, n: number, pageCount: number): void {
+  if (!Number.isInteger(n) || n < 1 || n > pageCount) {
+    throw new DocSightError('BAD_REQUEST', `${name} has ${pageCount} page(s); page ${n} does not exist.`);
+  }
+}

@@ -1,0 +1,224 @@
+import { DocSightError } from '../../errors.js';
+import type { Config } from '../../config/config.js';
+import type { RawImage, TextLine } from '../types.js';
+import type { DocumentSource, SourcePage } from './document-source.js';
+import { checkPageNumber, rawToPng } from './image-source.js';
+import { checkPageCount, checkPixels } from './limits.js';
+import {
+  FPDF_ANNOT,
+  FPDF_ERR,
+  FPDF_REVERSE_BYTE_ORDER,
+  FPDFBitmap_BGRx,
+  loadPdfium,
+  type PdfiumApi,
+} from './pdfium-module.js';
+import { blockNumbers, groupCharsIntoLines, type PositionedChar } from './text-layout.js';
+
+/** Page-to-pixel mapping runs on a grid this many times finer than a pixel: PDFium returns integers. */
+const SUBPIXEL = 8;
+
+/** Pixel size of a page of `points` (1/72 inch) at `dpi`. */
+const toPixels = (points: number, dpi: number): number => Math.max(1, Math.round((points * dpi) / 72));
+
+function openError(name: string, code: number): DocSightError {
+  if (code === FPDF_ERR.PASSWORD || code === FPDF_ERR.SECURITY) {
+    return new DocSightError(
+      'ENCRYPTED_PDF',
+      `${name}: the PDF is encrypted and needs a password. Save an unprotected copy (print to PDF) and try again.`,
+    );
+  }
+  return new DocSightError(
+    'CORRUPT_FILE',
+    `${name}: the PDF is damaged or cut short and cannot be opened (PDFium error ${code}). Re-export or re-scan it.`,
+  );
+}
+
+/**
+ * Reads a page's text layer as lines in page pixels at `dpi`. Undefined when the page has no usable
+ * text: no visible characters (a scanned page), or mostly characters without a Unicode mapping
+ * (a broken font encoding would give garbage; OCR reads such a page better).
+ */
+function readTextLayer(api: PdfiumApi, page: number, width: number, height: number): TextLine[] | undefined {
+  const textPage = api._FPDFText_LoadPage(page);
+  if (!textPage) return undefined;
+  const scratch = api._malloc(4 * 8 + 2 * 4);
+  try {
+    const count = api._FPDFText_CountChars(textPage);
+    const chars: PositionedChar[] = [];
+    let visible = 0;
+    let unmapped = 0;
+    const toDevice = (x: number, y: number): [number, number] => {
+      api._FPDF_PageToDevice(
+        page,
+        0,
+        0,
+        width * SUBPIXEL,
+        height * SUBPIXEL,
+        0,
+        x,
+        y,
+        scratch + 32,
+        scratch + 36,
+      );
+      const ints = api.HEAP32;
+      return [ints[(scratch + 32) >> 2]! / SUBPIXEL, ints[(scratch + 36) >> 2]! / SUBPIXEL];
+    };
+    for (let i = 0; i < count; i++) {
+      const code = api._FPDFText_GetUnicode(textPage, i);
+      const text = String.fromCharCode(code);
+      const generated = api._FPDFText_IsGenerated(textPage, i) === 1;
+      if (
+        generated ||
+        !api._FPDFText_GetCharBox(textPage, i, scratch, scratch + 8, scratch + 16, scratch + 24)
+      ) {
+        chars.push({ text });
+        continue;
+      }
+      const doubles = api.HEAPF64;
+      const at = scratch >> 3;
+      const [left, right, bottom, top] = [doubles[at]!, doubles[at + 1]!, doubles[at + 2]!, doubles[at + 3]!];
+      // Reading space: page points with y downwards, before /Rotate (see PositionedChar).
+      chars.push({ text, box: [left, -top, right, -bottom] });
+      if (!/\s/u.test(text)) {
+        visible++;
+        if (code === 0 || code === 0xfffd || api._FPDFText_HasUnicodeMapError(textPage, i) === 1) unmapped++;
+      }
+    }
+    if (visible === 0 || unmapped > visible / 2) return undefined;
+    const rects = groupCharsIntoLines(chars);
+    const blocks = blockNumbers(rects);
+    const lines = rects.map((r, i): TextLine => {
+      // Corners clockwise from the text's own top-left, mapped to page pixels (rotation included).
+      const [x0, y0] = toDevice(r.left, -r.top);
+      const [x1, y1] = toDevice(r.right, -r.top);
+      const [x2, y2] = toDevice(r.right, -r.bottom);
+      const [x3, y3] = toDevice(r.left, -r.bottom);
+      return { text: r.text, box: [x0, y0, x1, y1, x2, y2, x3, y3], confidence: 1, block: blocks[i]! };
+    });
+    return lines.length > 0 ? lines : undefined;
+  } finally {
+    api._free(scratch);
+    api._FPDFText_ClosePage(textPage);
+  }
+}
+
+/** Renders a page to RGB pixels on a white background, annotations included. */
+function renderPage(api: PdfiumApi, page: number, width: number, height: number, label: string): RawImage {
+  const bitmap = api._FPDFBitmap_CreateEx(width, height, FPDFBitmap_BGRx, 0, 0);
+  if (!bitmap) {
+    throw new DocSightError(
+      'ENGINE_FAILED',
+      `${label}: not enough memory to render ${width}×${height} pixels.`,
+    );
+  }
+  try {
+    api._FPDFBitmap_FillRect(bitmap, 0, 0, width, height, 0xffffffff);
+    api._FPDF_RenderPageBitmap(bitmap, page, 0, 0, width, height, 0, FPDF_ANNOT | FPDF_REVERSE_BYTE_ORDER);
+    const buffer = api._FPDFBitmap_GetBuffer(bitmap);
+    const stride = api._FPDFBitmap_GetStride(bitmap);
+    const heap = api.HEAPU8;
+    const out = new Uint8Array(width * height * 3);
+    for (let y = 0; y < height; y++) {
+      let src = buffer + y * stride;
+      let dst = y * width * 3;
+      for (let x = 0; x < width; x++, src += 4, dst += 3) {
+        out[dst] = heap[src]!;
+        out[dst + 1] = heap[src + 1]!;
+        out[dst + 2] = heap[src + 2]!;
+      }
+    }
+    return { data: out, width, height, channels: 3 };
+  } finally {
+    api._FPDFBitmap_Destroy(bitmap);
+  }
+}
+
+/**
+ * Opens a PDF. Only the file's bytes are kept (inside PDFium); each page is loaded, read and rendered
+ * on request and released at once, so memory does not grow with the page count.
+ * Text-layer positions and rendered pixels both use `limits.pdfDpi`.
+ */
+export async function openPdf(
+  bytes: Uint8Array,
+  name: string,
+  limits: Config['intake'],
+): Promise<DocumentSource> {
+  const api = await loadPdfium();
+  const data = api._malloc(bytes.length);
+  if (!data) throw new DocSightError('ENGINE_FAILED', `${name}: not enough memory to open the PDF.`);
+  api.HEAPU8.set(bytes, data);
+  const doc = api._FPDF_LoadMemDocument(data, bytes.length, 0);
+  if (!doc) {
+    const code = api._FPDF_GetLastError();
+    api._free(data);
+    throw openError(name, code);
+  }
+  let open = true;
+  const close = (): void => {
+    if (!open) return;
+    open = false;
+    api._FPDF_CloseDocument(doc);
+    api._free(data);
+  };
+  const pageCount = api._FPDF_GetPageCount(doc);
+  try {
+    if (pageCount <= 0) {
+      throw new DocSightError('CORRUPT_FILE', `${name}: the PDF has no pages. Re-export it.`);
+    }
+    checkPageCount(name, pageCount, limits);
+  } catch (err) {
+    close();
+    throw err;
+  }
+
+  /** Loads page `n`, runs `use`, and always closes the page again. */
+  const withPage = <T>(n: number, use: (page: number) => T): T => {
+    if (!open) throw new DocSightError('BAD_REQUEST', `${name}: the document was already closed.`);
+    const page = api._FPDF_LoadPage(doc, n - 1);
+    if (!page) {
+      throw new DocSightError('CORRUPT_FILE', `${name}: page ${n} is damaged and cannot be read.`);
+    }
+    try {
+      return use(page);
+    } finally {
+      api._FPDF_ClosePage(page);
+    }
+  };
+
+  const dpi = limits.pdfDpi;
+  return {
+    name,
+    mime: 'application/pdf',
+    kind: 'pdf',
+    pageCount,
+    async page(n: number): Promise<SourcePage> {
+      checkPageNumber(name, n, pageCount);
+      const label = `${name} page ${n}`;
+      const { widthPoints, heightPoints, textLines } = withPage(n, (page) => {
+        const widthPoints = api._FPDF_GetPageWidthF(page);
+        const heightPoints = api._FPDF_GetPageHeightF(page);
+        const lines = readTextLayer(api, page, toPixels(widthPoints, dpi), toPixels(heightPoints, dpi));
+        return { widthPoints, heightPoints, textLines: lines };
+      });
+      const renderAt = (renderDpi: number): RawImage => {
+        const width = toPixels(widthPoints, renderDpi);
+        const height = toPixels(heightPoints, renderDpi);
+        // A page is a few hundred bytes of PDF but its render can be huge (a 200-inch page at 300 dpi).
+        checkPixels(label, width, height, limits);
+        return withPage(n, (page) => renderPage(api, page, width, height, label));
+      };
+      return {
+        number: n,
+        width: toPixels(widthPoints, dpi),
+        height: toPixels(heightPoints, dpi),
+        dpi,
+        ...(textLines ? { textLines } : {}),
+        image: async () => renderAt(dpi),
+        renderPng: async (renderDpi = dpi) => rawToPng(renderAt(renderDpi)),
+      };
+    },
+    async close() {
+      close();
+    },
+  };
+}
