@@ -1,0 +1,84 @@
+import { mkdtempSync, readdirSync, writeFileSync } from 'node:fs';
+import { writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { ImageStateCache, imageStateKey, modelIdentity } from './image-state-cache.js';
+
+const tempDir = () => mkdtempSync(join(tmpdir(), 'docsight-state-'));
+/** Stands in for the engine's saveState: writes `bytes` bytes to the path it is given. */
+const saveStateOf = (bytes: number) => (path: string) => writeFile(path, Buffer.alloc(bytes, 1));
+
+describe('ImageStateCache', () => {
+  it('finds a stored state again, and counts hits and misses', async () => {
+    const cache = await ImageStateCache.open({ dir: tempDir(), maxBytes: 1000, modelId: 'm1' });
+    const key = imageStateKey({ imageSha256: 'abc', tokenBudget: 256 });
+    expect(cache.lookup(key)).toBeUndefined();
+    await cache.store(key, saveStateOf(100));
+    expect(cache.lookup(key)).toMatch(new RegExp(`${key}\\.state$`));
+    expect(cache.stats()).toEqual({ entries: 1, bytes: 100, hits: 1, misses: 1 });
+  });
+
+  it('evicts the least recently used states to stay within its size', async () => {
+    const cache = await ImageStateCache.open({ dir: tempDir(), maxBytes: 250, modelId: 'm1' });
+    await cache.store('a', saveStateOf(100));
+    await cache.store('b', saveStateOf(100));
+    cache.lookup('a'); // a is now more recent than b
+    await cache.store('c', saveStateOf(100));
+    expect(cache.lookup('b')).toBeUndefined();
+    expect(cache.lookup('a')).toBeDefined();
+    expect(cache.lookup('c')).toBeDefined();
+    expect(cache.stats().bytes).toBe(200);
+  });
+
+  it('survives a restart, and empties itself when the model changes', async () => {
+    const dir = tempDir();
+    const first = await ImageStateCache.open({ dir, maxBytes: 1000, modelId: 'm1' });
+    await first.store('k', saveStateOf(10));
+    const again = await ImageStateCache.open({ dir, maxBytes: 1000, modelId: 'm1' });
+    expect(again.lookup('k')).toBeDefined();
+    const otherModel = await ImageStateCache.open({ dir, maxBytes: 1000, modelId: 'm2' });
+    expect(otherModel.lookup('k')).toBeUndefined();
+    expect(readdirSync(dir)).toEqual(['index.json']);
+  });
+
+  it('cleans up files a crash left behind and a torn index', async () => {
+    const dir = tempDir();
+    writeFileSync(join(dir, 'orphan.state'), 'x');
+    writeFileSync(join(dir, 'index.json'), '{"modelId": "m1", "entr');
+    const cache = await ImageStateCache.open({ dir, maxBytes: 1000, modelId: 'm1' });
+    expect(cache.stats().entries).toBe(0);
+    expect(readdirSync(dir)).toEqual(['index.json']);
+  });
+
+  it('leaves nothing behind when saving the state fails', async () => {
+    const dir = tempDir();
+    const cache = await ImageStateCache.open({ dir, maxBytes: 1000, modelId: 'm1' });
+    await expect(
+      cache.store('k', async (path) => {
+        await writeFile(path, 'partial');
+        throw new Error('engine died');
+      }),
+    ).rejects.toThrow('engine died');
+    expect(cache.lookup('k')).toBeUndefined();
+    expect(readdirSync(dir)).toEqual(['index.json']);
+  });
+});
+
+describe('keys and model identity', () => {
+  it('keys differ by image and by budget', () => {
+    const a = imageStateKey({ imageSha256: 'x', tokenBudget: 256 });
+    expect(imageStateKey({ imageSha256: 'x', tokenBudget: 256 })).toBe(a);
+    expect(imageStateKey({ imageSha256: 'x', tokenBudget: 512 })).not.toBe(a);
+    expect(imageStateKey({ imageSha256: 'y', tokenBudget: 256 })).not.toBe(a);
+  });
+
+  it('model identity changes when a model file changes', async () => {
+    const dir = tempDir();
+    const file = join(dir, 'model.gguf');
+    writeFileSync(file, 'one');
+    const before = await modelIdentity([file]);
+    writeFileSync(file, 'three');
+    expect(await modelIdentity([file])).not.toBe(before);
+  });
+});
