@@ -1,0 +1,96 @@
+import { readFile, stat } from 'node:fs/promises';
+import { basename } from 'node:path';
+import { fileTypeFromBuffer } from 'file-type';
+import { DocSightError } from '../errors.js';
+import type { Library } from '../store/library.js';
+import type { DocumentRecord, JobRecord } from '../store/library-store.js';
+
+export interface AddOptions {
+  collection?: string;
+  tags?: string[];
+  /** Attempts before a job is marked failed (transient errors only). */
+  maxAttempts?: number;
+  /** Largest accepted file (config.intake.maxFileBytes). */
+  maxFileBytes?: number;
+}
+
+export interface AddResult {
+  document: DocumentRecord;
+  /** The ingest job, or undefined when the same bytes are already in the library. */
+  job: JobRecord | undefined;
+  duplicate: boolean;
+}
+
+/** The MIME type of some bytes from their signature; plain text when there is none and the name says .txt. */
+export async function sniffMime(bytes: Uint8Array, name: string): Promise<string> {
+  const found = await fileTypeFromBuffer(bytes);
+  if (found) return found.mime;
+  if (/\.(txt|text)$/i.test(name)) return 'text/plain';
+  return 'application/octet-stream';
+}
+
+/**
+ * Stores a file's bytes (atomically, content-addressed), records the document and queues its ingest
+ * job. The same bytes twice are one document: a second add returns the existing document and queues
+ * nothing, unless its earlier ingestion failed or was cancelled (then it is queued again).
+ *
+ * @example
+ *   const { document, job } = await addToLibrary(library, { path: 'scan.pdf' }, { collection: 'invoices' });
+ */
+export async function addToLibrary(
+  library: Library,
+  input: { path: string } | { bytes: Uint8Array; name: string },
+  options: AddOptions = {},
+): Promise<AddResult> {
+  const name = 'path' in input ? basename(input.path) : input.name;
+  let bytes: Uint8Array;
+  if ('path' in input) {
+    const info = await stat(input.path).catch((err: NodeJS.ErrnoException) => {
+      throw new DocSightError(
+        'NOT_FOUND',
+        `${input.path}: ${err.code === 'ENOENT' ? 'no such file' : err.message}.`,
+      );
+    });
+    if (!info.isFile()) throw new DocSightError('BAD_REQUEST', `${input.path} is not a file.`);
+    if (options.maxFileBytes !== undefined && info.size > options.maxFileBytes) {
+      throw tooLarge(name, info.size, options.maxFileBytes);
+    }
+    bytes = await readFile(input.path);
+  } else {
+    bytes = input.bytes;
+  }
+  if (bytes.length === 0)
+    throw new DocSightError('EMPTY_FILE', `${name} is empty (0 bytes). Send the file's contents.`);
+  if (options.maxFileBytes !== undefined && bytes.length > options.maxFileBytes) {
+    throw tooLarge(name, bytes.length, options.maxFileBytes);
+  }
+  // The blob is written (and fsynced) before any row refers to it.
+  const sha256 = library.blobs.put(bytes);
+  const { document, created } = await library.store.addDocument({
+    sha256,
+    name,
+    mime: await sniffMime(bytes, name),
+    sizeBytes: bytes.length,
+    collection: options.collection,
+    tags: options.tags,
+  });
+  const maxAttempts = options.maxAttempts ?? 3;
+  if (created) {
+    return { document, job: await library.store.enqueueJob(document.id, { maxAttempts }), duplicate: false };
+  }
+  const active = (await library.store.listJobs({ states: ['queued', 'running'] })).find(
+    (j) => j.documentId === document.id,
+  );
+  if (active) return { document, job: active, duplicate: true };
+  if (document.status !== 'ready') {
+    return { document, job: await library.store.enqueueJob(document.id, { maxAttempts }), duplicate: true };
+  }
+  return { document, job: undefined, duplicate: true };
+}
+
+function tooLarge(name: string, size: number, max: number): DocSightError {
+  return new DocSightError(
+    'BAD_REQUEST',
+    `${name} is ${(size / 1e6).toFixed(1)} MB, over the ${(max / 1e6).toFixed(1)} MB limit (intake.maxFileBytes).`,
+  );
+}

@@ -1,0 +1,50 @@
+import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { isDocSightError } from '../errors.js';
+import { openBlobStore, sha256Hex } from './blob-store.js';
+
+const dirs: string[] = [];
+function tempRoot(): string {
+  const d = mkdtempSync(join(tmpdir(), 'docsight-blobs-'));
+  dirs.push(d);
+  return d;
+}
+afterEach(() => {
+  for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true });
+});
+
+describe('openBlobStore', () => {
+  it('stores bytes under their sha256 and reads them back', async () => {
+    const blobs = openBlobStore(tempRoot());
+    const bytes = new TextEncoder().encode('hello');
+    const id = blobs.put(bytes);
+    expect(id).toBe(sha256Hex(bytes));
+    expect(id).toBe('2cf24dba5fb0a30e26e83b2ac5b9e29e1b161e5c1fa7425e73043362938b9824');
+    expect((await blobs.get(id)).toString()).toBe('hello');
+  });
+
+  it('stores the same bytes once and leaves no temporary files', () => {
+    const root = tempRoot();
+    const blobs = openBlobStore(root);
+    const a = blobs.put(new Uint8Array([1, 2, 3]));
+    const b = blobs.put(new Uint8Array([1, 2, 3]));
+    expect(a).toBe(b);
+    expect(readdirSync(join(root, a.slice(0, 2)))).toEqual([a.slice(2)]);
+    expect(readdirSync(join(root, 'tmp'))).toEqual([]);
+  });
+
+  it('removes blobs and reports a missing one as NOT_FOUND', async () => {
+    const blobs = openBlobStore(tempRoot());
+    const id = blobs.put(new Uint8Array([9]));
+    blobs.remove(id);
+    expect(blobs.has(id)).toBe(false);
+    await expect(blobs.get(id)).rejects.toSatisfy((e) => isDocSightError(e, 'NOT_FOUND'));
+  });
+
+  it('rejects names that are not sha256 ids, so no path can escape the folder', () => {
+    const blobs = openBlobStore(tempRoot());
+    expect(() => blobs.pathOf('../../etc/passwd')).toThrow(/Not a sha256/);
+  });
+});

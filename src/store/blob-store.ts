@@ -1,0 +1,99 @@
+import { createHash, randomBytes } from 'node:crypto';
+import { closeSync, fsyncSync, mkdirSync, openSync, renameSync, rmSync, statSync, writeSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
+import { DocSightError } from '../errors.js';
+
+/**
+ * Content-addressed files (originals, page renders) under `<home>/blobs/ab/cdef…`.
+ * The name is the sha256 of the bytes, so the same bytes are stored once and a name never
+ * changes meaning. Writes go to a temporary file that is fsynced and renamed into place: a crash
+ * or a full disk leaves either the whole blob or nothing, never half a file under a real name.
+ */
+export interface BlobStore {
+  /** Stores `bytes` (if not already there) and returns their sha256 (hex). */
+  put(bytes: Uint8Array): string;
+  /** The bytes of a blob; NOT_FOUND when absent. */
+  get(sha256: string): Promise<Buffer>;
+  /** The file path of a blob (it may not exist). */
+  pathOf(sha256: string): string;
+  has(sha256: string): boolean;
+  /** Removes a blob; absent blobs are ignored. */
+  remove(sha256: string): void;
+}
+
+/** The sha256 (hex) of some bytes, the identity of a document. */
+export function sha256Hex(bytes: Uint8Array): string {
+  return createHash('sha256').update(bytes).digest('hex');
+}
+
+/**
+ * Opens (creating) the blob folder at `root`.
+ *
+ * @example
+ *   const blobs = openBlobStore('/data/docsight/blobs');
+ *   const id = blobs.put(fileBytes);
+ */
+export function openBlobStore(root: string): BlobStore {
+  mkdirSync(join(root, 'tmp'), { recursive: true });
+  const pathOf = (sha: string): string => {
+    if (!/^[0-9a-f]{64}$/.test(sha)) throw new DocSightError('BAD_REQUEST', `Not a sha256 blob id: ${sha}`);
+    return join(root, sha.slice(0, 2), sha.slice(2));
+  };
+  const has = (sha: string): boolean => {
+    try {
+      return statSync(pathOf(sha)).isFile();
+    } catch {
+      return false;
+    }
+  };
+  return {
+    pathOf,
+    has,
+    put(bytes) {
+      const sha = sha256Hex(bytes);
+      if (has(sha)) return sha;
+      const target = pathOf(sha);
+      const temp = join(root, 'tmp', `${sha}.${randomBytes(6).toString('hex')}`);
+      try {
+        mkdirSync(dirname(target), { recursive: true });
+        const fd = openSync(temp, 'w');
+        try {
+          let off = 0;
+          while (off < bytes.length) off += writeSync(fd, bytes, off, bytes.length - off);
+          fsyncSync(fd);
+        } finally {
+          closeSync(fd);
+        }
+        renameSync(temp, target);
+      } catch (err) {
+        rmSync(temp, { force: true });
+        const code = (err as NodeJS.ErrnoException).code;
+        if (code === 'ENOSPC' || code === 'EDQUOT') {
+          throw new DocSightError(
+            'DISK_FULL',
+            `No space left to store a file in ${root}. Free some disk space and retry.`,
+            {
+              cause: err,
+            },
+          );
+        }
+        throw err;
+      }
+      return sha;
+    },
+    async get(sha) {
+      try {
+        return await readFile(pathOf(sha));
+      } catch (err) {
+        if ((err as NodeJS.ErrnoException).code === 'ENOENT') {
+          throw new DocSightError('NOT_FOUND', `Blob ${sha} is missing from ${root}.`);
+        }
+        throw err;
+      }
+    },
+    remove(sha) {
+      rmSync(pathOf(sha), { force: true });
+    },
+  };
+}

@@ -1,0 +1,197 @@
+import type { PageSource, PageText, Quad } from '../read/types.js';
+
+/**
+ * The library's storage interface: every read and write of documents, pages, lines, chunks,
+ * vectors and jobs goes through it. The embedded implementation is SQLite
+ * (`sqlite-library-store.ts`, the one file holding SQL); a PostgreSQL one can implement the same
+ * interface later, which is why every method is async even though better-sqlite3 is not.
+ */
+export interface LibraryStore {
+  /** Adds a document, or returns the existing one with the same sha256 (`created: false`). */
+  addDocument(input: NewDocument): Promise<{ document: DocumentRecord; created: boolean }>;
+  getDocument(id: number): Promise<DocumentRecord | undefined>;
+  listDocuments(options?: {
+    collection?: string;
+    limit?: number;
+    offset?: number;
+  }): Promise<DocumentRecord[]>;
+  /**
+   * Deletes a document with its pages, lines, chunks, index entries and jobs' link to it.
+   * Returns the blob ids no other row references any more, for the caller to remove from disk.
+   */
+  deleteDocument(id: number): Promise<{ deleted: boolean; orphanBlobs: string[] }>;
+  /** Marks a document ready (all pages written) or failed. */
+  setDocumentStatus(
+    id: number,
+    status: DocumentStatus,
+    details?: { pageCount?: number; error?: string },
+  ): Promise<void>;
+
+  /**
+   * Writes one read page with its lines, chunks (and vectors) in one transaction, replacing any
+   * earlier copy of that page, and counts it on the job: a retried or resumed page never doubles.
+   */
+  writePage(input: PageWrite): Promise<void>;
+  /** Page numbers of a document already written (a resumed job skips them). */
+  writtenPages(documentId: number): Promise<Set<number>>;
+  getPage(documentId: number, page: number): Promise<StoredPage | undefined>;
+  listPages(documentId: number): Promise<PageRecord[]>;
+
+  enqueueJob(documentId: number, options: { maxAttempts: number }): Promise<JobRecord>;
+  /** Atomically takes the oldest runnable queued job and marks it running. */
+  claimNextJob(now: number): Promise<JobRecord | undefined>;
+  getJob(id: number): Promise<JobRecord | undefined>;
+  listJobs(options?: { states?: JobState[]; limit?: number }): Promise<JobRecord[]>;
+  setJobTotal(id: number, pagesTotal: number): Promise<void>;
+  /** Ends a running job: done, failed, cancelled, or back to queued to retry at `retryAt`. */
+  finishJob(id: number, outcome: JobOutcome): Promise<void>;
+  /** Cancels a queued or running job; returns the job as it is now. */
+  cancelJob(id: number): Promise<JobRecord | undefined>;
+  /** Jobs left `running` by a process that died go back to the queue; returns how many. */
+  requeueInterruptedJobs(): Promise<number>;
+
+  /** Chunks matching an FTS5 expression, best BM25 first (lower score = better, as FTS5 reports it). */
+  searchChunks(match: string, filters: SearchFilters, limit: number): Promise<ChunkHit[]>;
+  /** Creates the vector index for one embedding model; a different model/dimension is an error until re-indexed. */
+  ensureVectorIndex(model: string, dimensions: number): Promise<void>;
+  /** The embedding model the vector index holds, if any. */
+  vectorIndexInfo(): Promise<{ model: string; dimensions: number } | undefined>;
+  /** Chunks nearest to `vector` (cosine distance, lower = better). */
+  nearestChunks(vector: Float32Array, filters: SearchFilters, limit: number): Promise<ChunkHit[]>;
+  /** Text, page and lines of chunks, for snippets and boxes. */
+  chunkDetails(chunkIds: number[]): Promise<Map<number, ChunkDetails>>;
+
+  stats(): Promise<LibraryStats>;
+  /** PRAGMA integrity_check (or the backend's equivalent): 'ok' when healthy. */
+  checkIntegrity(): Promise<string>;
+  close(): Promise<void>;
+}
+
+export type DocumentStatus = 'pending' | 'ready' | 'failed';
+
+export interface NewDocument {
+  sha256: string;
+  name: string;
+  mime: string;
+  sizeBytes: number;
+  collection?: string;
+  tags?: string[];
+}
+
+export interface DocumentRecord {
+  id: number;
+  sha256: string;
+  name: string;
+  mime: string;
+  sizeBytes: number;
+  collection: string | null;
+  tags: string[];
+  pageCount: number | null;
+  status: DocumentStatus;
+  error: string | null;
+  /** Milliseconds since the epoch. */
+  createdAt: number;
+}
+
+export interface PageRecord {
+  documentId: number;
+  page: number;
+  width: number;
+  height: number;
+  source: PageSource;
+  rotation: number;
+  /** Blob id of the rendered page image, when one was kept. */
+  imageSha256: string | null;
+  lineCount: number;
+}
+
+export interface StoredLine {
+  text: string;
+  box: Quad;
+  confidence: number;
+  block: number | null;
+}
+
+export interface StoredPage extends PageRecord {
+  lines: StoredLine[];
+}
+
+/** A retrieval chunk: a run of consecutive lines of one page, with its index terms. */
+export interface ChunkInput {
+  firstLine: number;
+  lastLine: number;
+  text: string;
+  /** Space-separated index terms (see find/search-terms.ts). */
+  terms: string;
+  /** Embedding, when an embedder is configured (length = the vector index's dimensions). */
+  vector?: Float32Array;
+}
+
+export interface PageWrite {
+  jobId: number | null;
+  documentId: number;
+  page: PageText;
+  imageSha256?: string;
+  chunks: ChunkInput[];
+}
+
+export type JobState = 'queued' | 'running' | 'done' | 'failed' | 'cancelled';
+
+export interface JobRecord {
+  id: number;
+  kind: 'ingest';
+  documentId: number | null;
+  documentName: string | null;
+  state: JobState;
+  attempts: number;
+  maxAttempts: number;
+  nextRunAt: number;
+  pagesDone: number;
+  pagesTotal: number | null;
+  error: string | null;
+  errorCode: string | null;
+  createdAt: number;
+  updatedAt: number;
+}
+
+export type JobOutcome =
+  | { state: 'done' }
+  | { state: 'cancelled' }
+  | { state: 'failed'; error: string; errorCode: string }
+  | { state: 'queued'; error: string; errorCode: string; retryAt: number };
+
+export interface SearchFilters {
+  collection?: string;
+  documentId?: number;
+  /** MIME type, or a prefix such as "image/". */
+  type?: string;
+  /** Ingested at or after / before, milliseconds since the epoch. */
+  ingestedFrom?: number;
+  ingestedTo?: number;
+  /** Documents carrying every one of these tags. */
+  tags?: string[];
+}
+
+export interface ChunkHit {
+  chunkId: number;
+  documentId: number;
+  page: number;
+  score: number;
+}
+
+export interface ChunkDetails {
+  chunkId: number;
+  documentId: number;
+  documentName: string;
+  page: number;
+  text: string;
+  lines: StoredLine[];
+}
+
+export interface LibraryStats {
+  documents: number;
+  pages: number;
+  chunks: number;
+  queuedJobs: number;
+  runningJobs: number;
+}

@@ -1,0 +1,42 @@
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { openBlobStore, type BlobStore } from './blob-store.js';
+import type { LibraryStore } from './library-store.js';
+import { openSqliteLibraryStore } from './sqlite-library-store.js';
+
+/** The document library under one home folder: the database and the blob folder. */
+export interface Library {
+  home: string;
+  store: LibraryStore;
+  blobs: BlobStore;
+  close(): Promise<void>;
+}
+
+/** Path of the library database inside a DocSight home. */
+export function libraryDatabasePath(home: string): string {
+  return join(home, 'library', 'library.db');
+}
+
+/**
+ * Opens (creating) the library under `home` (`<home>/library/library.db`, `<home>/library/blobs/`).
+ *
+ * @example
+ *   const library = openLibrary(config.home);
+ *   const docs = await library.store.listDocuments();
+ */
+export function openLibrary(home: string): Library {
+  mkdirSync(join(home, 'library'), { recursive: true });
+  const store = openSqliteLibraryStore(libraryDatabasePath(home));
+  const blobs = openBlobStore(join(home, 'library', 'blobs'));
+  return { home, store, blobs, close: () => store.close() };
+}
+
+/**
+ * Deletes a document: its rows and index entries first (one transaction), then the blobs nothing
+ * else references. A crash between the two leaves unreferenced files, never rows without files.
+ */
+export async function deleteDocument(library: Library, documentId: number): Promise<boolean> {
+  const { deleted, orphanBlobs } = await library.store.deleteDocument(documentId);
+  for (const sha of orphanBlobs) library.blobs.remove(sha);
+  return deleted;
+}

@@ -1,0 +1,189 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import Database from 'better-sqlite3';
+import { afterEach, describe, expect, it } from 'vitest';
+import { searchTerms } from '../find/search-terms.js';
+import type { PageText } from '../read/types.js';
+import { deleteDocument, libraryDatabasePath, openLibrary, type Library } from './library.js';
+
+const open: Library[] = [];
+const dirs: string[] = [];
+function tempLibrary(): Library {
+  const home = mkdtempSync(join(tmpdir(), 'docsight-store-'));
+  dirs.push(home);
+  const lib = openLibrary(home);
+  open.push(lib);
+  return lib;
+}
+afterEach(async () => {
+  for (const l of open.splice(0)) await l.close();
+  for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true });
+});
+
+function page(n: number, texts: string[]): PageText {
+  return {
+    page: n,
+    width: 1000,
+    height: 1000,
+    source: 'ocr',
+    lines: texts.map((text, i) => ({
+      text,
+      box: [0, i * 20, 500, i * 20, 500, i * 20 + 18, 0, i * 20 + 18],
+      confidence: 0.9,
+    })),
+  };
+}
+
+function chunkOf(p: PageText) {
+  const text = p.lines.map((l) => l.text).join('\n');
+  return { firstLine: 0, lastLine: p.lines.length - 1, text, terms: searchTerms(text).join(' ') };
+}
+
+async function addDoc(lib: Library, content: string, extra: { collection?: string; tags?: string[] } = {}) {
+  const sha256 = lib.blobs.put(new TextEncoder().encode(content));
+  return lib.store.addDocument({
+    sha256,
+    name: `${content}.txt`,
+    mime: 'text/plain',
+    sizeBytes: content.length,
+    ...extra,
+  });
+}
+
+describe('SQLite library store', () => {
+  it('creates a WAL database with the schema migrated', () => {
+    const lib = tempLibrary();
+    const db = new Database(libraryDatabasePath(lib.home), { readonly: true });
+    expect(db.pragma('journal_mode', { simple: true })).toBe('wal');
+    expect(db.pragma('user_version', { simple: true })).toBe(1);
+    db.close();
+  });
+
+  it('treats the same bytes twice as one document', async () => {
+    const lib = tempLibrary();
+    const a = await addDoc(lib, 'same');
+    const b = await addDoc(lib, 'same');
+    expect(a.created).toBe(true);
+    expect(b.created).toBe(false);
+    expect(b.document.id).toBe(a.document.id);
+    expect(await lib.store.listDocuments()).toHaveLength(1);
+  });
+
+  it('rewrites a page in place: writing it twice leaves one copy and one index entry', async () => {
+    const lib = tempLibrary();
+    const { document } = await addDoc(lib, 'doc');
+    const job = await lib.store.enqueueJob(document.id, { maxAttempts: 3 });
+    const p = page(1, ['Invoice 2018-02-12', 'Total 112.45']);
+    await lib.store.writePage({ jobId: job.id, documentId: document.id, page: p, chunks: [chunkOf(p)] });
+    await lib.store.writePage({ jobId: job.id, documentId: document.id, page: p, chunks: [chunkOf(p)] });
+    expect((await lib.store.stats()).pages).toBe(1);
+    expect((await lib.store.stats()).chunks).toBe(1);
+    expect(await lib.store.searchChunks('"112.45"', {}, 10)).toHaveLength(1);
+    expect((await lib.store.getJob(job.id))!.pagesDone).toBe(1);
+    const stored = await lib.store.getPage(document.id, 1);
+    expect(stored!.lines.map((l) => l.text)).toEqual(['Invoice 2018-02-12', 'Total 112.45']);
+    expect(stored!.lines[1]!.box).toEqual([0, 20, 500, 20, 500, 38, 0, 38]);
+    expect(await lib.store.checkIntegrity()).toBe('ok');
+  });
+
+  it('deletes a document with its rows, index entries and blobs', async () => {
+    const lib = tempLibrary();
+    const { document } = await addDoc(lib, 'to delete');
+    const image = lib.blobs.put(new Uint8Array([1, 2, 3]));
+    const p = page(1, ['unique-word zebra']);
+    await lib.store.writePage({
+      jobId: null,
+      documentId: document.id,
+      page: p,
+      chunks: [chunkOf(p)],
+      imageSha256: image,
+    });
+    expect(await lib.store.searchChunks('"zebra"', {}, 10)).toHaveLength(1);
+    expect(await deleteDocument(lib, document.id)).toBe(true);
+    expect(await lib.store.searchChunks('"zebra"', {}, 10)).toHaveLength(0);
+    expect(await lib.store.stats()).toMatchObject({ documents: 0, pages: 0, chunks: 0 });
+    expect(lib.blobs.has(document.sha256)).toBe(false);
+    expect(lib.blobs.has(image)).toBe(false);
+    expect(await lib.store.checkIntegrity()).toBe('ok');
+    expect(await deleteDocument(lib, document.id)).toBe(false);
+  });
+
+  it('filters search by collection, type, tags and ingestion date', async () => {
+    const lib = tempLibrary();
+    const a = (await addDoc(lib, 'a', { collection: 'receipts', tags: ['2018', 'food'] })).document;
+    const b = (await addDoc(lib, 'b', { collection: 'contracts', tags: ['2018'] })).document;
+    for (const d of [a, b]) {
+      const p = page(1, ['shared word apple']);
+      await lib.store.writePage({ jobId: null, documentId: d.id, page: p, chunks: [chunkOf(p)] });
+    }
+    const ids = async (filters: object) =>
+      (await lib.store.searchChunks('"appl"', filters, 10)).map((h) => h.documentId).sort();
+    expect(await ids({})).toEqual([a.id, b.id]);
+    expect(await ids({ collection: 'receipts' })).toEqual([a.id]);
+    expect(await ids({ tags: ['2018', 'food'] })).toEqual([a.id]);
+    expect(await ids({ tags: ['2018'] })).toEqual([a.id, b.id]);
+    expect(await ids({ type: 'text/' })).toEqual([a.id, b.id]);
+    expect(await ids({ type: 'application/pdf' })).toEqual([]);
+    expect(await ids({ documentId: b.id })).toEqual([b.id]);
+    expect(await ids({ ingestedFrom: Date.now() + 60_000 })).toEqual([]);
+  });
+
+  it('queues, claims, retries and cancels jobs', async () => {
+    const lib = tempLibrary();
+    const { document } = await addDoc(lib, 'job');
+    const job = await lib.store.enqueueJob(document.id, { maxAttempts: 3 });
+    const claimed = await lib.store.claimNextJob(Date.now());
+    expect(claimed).toMatchObject({ id: job.id, state: 'running', attempts: 1, documentName: 'job.txt' });
+    expect(await lib.store.claimNextJob(Date.now())).toBeUndefined();
+    await lib.store.finishJob(job.id, {
+      state: 'queued',
+      error: 'x',
+      errorCode: 'BUSY',
+      retryAt: Date.now() + 60_000,
+    });
+    expect(await lib.store.claimNextJob(Date.now())).toBeUndefined(); // not before its retry time
+    expect((await lib.store.claimNextJob(Date.now() + 61_000))!.attempts).toBe(2);
+    expect((await lib.store.cancelJob(job.id))!.state).toBe('cancelled');
+    await lib.store.finishJob(job.id, { state: 'done' }); // a late worker report does not undo the cancel
+    expect((await lib.store.getJob(job.id))!.state).toBe('cancelled');
+  });
+
+  it('puts jobs left running by a dead process back in the queue', async () => {
+    const lib = tempLibrary();
+    const { document } = await addDoc(lib, 'crash');
+    await lib.store.enqueueJob(document.id, { maxAttempts: 3 });
+    await lib.store.claimNextJob(Date.now());
+    expect(await lib.store.requeueInterruptedJobs()).toBe(1);
+    expect((await lib.store.listJobs({ states: ['queued'] })).length).toBe(1);
+  });
+
+  it('stores vectors for one model and finds nearest chunks (sqlite-vec)', async () => {
+    const lib = tempLibrary();
+    const { document } = await addDoc(lib, 'vec');
+    await lib.store.ensureVectorIndex('test-model', 3);
+    const pages = [page(1, ['north']), page(2, ['east'])];
+    const vectors = [new Float32Array([0, 1, 0]), new Float32Array([1, 0, 0])];
+    for (const [i, p] of pages.entries()) {
+      await lib.store.writePage({
+        jobId: null,
+        documentId: document.id,
+        page: p,
+        chunks: [{ ...chunkOf(p), vector: vectors[i] }],
+      });
+    }
+    const near = await lib.store.nearestChunks(new Float32Array([0.9, 0.1, 0]), {}, 2);
+    expect(near.map((h) => h.page)).toEqual([2, 1]);
+    await expect(lib.store.ensureVectorIndex('other-model', 3)).rejects.toThrow(/Re-index/);
+    await deleteDocument(lib, document.id);
+    expect(await lib.store.nearestChunks(new Float32Array([1, 0, 0]), {}, 2)).toEqual([]);
+  });
+
+  it('turns an unusable FTS expression into a BAD_REQUEST', async () => {
+    const lib = tempLibrary();
+    const { document } = await addDoc(lib, 'syntax');
+    const p = page(1, ['some text']);
+    await lib.store.writePage({ jobId: null, documentId: document.id, page: p, chunks: [chunkOf(p)] });
+    await expect(lib.store.searchChunks('AND OR (', {}, 5)).rejects.toMatchObject({ code: 'BAD_REQUEST' });
+  });
+});

@@ -1,0 +1,576 @@
+import Database from 'better-sqlite3';
+import * as sqliteVec from 'sqlite-vec';
+import { DocSightError } from '../errors.js';
+import type { Quad } from '../read/types.js';
+import type {
+  ChunkDetails,
+  ChunkHit,
+  DocumentRecord,
+  DocumentStatus,
+  JobOutcome,
+  JobRecord,
+  JobState,
+  LibraryStats,
+  LibraryStore,
+  NewDocument,
+  PageRecord,
+  PageWrite,
+  SearchFilters,
+  StoredLine,
+  StoredPage,
+} from './library-store.js';
+import { migrate } from './sqlite-migrations.js';
+
+/**
+ * The embedded library: one SQLite file in WAL mode. This module is the only place with SQL.
+ *
+ * WAL lets searches read while ingestion writes, and with `synchronous = NORMAL` a killed process
+ * loses at most its open transaction: each page is one transaction, so a page is either fully
+ * stored (page, lines, chunks, index entries, job count) or not at all.
+ */
+export function openSqliteLibraryStore(file: string, options: { readonly?: boolean } = {}): LibraryStore {
+  let db: Database.Database;
+  try {
+    db = new Database(file, {
+      readonly: options.readonly ?? false,
+      fileMustExist: options.readonly ?? false,
+    });
+  } catch (err) {
+    throw new DocSightError(
+      'BAD_CONFIG',
+      `Cannot open the library database ${file}: ${(err as Error).message}`,
+      {
+        cause: err,
+      },
+    );
+  }
+  db.pragma('busy_timeout = 10000');
+  if (!options.readonly) {
+    db.pragma('journal_mode = WAL');
+    db.pragma('synchronous = NORMAL');
+  }
+  db.pragma('foreign_keys = ON');
+  sqliteVec.load(db);
+  if (!options.readonly) migrate(db);
+  return new SqliteLibraryStore(db);
+}
+
+type Row = Record<string, unknown>;
+
+const DOCUMENT_COLUMNS = `d.id, d.sha256, d.name, d.mime, d.size_bytes, c.name AS collection, d.page_count,
+  d.status, d.error, d.created_at,
+  (SELECT json_group_array(tag) FROM document_tags t WHERE t.document_id = d.id) AS tags`;
+
+function toDocument(r: Row): DocumentRecord {
+  return {
+    id: r.id as number,
+    sha256: r.sha256 as string,
+    name: r.name as string,
+    mime: r.mime as string,
+    sizeBytes: r.size_bytes as number,
+    collection: (r.collection as string | null) ?? null,
+    tags: (JSON.parse(r.tags as string) as string[]).sort(),
+    pageCount: (r.page_count as number | null) ?? null,
+    status: r.status as DocumentStatus,
+    error: (r.error as string | null) ?? null,
+    createdAt: r.created_at as number,
+  };
+}
+
+const JOB_COLUMNS = `j.*, d.name AS document_name`;
+
+function toJob(r: Row): JobRecord {
+  return {
+    id: r.id as number,
+    kind: 'ingest',
+    documentId: (r.document_id as number | null) ?? null,
+    documentName: (r.document_name as string | null) ?? null,
+    state: r.state as JobState,
+    attempts: r.attempts as number,
+    maxAttempts: r.max_attempts as number,
+    nextRunAt: r.next_run_at as number,
+    pagesDone: r.pages_done as number,
+    pagesTotal: (r.pages_total as number | null) ?? null,
+    error: (r.error as string | null) ?? null,
+    errorCode: (r.error_code as string | null) ?? null,
+    createdAt: r.created_at as number,
+    updatedAt: r.updated_at as number,
+  };
+}
+
+function toLine(r: Row): StoredLine {
+  return {
+    text: r.text as string,
+    box: JSON.parse(r.box as string) as Quad,
+    confidence: r.confidence as number,
+    block: (r.block as number | null) ?? null,
+  };
+}
+
+function toPage(r: Row): PageRecord {
+  return {
+    documentId: r.document_id as number,
+    page: r.page as number,
+    width: r.width as number,
+    height: r.height as number,
+    source: r.source as PageRecord['source'],
+    rotation: r.rotation as number,
+    imageSha256: (r.image_sha256 as string | null) ?? null,
+    lineCount: r.line_count as number,
+  };
+}
+
+/** SQL conditions (on documents `d`) and their parameters for the search filters. */
+function filterSql(filters: SearchFilters): { where: string; params: unknown[] } {
+  const parts: string[] = [];
+  const params: unknown[] = [];
+  if (filters.collection !== undefined) {
+    parts.push('d.collection_id = (SELECT id FROM collections WHERE name = ?)');
+    params.push(filters.collection);
+  }
+  if (filters.documentId !== undefined) {
+    parts.push('d.id = ?');
+    params.push(filters.documentId);
+  }
+  if (filters.type !== undefined) {
+    if (filters.type.endsWith('/')) {
+      parts.push('substr(d.mime, 1, ?) = ?');
+      params.push(filters.type.length, filters.type);
+    } else {
+      parts.push('d.mime = ?');
+      params.push(filters.type);
+    }
+  }
+  if (filters.ingestedFrom !== undefined) {
+    parts.push('d.created_at >= ?');
+    params.push(filters.ingestedFrom);
+  }
+  if (filters.ingestedTo !== undefined) {
+    parts.push('d.created_at < ?');
+    params.push(filters.ingestedTo);
+  }
+  for (const tag of filters.tags ?? []) {
+    parts.push('EXISTS (SELECT 1 FROM document_tags t WHERE t.document_id = d.id AND t.tag = ?)');
+    params.push(tag);
+  }
+  return { where: parts.length ? parts.map((p) => ` AND ${p}`).join('') : '', params };
+}
+
+function hasFilters(filters: SearchFilters): boolean {
+  return Object.values(filters).some((v) => v !== undefined && !(Array.isArray(v) && v.length === 0));
+}
+
+class SqliteLibraryStore implements LibraryStore {
+  constructor(private readonly db: Database.Database) {}
+
+  private now(): number {
+    return Date.now();
+  }
+
+  async addDocument(input: NewDocument): Promise<{ document: DocumentRecord; created: boolean }> {
+    const add = this.db.transaction(() => {
+      const existing = this.db.prepare('SELECT id FROM documents WHERE sha256 = ?').get(input.sha256) as
+        Row | undefined;
+      if (existing) return { id: existing.id as number, created: false };
+      let collectionId: number | null = null;
+      if (input.collection !== undefined) {
+        this.db
+          .prepare('INSERT INTO collections (name, created_at) VALUES (?, ?) ON CONFLICT (name) DO NOTHING')
+          .run(input.collection, this.now());
+        collectionId = (
+          this.db.prepare('SELECT id FROM collections WHERE name = ?').get(input.collection) as Row
+        ).id as number;
+      }
+      const info = this.db
+        .prepare(
+          'INSERT INTO documents (sha256, name, mime, size_bytes, collection_id, created_at) VALUES (?, ?, ?, ?, ?, ?)',
+        )
+        .run(input.sha256, input.name, input.mime, input.sizeBytes, collectionId, this.now());
+      const id = Number(info.lastInsertRowid);
+      const tag = this.db.prepare('INSERT OR IGNORE INTO document_tags (document_id, tag) VALUES (?, ?)');
+      for (const t of input.tags ?? []) tag.run(id, t);
+      return { id, created: true };
+    });
+    const { id, created } = add.immediate();
+    return { document: (await this.getDocument(id))!, created };
+  }
+
+  async getDocument(id: number): Promise<DocumentRecord | undefined> {
+    const r = this.db
+      .prepare(
+        `SELECT ${DOCUMENT_COLUMNS} FROM documents d LEFT JOIN collections c ON c.id = d.collection_id WHERE d.id = ?`,
+      )
+      .get(id) as Row | undefined;
+    return r ? toDocument(r) : undefined;
+  }
+
+  async listDocuments(
+    options: { collection?: string; limit?: number; offset?: number } = {},
+  ): Promise<DocumentRecord[]> {
+    const rows = this.db
+      .prepare(
+        `SELECT ${DOCUMENT_COLUMNS} FROM documents d LEFT JOIN collections c ON c.id = d.collection_id
+         WHERE (? IS NULL OR c.name = ?) ORDER BY d.id LIMIT ? OFFSET ?`,
+      )
+      .all(
+        options.collection ?? null,
+        options.collection ?? null,
+        options.limit ?? -1,
+        options.offset ?? 0,
+      ) as Row[];
+    return rows.map(toDocument);
+  }
+
+  async deleteDocument(id: number): Promise<{ deleted: boolean; orphanBlobs: string[] }> {
+    const del = this.db.transaction(() => {
+      const doc = this.db.prepare('SELECT sha256 FROM documents WHERE id = ?').get(id) as Row | undefined;
+      if (!doc) return { deleted: false, orphanBlobs: [] };
+      const candidates = new Set<string>([doc.sha256 as string]);
+      for (const r of this.db
+        .prepare('SELECT image_sha256 FROM pages WHERE document_id = ? AND image_sha256 IS NOT NULL')
+        .all(id) as Row[]) {
+        candidates.add(r.image_sha256 as string);
+      }
+      // A running job of this document must stop: it will find its document gone.
+      this.db
+        .prepare(
+          "UPDATE jobs SET state = 'cancelled', updated_at = ? WHERE document_id = ? AND state IN ('queued', 'running')",
+        )
+        .run(this.now(), id);
+      // Chunks first: their delete trigger removes the index entries (FTS and vectors).
+      this.db.prepare('DELETE FROM chunks WHERE document_id = ?').run(id);
+      this.db.prepare('DELETE FROM documents WHERE id = ?').run(id);
+      const stillUsed = this.db.prepare(
+        'SELECT 1 FROM documents WHERE sha256 = ? UNION ALL SELECT 1 FROM pages WHERE image_sha256 = ? LIMIT 1',
+      );
+      const orphanBlobs = [...candidates].filter((sha) => !stillUsed.get(sha, sha));
+      return { deleted: true, orphanBlobs };
+    });
+    return del.immediate();
+  }
+
+  async setDocumentStatus(
+    id: number,
+    status: DocumentStatus,
+    details: { pageCount?: number; error?: string } = {},
+  ): Promise<void> {
+    this.db
+      .prepare(
+        'UPDATE documents SET status = ?, page_count = coalesce(?, page_count), error = ? WHERE id = ?',
+      )
+      .run(status, details.pageCount ?? null, details.error ?? null, id);
+  }
+
+  async writePage(input: PageWrite): Promise<void> {
+    const { page } = input;
+    const write = this.db.transaction(() => {
+      const doc = this.db.prepare('SELECT 1 FROM documents WHERE id = ?').get(input.documentId);
+      if (!doc) throw new DocSightError('NOT_FOUND', `Document ${input.documentId} was deleted.`);
+      const old = this.db
+        .prepare('SELECT id FROM pages WHERE document_id = ? AND page = ?')
+        .get(input.documentId, page.page) as Row | undefined;
+      if (old) {
+        this.db.prepare('DELETE FROM chunks WHERE page_id = ?').run(old.id);
+        this.db.prepare('DELETE FROM pages WHERE id = ?').run(old.id);
+      }
+      const pageId = Number(
+        this.db
+          .prepare(
+            'INSERT INTO pages (document_id, page, width, height, source, rotation, image_sha256) VALUES (?, ?, ?, ?, ?, ?, ?)',
+          )
+          .run(
+            input.documentId,
+            page.page,
+            Math.round(page.width),
+            Math.round(page.height),
+            page.source,
+            page.rotation ?? 0,
+            input.imageSha256 ?? null,
+          ).lastInsertRowid,
+      );
+      const line = this.db.prepare(
+        'INSERT INTO lines (page_id, line_no, text, box, confidence, block) VALUES (?, ?, ?, ?, ?, ?)',
+      );
+      page.lines.forEach((l, i) =>
+        line.run(
+          pageId,
+          i,
+          l.text,
+          JSON.stringify(l.box.map((v) => Math.round(v * 10) / 10)),
+          l.confidence,
+          l.block ?? null,
+        ),
+      );
+      const chunk = this.db.prepare(
+        'INSERT INTO chunks (page_id, document_id, first_line, last_line, text) VALUES (?, ?, ?, ?, ?)',
+      );
+      const fts = this.db.prepare('INSERT INTO chunk_fts (rowid, terms) VALUES (?, ?)');
+      const vec = input.chunks.some((c) => c.vector)
+        ? this.db.prepare('INSERT INTO chunk_vec (rowid, embedding) VALUES (?, ?)')
+        : undefined;
+      for (const c of input.chunks) {
+        const chunkId = chunk.run(pageId, input.documentId, c.firstLine, c.lastLine, c.text).lastInsertRowid;
+        fts.run(chunkId, c.terms);
+        if (c.vector && vec)
+          vec.run(BigInt(chunkId), Buffer.from(c.vector.buffer, c.vector.byteOffset, c.vector.byteLength));
+      }
+      if (input.jobId !== null) {
+        this.db
+          .prepare(
+            'UPDATE jobs SET pages_done = (SELECT count(*) FROM pages WHERE document_id = ?), updated_at = ? WHERE id = ?',
+          )
+          .run(input.documentId, this.now(), input.jobId);
+      }
+    });
+    write.immediate();
+  }
+
+  async writtenPages(documentId: number): Promise<Set<number>> {
+    const rows = this.db.prepare('SELECT page FROM pages WHERE document_id = ?').all(documentId) as Row[];
+    return new Set(rows.map((r) => r.page as number));
+  }
+
+  async getPage(documentId: number, page: number): Promise<StoredPage | undefined> {
+    const r = this.db
+      .prepare(
+        `SELECT p.*, (SELECT count(*) FROM lines l WHERE l.page_id = p.id) AS line_count
+         FROM pages p WHERE p.document_id = ? AND p.page = ?`,
+      )
+      .get(documentId, page) as Row | undefined;
+    if (!r) return undefined;
+    const lines = this.db
+      .prepare('SELECT * FROM lines WHERE page_id = ? ORDER BY line_no')
+      .all(r.id) as Row[];
+    return { ...toPage(r), lines: lines.map(toLine) };
+  }
+
+  async listPages(documentId: number): Promise<PageRecord[]> {
+    const rows = this.db
+      .prepare(
+        `SELECT p.*, (SELECT count(*) FROM lines l WHERE l.page_id = p.id) AS line_count
+         FROM pages p WHERE p.document_id = ? ORDER BY p.page`,
+      )
+      .all(documentId) as Row[];
+    return rows.map(toPage);
+  }
+
+  async enqueueJob(documentId: number, options: { maxAttempts: number }): Promise<JobRecord> {
+    const now = this.now();
+    const id = this.db
+      .prepare(
+        `INSERT INTO jobs (kind, document_id, state, max_attempts, next_run_at, created_at, updated_at)
+         VALUES ('ingest', ?, 'queued', ?, ?, ?, ?)`,
+      )
+      .run(documentId, options.maxAttempts, now, now, now).lastInsertRowid;
+    return (await this.getJob(Number(id)))!;
+  }
+
+  async claimNextJob(now: number): Promise<JobRecord | undefined> {
+    const r = this.db
+      .prepare(
+        `UPDATE jobs SET state = 'running', attempts = attempts + 1, updated_at = ?
+         WHERE id = (SELECT id FROM jobs WHERE state = 'queued' AND next_run_at <= ? ORDER BY next_run_at, id LIMIT 1)
+         RETURNING id`,
+      )
+      .get(now, now) as Row | undefined;
+    return r ? this.getJob(r.id as number) : undefined;
+  }
+
+  async getJob(id: number): Promise<JobRecord | undefined> {
+    const r = this.db
+      .prepare(
+        `SELECT ${JOB_COLUMNS} FROM jobs j LEFT JOIN documents d ON d.id = j.document_id WHERE j.id = ?`,
+      )
+      .get(id) as Row | undefined;
+    return r ? toJob(r) : undefined;
+  }
+
+  async listJobs(options: { states?: JobState[]; limit?: number } = {}): Promise<JobRecord[]> {
+    const states = options.states ?? [];
+    const rows = this.db
+      .prepare(
+        `SELECT ${JOB_COLUMNS} FROM jobs j LEFT JOIN documents d ON d.id = j.document_id
+         WHERE (? = 0 OR j.state IN (SELECT value FROM json_each(?))) ORDER BY j.id DESC LIMIT ?`,
+      )
+      .all(states.length, JSON.stringify(states), options.limit ?? -1) as Row[];
+    return rows.map(toJob);
+  }
+
+  async setJobTotal(id: number, pagesTotal: number): Promise<void> {
+    this.db
+      .prepare('UPDATE jobs SET pages_total = ?, updated_at = ? WHERE id = ?')
+      .run(pagesTotal, this.now(), id);
+  }
+
+  async finishJob(id: number, outcome: JobOutcome): Promise<void> {
+    const now = this.now();
+    const error = outcome.state === 'failed' || outcome.state === 'queued' ? outcome.error : null;
+    const code = outcome.state === 'failed' || outcome.state === 'queued' ? outcome.errorCode : null;
+    const runAt = outcome.state === 'queued' ? outcome.retryAt : null;
+    // A job cancelled while it ran stays cancelled whatever the worker reports.
+    this.db
+      .prepare(
+        `UPDATE jobs SET state = ?, error = ?, error_code = ?, next_run_at = coalesce(?, next_run_at), updated_at = ?
+         WHERE id = ? AND state = 'running'`,
+      )
+      .run(outcome.state, error, code, runAt, now, id);
+  }
+
+  async cancelJob(id: number): Promise<JobRecord | undefined> {
+    this.db
+      .prepare(
+        `UPDATE jobs SET state = 'cancelled', updated_at = ? WHERE id = ? AND state IN ('queued', 'running')`,
+      )
+      .run(this.now(), id);
+    return this.getJob(id);
+  }
+
+  async requeueInterruptedJobs(): Promise<number> {
+    return this.db
+      .prepare(`UPDATE jobs SET state = 'queued', next_run_at = ?, updated_at = ? WHERE state = 'running'`)
+      .run(this.now(), this.now()).changes;
+  }
+
+  async searchChunks(match: string, filters: SearchFilters, limit: number): Promise<ChunkHit[]> {
+    try {
+      if (!hasFilters(filters)) {
+        // The common case: let FTS5 rank and cut inside the index, then look up pages.
+        const rows = this.db
+          .prepare(
+            `SELECT f.rowid AS chunk_id, f.score, c.document_id, p.page
+             FROM (SELECT rowid, bm25(chunk_fts) AS score FROM chunk_fts WHERE chunk_fts MATCH ? ORDER BY rank LIMIT ?) f
+             JOIN chunks c ON c.id = f.rowid JOIN pages p ON p.id = c.page_id ORDER BY f.score`,
+          )
+          .all(match, limit) as Row[];
+        return rows.map(toHit);
+      }
+      const { where, params } = filterSql(filters);
+      const rows = this.db
+        .prepare(
+          `SELECT chunk_fts.rowid AS chunk_id, bm25(chunk_fts) AS score, c.document_id, p.page
+           FROM chunk_fts JOIN chunks c ON c.id = chunk_fts.rowid JOIN pages p ON p.id = c.page_id
+           JOIN documents d ON d.id = c.document_id
+           WHERE chunk_fts MATCH ? ${where} ORDER BY score LIMIT ?`,
+        )
+        .all(match, ...params, limit) as Row[];
+      return rows.map(toHit);
+    } catch (err) {
+      if (err instanceof Database.SqliteError && /fts5/i.test(err.message)) {
+        throw new DocSightError(
+          'BAD_REQUEST',
+          `The search query could not be run (${err.message}). Rephrase it.`,
+        );
+      }
+      throw err;
+    }
+  }
+
+  async ensureVectorIndex(model: string, dimensions: number): Promise<void> {
+    const existing = await this.vectorIndexInfo();
+    if (existing) {
+      if (existing.model === model && existing.dimensions === dimensions) return;
+      throw new DocSightError(
+        'BAD_CONFIG',
+        `The library's vectors come from ${existing.model} (${existing.dimensions} dimensions), not ${model} (${dimensions}). Re-index the library or configure the same embedding model.`,
+      );
+    }
+    if (!Number.isInteger(dimensions) || dimensions < 1 || dimensions > 8192) {
+      throw new DocSightError('BAD_CONFIG', `Embedding dimensions must be 1..8192, got ${dimensions}.`);
+    }
+    this.db
+      .transaction(() => {
+        this.db.exec(
+          `CREATE VIRTUAL TABLE chunk_vec USING vec0(embedding float[${dimensions}] distance_metric=cosine)`,
+        );
+        this.db.exec(`CREATE TRIGGER chunks_delete_vec AFTER DELETE ON chunks BEGIN
+        DELETE FROM chunk_vec WHERE rowid = old.id;
+      END`);
+        this.db
+          .prepare("INSERT INTO meta (key, value) VALUES ('vector_index', ?)")
+          .run(JSON.stringify({ model, dimensions }));
+      })
+      .immediate();
+  }
+
+  async vectorIndexInfo(): Promise<{ model: string; dimensions: number } | undefined> {
+    const r = this.db.prepare("SELECT value FROM meta WHERE key = 'vector_index'").get() as Row | undefined;
+    return r ? (JSON.parse(r.value as string) as { model: string; dimensions: number }) : undefined;
+  }
+
+  async nearestChunks(vector: Float32Array, filters: SearchFilters, limit: number): Promise<ChunkHit[]> {
+    if (!(await this.vectorIndexInfo())) return [];
+    const { where, params } = filterSql(filters);
+    // vec0 finds k nearest before filters apply: ask for more when filtering, then cut.
+    const k = hasFilters(filters) ? Math.min(4096, limit * 20) : limit;
+    const rows = this.db
+      .prepare(
+        `SELECT v.rowid AS chunk_id, v.distance AS score, c.document_id, p.page
+         FROM (SELECT rowid, distance FROM chunk_vec WHERE embedding MATCH ? AND k = ?) v
+         JOIN chunks c ON c.id = v.rowid JOIN pages p ON p.id = c.page_id JOIN documents d ON d.id = c.document_id
+         WHERE 1 ${where} ORDER BY v.distance LIMIT ?`,
+      )
+      .all(Buffer.from(vector.buffer, vector.byteOffset, vector.byteLength), k, ...params, limit) as Row[];
+    return rows.map(toHit);
+  }
+
+  async chunkDetails(chunkIds: number[]): Promise<Map<number, ChunkDetails>> {
+    const out = new Map<number, ChunkDetails>();
+    const chunk = this.db.prepare(
+      `SELECT c.id, c.document_id, c.page_id, c.first_line, c.last_line, c.text, p.page, d.name
+       FROM chunks c JOIN pages p ON p.id = c.page_id JOIN documents d ON d.id = c.document_id WHERE c.id = ?`,
+    );
+    const lines = this.db.prepare(
+      'SELECT * FROM lines WHERE page_id = ? AND line_no BETWEEN ? AND ? ORDER BY line_no',
+    );
+    for (const id of chunkIds) {
+      const r = chunk.get(id) as Row | undefined;
+      if (!r) continue;
+      out.set(id, {
+        chunkId: id,
+        documentId: r.document_id as number,
+        documentName: r.name as string,
+        page: r.page as number,
+        text: r.text as string,
+        lines: (lines.all(r.page_id, r.first_line, r.last_line) as Row[]).map(toLine),
+      });
+    }
+    return out;
+  }
+
+  async stats(): Promise<LibraryStats> {
+    const count = (sql: string): number => (this.db.prepare(sql).get() as Row).n as number;
+    return {
+      documents: count('SELECT count(*) AS n FROM documents'),
+      pages: count('SELECT count(*) AS n FROM pages'),
+      chunks: count('SELECT count(*) AS n FROM chunks'),
+      queuedJobs: count("SELECT count(*) AS n FROM jobs WHERE state = 'queued'"),
+      runningJobs: count("SELECT count(*) AS n FROM jobs WHERE state = 'running'"),
+    };
+  }
+
+  async checkIntegrity(): Promise<string> {
+    const rows = this.db.pragma('integrity_check') as Row[];
+    const result = rows.map((r) => String(r.integrity_check)).join('; ');
+    if (result !== 'ok') return result;
+    // FTS5's own consistency check raises an error when the index and its rows disagree.
+    try {
+      this.db.prepare("INSERT INTO chunk_fts (chunk_fts, rank) VALUES ('integrity-check', 0)").run();
+    } catch (err) {
+      return `chunk_fts: ${(err as Error).message}`;
+    }
+    return 'ok';
+  }
+
+  async close(): Promise<void> {
+    if (this.db.open) this.db.close();
+  }
+}
+
+function toHit(r: Row): ChunkHit {
+  return {
+    chunkId: r.chunk_id as number,
+    documentId: r.document_id as number,
+    page: r.page as number,
+    score: r.score as number,
+  };
+}

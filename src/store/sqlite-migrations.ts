@@ -1,0 +1,104 @@
+import type Database from 'better-sqlite3';
+import { FTS_TOKEN_CHARS } from '../find/search-terms.js';
+
+/**
+ * The SQLite schema as an ordered list of migrations; `PRAGMA user_version` records how many ran.
+ * Never edit a shipped migration: append a new one, so every existing library upgrades the same way.
+ */
+export const MIGRATIONS: readonly string[] = [
+  // 1: the library.
+  `
+  CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+  CREATE TABLE collections (
+    id INTEGER PRIMARY KEY,
+    name TEXT NOT NULL UNIQUE,
+    created_at INTEGER NOT NULL
+  );
+  CREATE TABLE documents (
+    id INTEGER PRIMARY KEY,
+    sha256 TEXT NOT NULL UNIQUE,
+    name TEXT NOT NULL,
+    mime TEXT NOT NULL,
+    size_bytes INTEGER NOT NULL,
+    collection_id INTEGER REFERENCES collections(id) ON DELETE SET NULL,
+    page_count INTEGER,
+    status TEXT NOT NULL DEFAULT 'pending' CHECK (status IN ('pending', 'ready', 'failed')),
+    error TEXT,
+    created_at INTEGER NOT NULL
+  );
+  CREATE INDEX documents_collection ON documents(collection_id);
+  CREATE INDEX documents_created ON documents(created_at);
+  CREATE TABLE document_tags (
+    document_id INTEGER NOT NULL REFERENCES documents(id) ON DELETE CASCADE,
+    tag TEXT NOT NULL,
+    PRIMARY KEY (document_id, tag)
+  ) WITHOUT ROWID;
+  CREATE INDEX document_tags_tag ON document_tags(tag);
+  CREATE TABLE pages (
+    id INTEGER PRIMARY KEY,
+    document_id INTEGER NOT NULL REFERENCES documents(id) ON DELETE CASCADE,
+    page INTEGER NOT NULL,
+    width INTEGER NOT NULL,
+    height INTEGER NOT NULL,
+    source TEXT NOT NULL CHECK (source IN ('ocr', 'text-layer')),
+    rotation INTEGER NOT NULL DEFAULT 0,
+    image_sha256 TEXT,
+    UNIQUE (document_id, page)
+  );
+  CREATE TABLE lines (
+    page_id INTEGER NOT NULL REFERENCES pages(id) ON DELETE CASCADE,
+    line_no INTEGER NOT NULL,
+    text TEXT NOT NULL,
+    box TEXT NOT NULL,
+    confidence REAL NOT NULL,
+    block INTEGER,
+    PRIMARY KEY (page_id, line_no)
+  ) WITHOUT ROWID;
+  CREATE TABLE chunks (
+    id INTEGER PRIMARY KEY,
+    page_id INTEGER NOT NULL REFERENCES pages(id) ON DELETE CASCADE,
+    document_id INTEGER NOT NULL,
+    first_line INTEGER NOT NULL,
+    last_line INTEGER NOT NULL,
+    text TEXT NOT NULL
+  );
+  CREATE INDEX chunks_page ON chunks(page_id);
+  CREATE INDEX chunks_document ON chunks(document_id);
+  -- Contentless: the text lives in chunks; the index keeps only terms (about half the size).
+  CREATE VIRTUAL TABLE chunk_fts USING fts5(
+    terms, content='', contentless_delete=1,
+    tokenize="unicode61 remove_diacritics 0 tokenchars '${FTS_TOKEN_CHARS}'"
+  );
+  -- Index entries follow their chunk, however the chunk goes (page rewrite, document delete).
+  CREATE TRIGGER chunks_delete_fts AFTER DELETE ON chunks BEGIN
+    DELETE FROM chunk_fts WHERE rowid = old.id;
+  END;
+  CREATE TABLE jobs (
+    id INTEGER PRIMARY KEY,
+    kind TEXT NOT NULL,
+    document_id INTEGER REFERENCES documents(id) ON DELETE SET NULL,
+    state TEXT NOT NULL CHECK (state IN ('queued', 'running', 'done', 'failed', 'cancelled')),
+    attempts INTEGER NOT NULL DEFAULT 0,
+    max_attempts INTEGER NOT NULL,
+    next_run_at INTEGER NOT NULL,
+    pages_done INTEGER NOT NULL DEFAULT 0,
+    pages_total INTEGER,
+    error TEXT,
+    error_code TEXT,
+    created_at INTEGER NOT NULL,
+    updated_at INTEGER NOT NULL
+  );
+  CREATE INDEX jobs_runnable ON jobs(state, next_run_at);
+  `,
+];
+
+/** Runs the migrations `db` has not seen yet, each in its own transaction. */
+export function migrate(db: Database.Database): void {
+  const current = db.pragma('user_version', { simple: true }) as number;
+  for (let v = current; v < MIGRATIONS.length; v++) {
+    db.transaction(() => {
+      db.exec(MIGRATIONS[v]!);
+      db.pragma(`user_version = ${v + 1}`);
+    })();
+  }
+}
