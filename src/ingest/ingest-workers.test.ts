@@ -69,9 +69,12 @@ describe('ingest workers', () => {
     // A reader that rejects one file the way the intake does for an unknown type.
     const reader: PageReader = (source, options) => {
       if (source.name === 'bad.pdf') {
-        return (async function* () {
-          throw new DocSightError('UNSUPPORTED_TYPE', 'bad.pdf: not an image or PDF.');
-        })();
+        return {
+          [Symbol.asyncIterator]: () => ({
+            next: () =>
+              Promise.reject(new DocSightError('UNSUPPORTED_TYPE', 'bad.pdf: not an image or PDF.')),
+          }),
+        };
       }
       return readPlainTextPages(source, options);
     };
