@@ -42,6 +42,21 @@ export const configSchema = z
       })
       .strict()
       .default({ maxPixels: 100_000_000, maxPages: 2000, pdfDpi: 300, maxFileBytes: 512 * 1024 * 1024 }),
+    library: z
+      .object({
+        /** Documents ingested at once (each OCR'd page holds a core: 1 per core is plenty). */
+        concurrency: z.number().int().min(1).max(64).default(1),
+        /** Attempts per ingest job before it is marked failed (transient engine errors only). */
+        maxAttempts: z.number().int().min(1).max(20).default(3),
+        /** First retry delay, milliseconds; doubles with each attempt. */
+        retryBaseMs: z.number().int().min(0).default(2000),
+        /** Largest retrieval chunk, characters. */
+        chunkChars: z.number().int().min(100).max(100_000).default(1500),
+        /** Embedding GGUF model for dense retrieval; none means BM25 only. */
+        embeddingModel: z.string().min(1).optional(),
+      })
+      .strict()
+      .default({ concurrency: 1, maxAttempts: 3, retryBaseMs: 2000, chunkChars: 1500 }),
   })
   .strict();
 
@@ -52,6 +67,7 @@ export type ConfigOverrides = {
   home?: string;
   ocr?: Partial<Config['ocr']>;
   intake?: Partial<Config['intake']>;
+  library?: Partial<Config['library']>;
 };
 
 export interface LoadConfigOptions {
@@ -104,6 +120,7 @@ function merge(...layers: ConfigOverrides[]): ConfigOverrides {
     if (layer.home !== undefined) out.home = layer.home;
     if (layer.ocr) out.ocr = { ...out.ocr, ...layer.ocr };
     if (layer.intake) out.intake = { ...out.intake, ...layer.intake };
+    if (layer.library) out.library = { ...out.library, ...layer.library };
   }
   return out;
 }
