@@ -1,0 +1,301 @@
+import { crc32, deflateSync } from 'node:zlib';
+import sharp from 'sharp';
+import { describe, expect, it } from 'vitest';
+import type { Config } from '../../config/config.js';
+import type { RawImage } from '../types.js';
+import { openDocument } from './open-document.js';
+import { buildPdf } from './test-support/build-pdf.js';
+import { encodeBmp } from './test-support/encode-bmp.js';
+
+const limits: Config['intake'] = {
+  maxPixels: 100_000_000,
+  maxPages: 2000,
+  pdfDpi: 144,
+  maxFileBytes: 50_000_000,
+};
+
+/** The RGB value of pixel (x, y). */
+const pixel = (image: RawImage, x: number, y: number): number[] => {
+  const at = (y * image.width + x) * image.channels;
+  return [...image.data.subarray(at, at + image.channels)];
+};
+
+/** A 40×20 image: left half red, right half blue. */
+const redBlue = (): sharp.Sharp =>
+  sharp({ create: { width: 40, height: 20, channels: 3, background: '#0000ff' } }).composite([
+    { input: { create: { width: 20, height: 20, channels: 3, background: '#ff0000' } }, left: 0, top: 0 },
+  ]);
+
+function pngChunk(type: string, data: Buffer): Buffer {
+  const chunk = Buffer.alloc(12 + data.length);
+  chunk.writeUInt32BE(data.length, 0);
+  chunk.write(type, 4, 'latin1');
+  data.copy(chunk, 8);
+  chunk.writeUInt32BE(crc32(chunk.subarray(4, 8 + data.length)), 8 + data.length);
+  return chunk;
+}
+
+/** A decompression bomb: a few hundred bytes of PNG whose header claims `width`×`height` RGB pixels. */
+function pngBomb(width: number, height: number): Uint8Array {
+  const header = Buffer.alloc(13);
+  header.writeUInt32BE(width, 0);
+  header.writeUInt32BE(height, 4);
+  header.set([8, 2, 0, 0, 0], 8); // 8-bit RGB
+  const signature = Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]);
+  const rows = deflateSync(Buffer.alloc((1 + width * 3) * 4)); // the first rows only
+  return Buffer.concat([
+    signature,
+    pngChunk('IHDR', header),
+    pngChunk('IDAT', rows),
+    pngChunk('IEND', Buffer.alloc(0)),
+  ]);
+}
+
+async function codeOf(promise: Promise<unknown>): Promise<{ code: string; message: string }> {
+  try {
+    await promise;
+  } catch (err) {
+    return { code: (err as { code: string }).code, message: (err as Error).message };
+  }
+  throw new Error('expected a rejection');
+}
+
+describe('openDocument: images', () => {
+  it('opens PNG, JPEG, WebP and GIF as one page of pixels, whatever the file is called', async () => {
+    for (const [format, mime] of [
+      ['png', 'image/png'],
+      ['jpeg', 'image/jpeg'],
+      ['webp', 'image/webp'],
+      ['gif', 'image/gif'],
+    ] as const) {
+      const bytes = await redBlue().toFormat(format).toBuffer();
+      const doc = await openDocument(bytes, 'misnamed.pdf', limits);
+      expect(doc).toMatchObject({ mime, kind: 'image', pageCount: 1 });
+      const page = await doc.page(1);
+      expect(page).toMatchObject({ width: 40, height: 20 });
+      expect(page.textLines).toBeUndefined();
+      const image = await page.image();
+      expect(image).toMatchObject({ width: 40, height: 20, channels: 3 });
+      // Lossy formats shift colours a little; red stays red and blue stays blue.
+      const [r, , b] = pixel(image, 5, 10);
+      expect(r).toBeGreaterThan(200);
+      expect(b).toBeLessThan(60);
+      expect(pixel(image, 35, 10)[2]).toBeGreaterThan(200);
+      await doc.close();
+    }
+  });
+
+  it('applies EXIF orientation: a photo stored sideways comes out upright', async () => {
+    const jpeg = await redBlue().jpeg().withMetadata({ orientation: 6 }).toBuffer();
+    const doc = await openDocument(jpeg, 'photo.jpg', limits);
+    const page = await doc.page(1);
+    expect([page.width, page.height]).toEqual([20, 40]);
+    const image = await page.image();
+    expect([image.width, image.height]).toEqual([20, 40]);
+    // Orientation 6 = turn 90° clockwise to view: the red left half becomes the top half.
+    expect(pixel(image, 10, 5)[0]).toBeGreaterThan(200);
+    expect(pixel(image, 10, 35)[2]).toBeGreaterThan(200);
+  });
+
+  it('reads every page of a multi-page TIFF, one at a time', async () => {
+    const colours = ['#ff0000', '#00ff00', '#0000ff'];
+    const frames = await Promise.all(
+      colours.map((background) =>
+        sharp({ create: { width: 30, height: 10, channels: 3, background } })
+          .png()
+          .toBuffer(),
+      ),
+    );
+    const tiff = await sharp(frames, { join: { animated: true } })
+      .tiff({ compression: 'lzw' })
+      .toBuffer();
+    const doc = await openDocument(tiff, 'fax.tif', limits);
+    expect(doc).toMatchObject({ mime: 'image/tiff', pageCount: 3 });
+    const seen = [];
+    for (let n = 1; n <= doc.pageCount; n++) seen.push(pixel(await (await doc.page(n)).image(), 15, 5));
+    expect(seen).toEqual([
+      [255, 0, 0],
+      [0, 255, 0],
+      [0, 0, 255],
+    ]);
+    expect((await codeOf(doc.page(4))).message).toContain('has 3 page(s); page 4 does not exist');
+  });
+
+  it('decodes BMP, which sharp cannot, and renders it to PNG for the viewer', async () => {
+    const { data, info } = await redBlue().raw().toBuffer({ resolveWithObject: true });
+    const bmp = encodeBmp(
+      { data, width: info.width, height: info.height, channels: 3 },
+      { bitsPerPixel: 24 },
+    );
+    const doc = await openDocument(bmp, 'scan.bmp', limits);
+    const page = await doc.page(1);
+    expect(pixel(await page.image(), 5, 5)).toEqual([255, 0, 0]);
+    const png = await page.renderPng();
+    expect(await sharp(png).metadata()).toMatchObject({ format: 'png', width: 40, height: 20 });
+  });
+
+  it('keeps grey scans as one channel', async () => {
+    const grey = await sharp({ create: { width: 8, height: 8, channels: 3, background: '#808080' } })
+      .toColourspace('b-w')
+      .png()
+      .toBuffer();
+    const image = await (await (await openDocument(grey, 'g.png', limits)).page(1)).image();
+    expect(image.channels).toBe(1);
+    expect(pixel(image, 1, 1)).toEqual([128]);
+  });
+});
+
+describe('openDocument: PDF', () => {
+  it('reads a text-layer page as lines in page pixels at the render dpi, without rendering', async () => {
+    const pdf = buildPdf([
+      { width: 200, height: 100, texts: [{ text: 'Invoice No. 42', x: 10, y: 70, size: 12 }] },
+    ]);
+    const doc = await openDocument(pdf, 'invoice.pdf', limits);
+    expect(doc).toMatchObject({ mime: 'application/pdf', kind: 'pdf', pageCount: 1 });
+    const page = await doc.page(1);
+    // 200×100 pt at 144 dpi = 400×200 px.
+    expect(page).toMatchObject({ width: 400, height: 200, dpi: 144 });
+    expect(page.textLines).toHaveLength(1);
+    const line = page.textLines![0]!;
+    expect(line).toMatchObject({ text: 'Invoice No. 42', confidence: 1, block: 0 });
+    // Baseline 70 pt from the bottom = 30 pt from the top = 60 px; the glyphs sit just above it.
+    const [x0, y0, x1, , , y2] = line.box;
+    expect(x0).toBeGreaterThan(19);
+    expect(x0).toBeLessThan(24);
+    expect(y0).toBeGreaterThan(35);
+    expect(y2).toBeGreaterThan(55);
+    expect(y2).toBeLessThan(66);
+    expect(x1 - x0).toBeGreaterThan(100); // 14 characters of 12 pt Helvetica at 2 px/pt
+  });
+
+  it('marks a scanned page (an image, no text) as needing OCR and renders it at the configured dpi', async () => {
+    const rgb = new Uint8Array(10 * 10 * 3).fill(0); // a black square
+    const pdf = buildPdf([
+      { width: 100, height: 50, image: { rgb, width: 10, height: 10, x: 0, y: 0, w: 50, h: 50 } },
+    ]);
+    const doc = await openDocument(pdf, 'scan.pdf', limits);
+    const page = await doc.page(1);
+    expect(page.textLines).toBeUndefined();
+    const image = await page.image();
+    expect(image).toMatchObject({ width: 200, height: 100, channels: 3 });
+    expect(pixel(image, 50, 50)).toEqual([0, 0, 0]); // inside the square
+    expect(pixel(image, 150, 50)).toEqual([255, 255, 255]); // white paper beside it
+    const png = await page.renderPng(72);
+    expect(await sharp(png).metadata()).toMatchObject({ width: 100, height: 50 });
+  });
+
+  it('handles a mixed PDF page by page, and a page stored rotated', async () => {
+    const pdf = buildPdf([
+      { texts: [{ text: 'Typed page', x: 72, y: 700, size: 12 }] },
+      {},
+      { width: 200, height: 100, rotate: 90, texts: [{ text: 'Sideways', x: 10, y: 70, size: 12 }] },
+    ]);
+    const doc = await openDocument(pdf, 'mixed.pdf', limits);
+    expect(doc.pageCount).toBe(3);
+    expect((await doc.page(1)).textLines?.map((l) => l.text)).toEqual(['Typed page']);
+    expect((await doc.page(2)).textLines).toBeUndefined();
+    const rotated = await doc.page(3);
+    // /Rotate 90 makes the page 100 pt wide and 200 pt tall; the text runs downwards as one line.
+    expect([rotated.width, rotated.height]).toEqual([200, 400]);
+    expect(rotated.textLines?.map((l) => l.text)).toEqual(['Sideways']);
+    const [x0, y0, x1, y1] = rotated.textLines![0]!.box;
+    expect(x1).toBeCloseTo(x0, 0); // the text's top edge is vertical
+    expect(y1 - y0).toBeGreaterThan(80);
+    await doc.close();
+    expect((await codeOf(doc.page(1))).message).toContain('already closed');
+  });
+
+  it('refuses an encrypted PDF with ENCRYPTED_PDF', async () => {
+    const pdf = buildPdf([{ texts: [{ text: 'secret', x: 72, y: 700, size: 12 }] }], {
+      userPassword: 'hunter2',
+    });
+    const { code, message } = await codeOf(openDocument(pdf, 'locked.pdf', limits));
+    expect(code).toBe('ENCRYPTED_PDF');
+    expect(message).toMatch(/^locked\.pdf: the PDF is encrypted and needs a password/);
+  });
+
+  it('refuses a cut-short PDF with CORRUPT_FILE', async () => {
+    const pdf = buildPdf([{ texts: [{ text: 'x', x: 72, y: 700, size: 12 }] }]);
+    const { code, message } = await codeOf(openDocument(pdf.subarray(0, 120), 'cut.pdf', limits));
+    expect(code).toBe('CORRUPT_FILE');
+    expect(message).toContain('cut.pdf');
+  });
+
+  it('refuses more pages than maxPages before reading any', async () => {
+    const pdf = buildPdf([{}, {}, {}]);
+    const { code, message } = await codeOf(openDocument(pdf, 'long.pdf', { ...limits, maxPages: 2 }));
+    expect(code).toBe('TOO_MANY_PAGES');
+    expect(message).toContain('3 pages is over the limit of 2');
+  });
+
+  it('refuses to render a page whose pixels would exceed maxPixels, but still reads its text layer', async () => {
+    // 200 × 200 inches at 144 dpi = 28 800² pixels.
+    const pdf = buildPdf([
+      { width: 14400, height: 14400, texts: [{ text: 'huge', x: 72, y: 72, size: 12 }] },
+    ]);
+    const doc = await openDocument(pdf, 'poster.pdf', limits);
+    const page = await doc.page(1);
+    expect(page.textLines?.map((l) => l.text)).toEqual(['huge']);
+    const { code, message } = await codeOf(page.image());
+    expect(code).toBe('TOO_MANY_PIXELS');
+    expect(message).toContain('poster.pdf page 1: 28800×28800');
+  });
+});
+
+describe('openDocument: bad input', () => {
+  it('refuses zero bytes with EMPTY_FILE', async () => {
+    expect(await codeOf(openDocument(new Uint8Array(), 'empty.png', limits))).toEqual({
+      code: 'EMPTY_FILE',
+      message: 'empty.png is empty (0 bytes). Check that the upload or copy finished.',
+    });
+  });
+
+  it('refuses other types with UNSUPPORTED_TYPE, saying what was found and what is accepted', async () => {
+    const zip = new Uint8Array([0x50, 0x4b, 0x03, 0x04, ...new Array(60).fill(0)]);
+    const { code, message } = await codeOf(openDocument(zip, 'report.png', limits));
+    expect(code).toBe('UNSUPPORTED_TYPE');
+    expect(message).toMatch(
+      /^report\.png: not a supported document \(found zip .*\)\. Send PNG, JPEG, WebP, TIFF, BMP, GIF or PDF\.$/,
+    );
+  });
+
+  it('refuses a decompression bomb from its header, before decoding', async () => {
+    const bomb = pngBomb(20000, 20000);
+    expect(bomb.length).toBeLessThan(1000);
+    const { code, message } = await codeOf(openDocument(bomb, 'bomb.png', limits));
+    expect(code).toBe('TOO_MANY_PIXELS');
+    expect(message).toContain('20000×20000 = 400,000,000 pixels is over the limit of 100,000,000');
+  });
+
+  it('refuses an oversized BMP from its header', async () => {
+    const bmp = encodeBmp(
+      { data: new Uint8Array(3), width: 1, height: 1, channels: 3 },
+      { bitsPerPixel: 24 },
+    );
+    new DataView(bmp.buffer).setInt32(18, 50000, true);
+    new DataView(bmp.buffer).setInt32(22, 50000, true);
+    expect((await codeOf(openDocument(bmp, 'big.bmp', limits))).code).toBe('TOO_MANY_PIXELS');
+  });
+
+  it('refuses a truncated PNG with CORRUPT_FILE when its pixels are decoded', async () => {
+    const png = await sharp({ create: { width: 64, height: 64, channels: 3, background: '#123456' } })
+      .composite([
+        { input: Buffer.from('<svg width="64" height="64"><circle cx="32" cy="32" r="20"/></svg>') },
+      ])
+      .png({ compressionLevel: 0 })
+      .toBuffer();
+    const doc = await openDocument(png.subarray(0, png.length / 2), 'half.png', limits);
+    const { code, message } = await codeOf((await doc.page(1)).image());
+    expect(code).toBe('CORRUPT_FILE');
+    expect(message).toMatch(/^half\.png: the image is damaged or cut short/);
+    // Cut inside the header: refused at open.
+    expect((await codeOf(openDocument(png.subarray(0, 20), 'stub.png', limits))).code).toBe('CORRUPT_FILE');
+  });
+
+  it('refuses files over maxFileBytes', async () => {
+    const png = await redBlue().png().toBuffer();
+    const { code, message } = await codeOf(openDocument(png, 'a.png', { ...limits, maxFileBytes: 100 }));
+    expect(code).toBe('BAD_REQUEST');
+    expect(message).toContain('over the file size limit');
+  });
+});

@@ -1,0 +1,130 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import sharp from 'sharp';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { loadConfig } from '../config/config.js';
+import { buildPdf } from './intake/test-support/build-pdf.js';
+import { renderTextPng } from './intake/test-support/render-text.js';
+import { createOcrEngine, type OcrEngine } from './ocr/engine.js';
+import { readDocument } from './read-document.js';
+import type { PageText } from './types.js';
+
+const config = loadConfig({
+  env: {},
+  flags: { home: join(tmpdir(), 'docsight-read-test'), intake: { pdfDpi: 150 } },
+});
+
+/** Compares OCR text leniently: case and spaces vary between engines, the characters must not. */
+const squash = (text: string): string => text.toLowerCase().replace(/\s+/g, '');
+
+async function collect(pages: AsyncGenerator<PageText>): Promise<PageText[]> {
+  const out: PageText[] = [];
+  for await (const page of pages) out.push(page);
+  return out;
+}
+
+describe('readDocument', () => {
+  let ocr: OcrEngine;
+  let ocrCalls = 0;
+  let png: Buffer;
+
+  beforeAll(async () => {
+    const engine = await createOcrEngine(config.ocr);
+    // The real engine, counted: text-layer pages must never reach it.
+    ocr = {
+      recognize: (image, options) => {
+        ocrCalls++;
+        return engine.recognize(image, options);
+      },
+      close: () => engine.close(),
+    };
+    png = await renderTextPng('Total due: 1,250.00 EUR', { dpi: 200 });
+  });
+  afterAll(async () => ocr?.close());
+
+  it('reads an image with OCR, with boxes inside the image', async () => {
+    const [page] = await collect(readDocument({ bytes: png, name: 'receipt.png' }, { config, ocr }));
+    expect(page).toMatchObject({ page: 1, source: 'ocr', rotation: 0 });
+    const text = page!.lines.map((l) => l.text).join(' ');
+    expect(squash(text)).toContain('totaldue:1,250.00eur');
+    for (const line of page!.lines) {
+      expect(line.confidence).toBeGreaterThan(0.5);
+      expect(line.block).toBeTypeOf('number');
+      for (let i = 0; i < 8; i += 2) {
+        expect(line.box[i]).toBeGreaterThanOrEqual(0);
+        expect(line.box[i]).toBeLessThanOrEqual(page!.width);
+      }
+    }
+  });
+
+  it('reads a mixed PDF page by page: the text layer where there is one, OCR for the scan', async () => {
+    const { data, info } = await sharp(png).removeAlpha().raw().toBuffer({ resolveWithObject: true });
+    // The scan is drawn at its own 200 dpi, so at 150 dpi it is rendered at 3/4 size.
+    const scan = { rgb: data, width: info.width, height: info.height, x: 72, y: 600 };
+    const pdf = buildPdf([
+      { texts: [{ text: 'Contract of sale', x: 72, y: 700, size: 14 }] },
+      { image: { ...scan, w: (info.width * 72) / 200, h: (info.height * 72) / 200 } },
+    ]);
+    const progress: string[] = [];
+    const before = ocrCalls;
+    const pages = await collect(
+      readDocument(
+        { bytes: pdf, name: 'mixed.pdf' },
+        { config, ocr, onPage: (d, t) => progress.push(`${d}/${t}`) },
+      ),
+    );
+    expect(pages.map((p) => [p.page, p.source])).toEqual([
+      [1, 'text-layer'],
+      [2, 'ocr'],
+    ]);
+    expect(ocrCalls - before).toBe(1);
+    expect(progress).toEqual(['1/2', '2/2']);
+    expect(pages[0]!.lines).toMatchObject([{ text: 'Contract of sale', confidence: 1 }]);
+    // A4 at 150 dpi.
+    expect(pages.map((p) => [p.width, p.height])).toEqual([
+      [1240, 1754],
+      [1240, 1754],
+    ]);
+    expect(squash(pages[1]!.lines.map((l) => l.text).join(''))).toContain('totaldue:1,250.00eur');
+    // Both sources share one coordinate system: the scan sits 1 inch (150 px) from the left edge.
+    const left = Math.min(...pages[1]!.lines.map((l) => l.box[0]));
+    expect(left).toBeGreaterThan(150);
+    expect(left).toBeLessThan(150 + 40);
+  });
+
+  it('reads from a path, and names a missing file', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'docsight-read-'));
+    const path = join(dir, 'letter.pdf');
+    writeFileSync(path, buildPdf([{ texts: [{ text: 'Dear Sir', x: 72, y: 700, size: 12 }] }]));
+    const pages = await collect(readDocument({ path }, { config, ocr }));
+    expect(pages[0]!.lines.map((l) => l.text)).toEqual(['Dear Sir']);
+    await expect(collect(readDocument({ path: join(dir, 'nope.pdf') }, { config }))).rejects.toMatchObject({
+      code: 'NOT_FOUND',
+      message: expect.stringContaining('nope.pdf: no such file'),
+    });
+    await expect(collect(readDocument({ path: dir }, { config }))).rejects.toMatchObject({
+      code: 'BAD_REQUEST',
+    });
+  });
+
+  it('stops with CANCELLED when the signal is aborted between pages', async () => {
+    const controller = new AbortController();
+    const pdf = buildPdf([
+      { texts: [{ text: 'one', x: 72, y: 700, size: 12 }] },
+      { texts: [{ text: 'two', x: 72, y: 700, size: 12 }] },
+    ]);
+    const seen: number[] = [];
+    const run = async (): Promise<void> => {
+      for await (const page of readDocument(
+        { bytes: pdf, name: 'two.pdf' },
+        { config, signal: controller.signal },
+      )) {
+        seen.push(page.page);
+        controller.abort();
+      }
+    };
+    await expect(run()).rejects.toMatchObject({ code: 'CANCELLED' });
+    expect(seen).toEqual([1]);
+  });
+});

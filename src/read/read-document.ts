@@ -1,0 +1,98 @@
+import { readFile, stat } from 'node:fs/promises';
+import type { Config } from '../config/config.js';
+import { DocSightError } from '../errors.js';
+import { assignBlocks } from './intake/text-layout.js';
+import { checkFileSize } from './intake/limits.js';
+import { openDocument } from './intake/open-document.js';
+import { createOcrEngine, type OcrEngine } from './ocr/engine.js';
+import type { PageText } from './types.js';
+
+export type ReadInput = { path: string } | { bytes: Uint8Array; name: string };
+
+export interface ReadOptions {
+  config: Config;
+  /** An engine to reuse across documents; otherwise one is created (and closed) only if a page needs OCR. */
+  ocr?: OcrEngine;
+  signal?: AbortSignal;
+  /** Called after each page is read, before it is yielded. */
+  onPage?(done: number, total: number): void;
+}
+
+/** Reads a file's bytes with a clear error for missing files, folders and oversize files. */
+async function loadBytes(path: string, limits: Config['intake']): Promise<Uint8Array> {
+  try {
+    const info = await stat(path);
+    if (info.isDirectory()) {
+      throw new DocSightError('BAD_REQUEST', `${path} is a folder; give the path of a file.`);
+    }
+    // Checked before reading, so a 10 GB file is refused without being loaded.
+    checkFileSize(path, info.size, limits);
+    return new Uint8Array(await readFile(path));
+  } catch (err) {
+    if (err instanceof DocSightError) throw err;
+    const code = (err as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT') throw new DocSightError('NOT_FOUND', `${path}: no such file. Check the path.`);
+    if (code === 'EACCES') throw new DocSightError('BAD_REQUEST', `${path}: permission denied.`);
+    throw new DocSightError('BAD_REQUEST', `${path}: cannot read the file (${(err as Error).message}).`, {
+      cause: err,
+    });
+  }
+}
+
+function throwIfAborted(signal: AbortSignal | undefined, name: string): void {
+  if (signal?.aborted) {
+    throw new DocSightError('CANCELLED', `Reading ${name} was cancelled.`, { cause: signal.reason });
+  }
+}
+
+/**
+ * Reads a document page by page: the PDF text layer where a page has one, OCR otherwise.
+ * Pages are yielded as they are read, so memory stays flat however long the document is.
+ * Breaking out of the loop closes the document (and the OCR engine, if this call created it).
+ *
+ * @example
+ *   for await (const page of readDocument({ path: 'scan.pdf' }, { config })) {
+ *     console.log(page.page, page.source, page.lines.map((l) => l.text).join('\n'));
+ *   }
+ */
+export async function* readDocument(input: ReadInput, options: ReadOptions): AsyncGenerator<PageText> {
+  const { config, signal } = options;
+  const name = 'path' in input ? input.path : input.name;
+  const bytes = 'path' in input ? await loadBytes(input.path, config.intake) : input.bytes;
+  throwIfAborted(signal, name);
+  const doc = await openDocument(bytes, name, config.intake);
+  let ownEngine: OcrEngine | undefined;
+  try {
+    for (let n = 1; n <= doc.pageCount; n++) {
+      throwIfAborted(signal, name);
+      const page = await doc.page(n);
+      let text: PageText;
+      if (page.textLines) {
+        text = {
+          page: n,
+          width: page.width,
+          height: page.height,
+          source: 'text-layer',
+          lines: page.textLines,
+        };
+      } else {
+        const engine = options.ocr ?? (ownEngine ??= await createOcrEngine(config.ocr));
+        const result = await engine.recognize(await page.image(), { signal });
+        text = {
+          page: n,
+          width: result.width,
+          height: result.height,
+          source: 'ocr',
+          // The OCR engine numbers blocks; assignBlocks only fills them in for an engine that does not.
+          lines: assignBlocks(result.lines),
+          rotation: result.rotation,
+        };
+      }
+      options.onPage?.(n, doc.pageCount);
+      yield text;
+    }
+  } finally {
+    await doc.close();
+    await ownEngine?.close();
+  }
+}
