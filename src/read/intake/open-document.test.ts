@@ -1,5 +1,5 @@
 import { crc32, deflateSync } from 'node:zlib';
-import sharp from 'sharp';
+import sharp, { type Sharp } from 'sharp';
 import { describe, expect, it } from 'vitest';
 import type { Config } from '../../config/config.js';
 import type { RawImage } from '../types.js';
@@ -21,7 +21,7 @@ const pixel = (image: RawImage, x: number, y: number): number[] => {
 };
 
 /** A 40×20 image: left half red, right half blue. */
-const redBlue = (): sharp.Sharp =>
+const redBlue = (): Sharp =>
   sharp({ create: { width: 40, height: 20, channels: 3, background: '#0000ff' } }).composite([
     { input: { create: { width: 20, height: 20, channels: 3, background: '#ff0000' } }, left: 0, top: 0 },
   ]);
