@@ -1,0 +1,53 @@
+import { readFile } from 'node:fs/promises';
+import type { Config } from '../config/config.js';
+import { readDocument } from '../read/read-document.js';
+import { createOcrEngine, type OcrEngine } from '../read/ocr/engine.js';
+import type { PageReader } from './page-reader.js';
+import { readPlainTextPages } from './plain-text-reader.js';
+
+/** The page reader ingestion uses by default, with the OCR engine it shares across documents. */
+export interface LibraryPageReader {
+  readPages: PageReader;
+  /** Closes the OCR engine, if one was started. */
+  close(): Promise<void>;
+}
+
+/**
+ * Reads stored originals for ingestion: plain text directly (as text-layer pages), everything else
+ * through the read path (`readDocument`: PDF text layer, or OCR). One OCR engine is loaded on the
+ * first page that needs it and reused for every later document, instead of once per document.
+ *
+ * @example
+ *   const reader = createLibraryPageReader(config);
+ *   const workers = startIngestWorkers({ library, readPages: reader.readPages });
+ */
+export function createLibraryPageReader(config: Config): LibraryPageReader {
+  let engine: Promise<OcrEngine> | undefined;
+  const sharedOcr: OcrEngine = {
+    async recognize(image, options) {
+      engine ??= createOcrEngine(config.ocr);
+      return (await engine).recognize(image, options);
+    },
+    async close() {
+      // Closed by LibraryPageReader.close, not after each document.
+    },
+  };
+  const readPages: PageReader = (source, options) => {
+    if (source.mime === 'text/plain') return readPlainTextPages(source, options);
+    // Bytes + the user's file name, so errors name the file, not its blob path.
+    return (async function* () {
+      const bytes = new Uint8Array(await readFile(source.path));
+      yield* readDocument(
+        { bytes, name: source.name },
+        { config, ocr: sharedOcr, signal: options.signal, onPage: options.onPage },
+      );
+    })();
+  };
+  return {
+    readPages,
+    async close() {
+      if (engine) await (await engine).close();
+      engine = undefined;
+    },
+  };
+}
