@@ -72,8 +72,12 @@ describe('countPage and scoreCounts', () => {
     expect(s.precision).toBe(0.5);
     expect(s.f1).toBe(0.5);
     expect(s.f1_ci).toBe(1);
-    // Characters stay case-sensitive: T,o,t,a,l vs T,O,T,A,L share only "T".
-    expect(countPage('Total', 'TOTAL').matchedChars).toBe(1);
+    // Characters: T,o,t,a,l vs T,O,T,A,L share only "T" strictly, all five ignoring case.
+    const chars = scoreCounts(countPage('Total', 'TOTAL'));
+    expect(chars.char_f1).toBeCloseTo(1 / 5, 12);
+    expect(chars.cer).toBeCloseTo(4 / 5, 12);
+    expect(chars.char_f1_ci).toBe(1);
+    expect(chars.cer_ci).toBe(0);
   });
 
   it('counts merged words as wrong words but right characters', () => {

@@ -16,6 +16,8 @@
  *   divided by the number of GT characters. Whitespace is left out so that word segmentation (already
  *   measured by word F1) is not counted twice; reading order is counted. CER can exceed 1 when the prediction
  *   is longer than the GT.
+ * - `char_f1_ci` and `cer_ci` compare lower-cased characters. Why: SROIE's GT is written in capitals whatever
+ *   the receipt prints ("Total" is labelled "TOTAL"), so the strict figures there mostly measure case.
  * - Empty sets: a ratio over zero items is 1 when nothing was claimed and nothing was missed (empty prediction
  *   for an empty page scores P = R = F1 = 1, CER = 0); CER over an empty GT with a non-empty prediction is 1.
  */
@@ -31,8 +33,10 @@ export interface OcrCounts {
   gtChars: number;
   predChars: number;
   matchedChars: number;
+  matchedCharsCi: number;
   /** Levenshtein distance between non-whitespace reading-order texts. */
   charEdits: number;
+  charEditsCi: number;
 }
 
 /** Ratios computed from OcrCounts; keys are the ones `docsight eval ocr --json` prints. */
@@ -46,7 +50,9 @@ export interface OcrScores {
   char_precision: number;
   char_recall: number;
   char_f1: number;
+  char_f1_ci: number;
   cer: number;
+  cer_ci: number;
 }
 
 /** NFKC-normalises text so compatibility forms (full-width letters, punctuation) compare equal. */
@@ -123,9 +129,12 @@ export function editDistance(a: readonly string[], b: readonly string[]): number
 export function countPage(gtText: string, predText: string): OcrCounts {
   const gtWords = tokenizeWords(gtText);
   const predWords = tokenizeWords(predText);
-  const lower = (words: string[]) => words.map((w) => w.toLowerCase());
+  const lower = (items: string[]) => items.map((w) => w.toLowerCase());
   const gtChars = nonWhitespaceChars(gtText);
   const predChars = nonWhitespaceChars(predText);
+  // Lower-cased per character, so the sequences keep their lengths ("İ".toLowerCase() has two code points).
+  const gtCharsCi = gtChars.map((c) => (c.toLowerCase().length === c.length ? c.toLowerCase() : c));
+  const predCharsCi = predChars.map((c) => (c.toLowerCase().length === c.length ? c.toLowerCase() : c));
   return {
     pages: 1,
     gtWords: gtWords.length,
@@ -135,7 +144,9 @@ export function countPage(gtText: string, predText: string): OcrCounts {
     gtChars: gtChars.length,
     predChars: predChars.length,
     matchedChars: multisetIntersectionSize(predChars, gtChars),
+    matchedCharsCi: multisetIntersectionSize(predCharsCi, gtCharsCi),
     charEdits: editDistance(predChars, gtChars),
+    charEditsCi: editDistance(predCharsCi, gtCharsCi),
   };
 }
 
@@ -150,7 +161,9 @@ export function emptyCounts(): OcrCounts {
     gtChars: 0,
     predChars: 0,
     matchedChars: 0,
+    matchedCharsCi: 0,
     charEdits: 0,
+    charEditsCi: 0,
   };
 }
 
@@ -185,7 +198,9 @@ export function scoreCounts(c: OcrCounts): OcrScores {
   const recallCi = ratio(c.matchedWordsCi, c.gtWords);
   const charPrecision = ratio(c.matchedChars, c.predChars);
   const charRecall = ratio(c.matchedChars, c.gtChars);
-  const cer = c.gtChars === 0 ? (c.charEdits === 0 ? 0 : 1) : c.charEdits / c.gtChars;
+  const charPrecisionCi = ratio(c.matchedCharsCi, c.predChars);
+  const charRecallCi = ratio(c.matchedCharsCi, c.gtChars);
+  const errorRate = (edits: number) => (c.gtChars === 0 ? (edits === 0 ? 0 : 1) : edits / c.gtChars);
   return {
     precision,
     recall,
@@ -196,6 +211,8 @@ export function scoreCounts(c: OcrCounts): OcrScores {
     char_precision: charPrecision,
     char_recall: charRecall,
     char_f1: harmonicMean(charPrecision, charRecall),
-    cer,
+    char_f1_ci: harmonicMean(charPrecisionCi, charRecallCi),
+    cer: errorRate(c.charEdits),
+    cer_ci: errorRate(c.charEditsCi),
   };
 }

@@ -1,5 +1,6 @@
 import { Command, CommanderError } from 'commander';
 import { describeError, isDocSightError } from '../../errors.js';
+import { registerEvalCommand } from './eval-command.js';
 
 /**
  * The `docsight` command line. Each sub-command lives in its own file beside this one
@@ -13,6 +14,7 @@ export function buildProgram(): Command {
     .showHelpAfterError('(run docsight --help for usage)')
     .exitOverride();
   // Sub-commands: one line each.
+  registerEvalCommand(program);
   return program;
 }
 

@@ -1,0 +1,149 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import type { Command } from 'commander';
+import { loadConfig } from '../../config/config.js';
+import { DocSightError } from '../../errors.js';
+import { loadDataset, type DatasetKind } from '../../eval/ocr/datasets.js';
+import { openEngineReader } from '../../eval/ocr/engine-reader.js';
+import { evaluateOcr, type PageResult } from '../../eval/ocr/evaluate.js';
+import { formatOcrReport, ocrReportJson } from '../../eval/ocr/report.js';
+import { scoreCounts } from '../../eval/ocr/score.js';
+import { evaluateZhSet } from '../../eval/zh/evaluate-zh.js';
+import { writeZhSet } from '../../eval/zh/generate.js';
+import { formatZhReport } from '../../eval/zh/report.js';
+
+function positiveInt(flag: string) {
+  return (raw: string): number => {
+    const n = Number(raw);
+    if (!Number.isInteger(n) || n < 1) {
+      throw new DocSightError('BAD_REQUEST', `${flag} must be a whole number of 1 or more, not "${raw}".`);
+    }
+    return n;
+  };
+}
+
+function datasetKind(raw: string): DatasetKind {
+  if (raw !== 'sroie' && raw !== 'funsd') {
+    throw new DocSightError('BAD_REQUEST', `--kind must be sroie or funsd, not "${raw}".`);
+  }
+  return raw;
+}
+
+/** The configuration from the global flags (--home, --config), with --threads applied to OCR. */
+function configFor(command: Command, threads: number | undefined) {
+  const globals = command.optsWithGlobals<{ home?: string; config?: string }>();
+  return loadConfig({
+    configFile: globals.config,
+    flags: { home: globals.home, ocr: threads === undefined ? undefined : { threads } },
+  });
+}
+
+function progress(result: PageResult, done: number, total: number): void {
+  const s = scoreCounts(result.counts);
+  process.stderr.write(
+    `[${done}/${total}] ${result.id}  ${result.seconds.toFixed(2)} s  F1 ${s.f1.toFixed(3)}  CER ${s.cer.toFixed(3)}\n`,
+  );
+}
+
+interface OcrOptions {
+  dataset: string;
+  kind?: DatasetKind;
+  json?: boolean;
+  limit?: number;
+  threads?: number;
+}
+
+interface OcrZhOptions {
+  out?: string;
+  json?: boolean;
+  seed?: number;
+  threads?: number;
+}
+
+/**
+ * Registers `docsight eval` with its sub-commands `ocr` and `ocr-zh`, and returns the `eval` command so
+ * other evaluations attach to it with one line, e.g. in main.ts:
+ *
+ * @example
+ *   const evalCommand = registerEvalCommand(program);
+ *   registerEvalRetrievalCommand(evalCommand); // adds `docsight eval retrieval`
+ */
+export function registerEvalCommand(program: Command): Command {
+  const evalCommand = program
+    .command('eval')
+    .description('Accuracy evaluations that print tables (progress on stderr).');
+
+  evalCommand
+    .command('ocr')
+    .description(
+      'OCR accuracy and speed on a dataset split laid out as images/ + gt/ (SROIE box.csv or FUNSD json): ' +
+        'word precision/recall/F1, char F1, CER, seconds per page.',
+    )
+    .requiredOption('--dataset <dir>', 'split folder, e.g. eval/sroie/dev')
+    .option('--kind <kind>', 'sroie or funsd (default: detected from gt/)', datasetKind)
+    .option('--json', 'print one JSON object instead of the table')
+    .option('--limit <n>', 'score only the first N pages (sorted by id)', positiveInt('--limit'))
+    .option('--threads <n>', 'intra-op threads for the OCR models', positiveInt('--threads'))
+    .action(async (options: OcrOptions, command: Command) => {
+      const config = configFor(command, options.threads);
+      const dataset = resolve(options.dataset);
+      const loaded = loadDataset(dataset, options.kind);
+      const pages = options.limit === undefined ? loaded.pages : loaded.pages.slice(0, options.limit);
+      process.stderr.write(`Loading OCR models (${config.ocr.threads} thread(s))...\n`);
+      const reader = await openEngineReader(config, 'geometry');
+      try {
+        const evaluation = await evaluateOcr(pages, reader.recognizePage, { onPage: progress });
+        const info = {
+          dataset,
+          kind: loaded.kind,
+          threads: config.ocr.threads,
+          model_load_seconds: reader.loadSeconds,
+          skipped: loaded.skipped,
+        };
+        process.stdout.write(
+          options.json
+            ? `${JSON.stringify(ocrReportJson(evaluation, info))}\n`
+            : `${formatOcrReport(evaluation, info)}\n`,
+        );
+      } finally {
+        await reader.close();
+      }
+    });
+
+  evalCommand
+    .command('ocr-zh')
+    .description(
+      'Generates the seeded Chinese test set (business text, several fonts and sizes; blur, noise, skew, JPEG, ' +
+        'low contrast) and reports character accuracy (1 − CER) and char F1 per degradation and overall.',
+    )
+    .option('--out <dir>', 'keep the generated pages here (default: a temporary folder, removed afterwards)')
+    .option('--json', 'print one JSON object instead of the table')
+    .option('--seed <n>', 'seed of the generator', positiveInt('--seed'))
+    .option('--threads <n>', 'intra-op threads for the OCR models', positiveInt('--threads'))
+    .action(async (options: OcrZhOptions, command: Command) => {
+      const config = configFor(command, options.threads);
+      const dir = options.out ? resolve(options.out) : mkdtempSync(join(tmpdir(), 'docsight-zh-'));
+      try {
+        process.stderr.write(`Generating the Chinese test set in ${dir}...\n`);
+        const pages = await writeZhSet(dir, { seed: options.seed });
+        process.stderr.write(`Loading OCR models (${config.ocr.threads} thread(s))...\n`);
+        const reader = await openEngineReader(config, 'engine');
+        try {
+          const result = await evaluateZhSet(pages, reader.recognizePage, { onPage: progress });
+          const fonts = [...new Set(pages.map((p) => p.fontFamily))];
+          process.stdout.write(
+            options.json
+              ? `${JSON.stringify({ ...result.overall, by_degradation: result.byDegradation, fonts, seed: options.seed ?? null, threads: config.ocr.threads, model_load_seconds: reader.loadSeconds })}\n`
+              : `${formatZhReport(result, { fonts, threads: config.ocr.threads })}\n`,
+          );
+        } finally {
+          await reader.close();
+        }
+      } finally {
+        if (!options.out) rmSync(dir, { recursive: true, force: true });
+      }
+    });
+
+  return evalCommand;
+}
