@@ -1,0 +1,93 @@
+// docsight-vlm-driver: runs a script of generate steps directly on VlmSession, with no Node.js in
+// between. The benchmark runs the same script through the addon and through this driver, so the
+// ratio of the two is the cost of the JS layer and the worker process.
+//
+//   docsight-vlm-driver script.json   →  one JSON line per step on stdout
+//
+// script.json: {"model", "mmproj", "threads", "nCtx", "imageMaxTokens",
+//               "steps": [{"name", "prompt", "images": [{"ppm", "id"}], "maxTokens", "ignoreEos", "clearCache"}]}
+#include <chrono>
+#include <cstdio>
+#include <fstream>
+#include <iostream>
+#include <sstream>
+
+#include "nlohmann/json.hpp"
+#include "vlm-session.h"
+
+using nlohmann::json;
+
+static docsight::ImageInput read_ppm(const std::string &path, const std::string &id) {
+  std::ifstream in(path, std::ios::binary);
+  std::string magic;
+  int w = 0, h = 0, maxval = 0;
+  in >> magic >> w >> h >> maxval;
+  in.get();  // the single whitespace byte before the pixels
+  if (!in || magic != "P6" || maxval != 255 || w <= 0 || h <= 0) throw std::runtime_error(path + ": not an 8-bit binary PPM (P6)");
+  docsight::ImageInput img;
+  img.width = w;
+  img.height = h;
+  img.id = id;
+  img.rgb.resize(size_t(w) * h * 3);
+  in.read(reinterpret_cast<char *>(img.rgb.data()), img.rgb.size());
+  if (!in) throw std::runtime_error(path + ": truncated pixel data");
+  return img;
+}
+
+int main(int argc, char **argv) {
+  if (argc != 2) {
+    fprintf(stderr, "usage: docsight-vlm-driver script.json\n");
+    return 2;
+  }
+  try {
+    std::ifstream f(argv[1]);
+    const json script = json::parse(f);
+    docsight::LoadOptions lo;
+    lo.model_path = script.at("model");
+    lo.mmproj_path = script.value("mmproj", "");
+    lo.n_threads = script.value("threads", 0);
+    lo.n_ctx = script.value("nCtx", 4096);
+    lo.n_batch = script.value("nBatch", 512);
+    lo.image_max_tokens = script.value("imageMaxTokens", -1);
+    docsight::VlmSession session(lo);
+    std::cout << json{{"step", "load"}, {"loadMs", session.load_ms()}}.dump() << std::endl;
+    for (const auto &step : script.at("steps")) {
+      if (step.value("clearCache", false)) session.clear_cache();
+      docsight::GenerateOptions go;
+      go.prompt = step.at("prompt");
+      go.max_tokens = step.value("maxTokens", 64);
+      go.ignore_eos = step.value("ignoreEos", true);
+      if (step.contains("images"))
+        for (const auto &im : step["images"]) go.images.push_back(read_ppm(im.at("ppm"), im.value("id", "")));
+      double first_ms = -1;
+      const auto t0 = std::chrono::steady_clock::now();
+      auto r = session.generate(go, [&](const std::string &) {
+        if (first_ms < 0) first_ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
+        return true;
+      });
+      const double total = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
+      std::cout << json{{"step", step.value("name", "")},
+                        {"totalMs", total},
+                        {"firstPieceMs", first_ms},
+                        {"encodeMs", r.encode_ms},
+                        {"prefillMs", r.prefill_ms},
+                        {"decodeMs", r.decode_ms},
+                        {"promptTokens", r.prompt_tokens},
+                        {"reusedTokens", r.reused_tokens},
+                        {"evaluatedTokens", r.evaluated_tokens},
+                        {"imagesEncoded", r.images_encoded},
+                        {"imageTokens", r.image_tokens},
+                        {"generatedTokens", r.generated_tokens},
+                        {"stopReason", r.stop_reason}}
+                       .dump()
+                << std::endl;
+    }
+  } catch (const docsight::Error &e) {
+    fprintf(stderr, "docsight-vlm-driver: %s: %s\n", e.code.c_str(), e.what());
+    return 1;
+  } catch (const std::exception &e) {
+    fprintf(stderr, "docsight-vlm-driver: %s\n", e.what());
+    return 1;
+  }
+  return 0;
+}

@@ -1,0 +1,33 @@
+import type { ChatImage } from './chat-format.js';
+import type { NativeGenerateResult, NativeLoadOptions } from './native-addon.js';
+
+/** Messages between the engine (parent) and the worker process that owns the native addon. */
+
+export interface WorkerGenerateRequest {
+  prompt: string;
+  images: ChatImage[];
+  /** Long side images are scaled down to before encoding (the pixel budget). */
+  imageMaxSide: number;
+  maxTokens: number;
+  temperature: number;
+  topP: number;
+  seed: number;
+  stop: string[];
+  jsonSchema?: unknown;
+  ignoreEos: boolean;
+}
+
+export type ToWorker =
+  | { kind: 'load'; id: number; options: NativeLoadOptions }
+  | { kind: 'generate'; id: number; request: WorkerGenerateRequest }
+  | { kind: 'abort' }
+  | { kind: 'saveState' | 'loadState'; id: number; path: string }
+  | { kind: 'clearCache'; id: number }
+  | { kind: 'systemInfo'; id: number };
+
+export type FromWorker =
+  | { kind: 'piece'; id: number; text: string }
+  | { kind: 'done'; id: number; value: unknown }
+  | { kind: 'error'; id: number; code: string; message: string };
+
+export type GenerateResult = NativeGenerateResult & { imagePrepMs: number };

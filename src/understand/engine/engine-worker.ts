@@ -1,0 +1,118 @@
+/**
+ * The engine worker: a child process that owns the native addon. It is the only process that runs
+ * llama.cpp, so a native abort (bad tensor, assertion) ends here and the parent restarts it.
+ * Entry point for child_process.fork; speaks the messages in engine-protocol.ts.
+ */
+import { createHash } from 'node:crypto';
+import { StringDecoder } from 'node:string_decoder';
+import sharp from 'sharp';
+import { DocSightError, isDocSightError } from '../../errors.js';
+import type { FromWorker, ToWorker, WorkerGenerateRequest } from './engine-protocol.js';
+import { loadNativeAddon, type NativeImage, type NativeSession } from './native-addon.js';
+
+const addon = loadNativeAddon();
+let session: NativeSession | undefined;
+
+function send(msg: FromWorker): void {
+  process.send?.(msg);
+}
+
+/** Decodes, orients and scales an image to the pixel budget; its id is a hash of the pixels. */
+async function prepareImage(
+  image: WorkerGenerateRequest['images'][number],
+  maxSide: number,
+): Promise<NativeImage> {
+  try {
+    const input = 'data' in image ? Buffer.from(image.data) : image.path;
+    const { data, info } = await sharp(input, { limitInputPixels: 100_000_000 })
+      .rotate()
+      .resize({ width: maxSide, height: maxSide, fit: 'inside', withoutEnlargement: true })
+      .removeAlpha()
+      .toColourspace('srgb')
+      .raw()
+      .toBuffer({ resolveWithObject: true });
+    const id = createHash('sha256')
+      .update(`${info.width}x${info.height}:`)
+      .update(data)
+      .digest('hex')
+      .slice(0, 32);
+    return { rgb: data, width: info.width, height: info.height, id };
+  } catch (err) {
+    const what = 'path' in image ? image.path : 'the image';
+    throw new DocSightError(
+      'BAD_REQUEST',
+      `${what} could not be decoded as an image (${(err as Error).message}). Send PNG, JPEG or WebP.`,
+    );
+  }
+}
+
+async function generate(id: number, req: WorkerGenerateRequest): Promise<unknown> {
+  if (!session) throw new DocSightError('ENGINE_FAILED', 'the model is not loaded');
+  const t0 = performance.now();
+  const images = await Promise.all(req.images.map((im) => prepareImage(im, req.imageMaxSide)));
+  const imagePrepMs = performance.now() - t0;
+  let grammar: string | undefined;
+  if (req.jsonSchema !== undefined) grammar = addon.schemaToGrammar(JSON.stringify(req.jsonSchema));
+  const decoder = new StringDecoder('utf8');
+  const result = await session.generate(
+    {
+      prompt: req.prompt,
+      images,
+      maxTokens: req.maxTokens,
+      temperature: req.temperature,
+      topP: req.topP,
+      seed: req.seed,
+      stop: req.stop,
+      grammar,
+      ignoreEos: req.ignoreEos,
+    },
+    (piece) => {
+      const text = decoder.write(piece);
+      if (text) send({ kind: 'piece', id, text });
+    },
+  );
+  const rest = decoder.end();
+  if (rest) send({ kind: 'piece', id, text: rest });
+  return { ...result, imagePrepMs };
+}
+
+async function handle(msg: ToWorker): Promise<unknown> {
+  switch (msg.kind) {
+    case 'load': {
+      session?.release();
+      session = new addon.Session();
+      return session.load(msg.options);
+    }
+    case 'generate':
+      return generate(msg.id, msg.request);
+    case 'saveState':
+      if (!session) throw new DocSightError('ENGINE_FAILED', 'the model is not loaded');
+      return session.saveState(msg.path);
+    case 'loadState':
+      if (!session) throw new DocSightError('ENGINE_FAILED', 'the model is not loaded');
+      return session.loadState(msg.path);
+    case 'clearCache':
+      session?.clearCache();
+      return null;
+    case 'systemInfo':
+      return addon.systemInfo();
+    case 'abort':
+      return null;
+  }
+}
+
+process.on('message', (msg: ToWorker) => {
+  if (msg.kind === 'abort') {
+    session?.abort(); // takes effect at the next token or batch
+    return;
+  }
+  handle(msg).then(
+    (value) => send({ kind: 'done', id: msg.id, value }),
+    (err: unknown) => {
+      const code = isDocSightError(err) ? err.code : ((err as { code?: string }).code ?? 'ENGINE_FAILED');
+      send({ kind: 'error', id: msg.id, code, message: (err as Error).message ?? String(err) });
+    },
+  );
+});
+// The parent going away (crash, kill) must not leave a process holding gigabytes.
+process.on('disconnect', () => process.exit(0));

@@ -1,0 +1,111 @@
+import { existsSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { DocSightError } from '../../errors.js';
+
+/**
+ * The compiled addon (native/src/addon.cpp), built by scripts/build-native.mjs at `npm install`.
+ * Only the engine worker process loads it: a native abort then kills that process, not the server.
+ */
+
+export interface NativeLoadOptions {
+  model: string;
+  mmproj?: string;
+  nCtx?: number;
+  nBatch?: number;
+  threads?: number;
+  imageMinTokens?: number;
+  imageMaxTokens?: number;
+  useMmap?: boolean;
+}
+
+export interface NativeImage {
+  rgb: Buffer;
+  width: number;
+  height: number;
+  /** Identity for KV-cache reuse: the same id means the same pixels. */
+  id: string;
+}
+
+export interface NativeGenerateOptions {
+  /** ChatML text; each image is the media marker at its place. */
+  prompt: string;
+  images?: NativeImage[];
+  maxTokens?: number;
+  temperature?: number;
+  topP?: number;
+  seed?: number;
+  stop?: string[];
+  /** GBNF grammar the output must match. */
+  grammar?: string;
+  ignoreEos?: boolean;
+}
+
+/** Per-call counters and timings, measured inside the addon. */
+export interface NativeGenerateResult {
+  text: string;
+  stopReason: 'eos' | 'length' | 'stop' | 'abort';
+  promptItems: number;
+  /** KV positions the prompt occupies (an image takes fewer positions than tokens with M-RoPE). */
+  promptTokens: number;
+  /** Of those, how many were already in the KV cache and skipped. */
+  reusedTokens: number;
+  /** Text tokens decoded for the prompt. */
+  evaluatedTokens: number;
+  imagesEncoded: number;
+  imageTokens: number;
+  generatedTokens: number;
+  encodeMs: number;
+  prefillMs: number;
+  decodeMs: number;
+}
+
+export interface NativeSession {
+  load(options: NativeLoadOptions): Promise<{ loadMs: number; nCtx: number }>;
+  generate(options: NativeGenerateOptions, onPiece?: (piece: Buffer) => void): Promise<NativeGenerateResult>;
+  abort(): void;
+  clearCache(): void;
+  saveState(path: string): Promise<number>;
+  loadState(path: string): Promise<number>;
+  release(): void;
+  info(): { nCtx?: number; cachedTokens?: number; loadMs?: number };
+}
+
+export interface NativeAddon {
+  Session: new () => NativeSession;
+  systemInfo(): string;
+  mediaMarker(): string;
+  schemaToGrammar(jsonSchema: string): string;
+}
+
+/** native/build, found from src/understand/engine (tsx, tests) and dist/understand/engine alike. */
+export function nativeBuildDir(): string {
+  return resolve(dirname(fileURLToPath(import.meta.url)), '..', '..', '..', 'native', 'build');
+}
+
+export function nativeAddonPath(): string {
+  return join(nativeBuildDir(), 'docsight_vlm.node');
+}
+
+/** Path of the C++ driver executable (the benchmark's "native layer"). */
+export function nativeDriverPath(): string {
+  return join(nativeBuildDir(), 'docsight-vlm-driver');
+}
+
+let cached: NativeAddon | undefined;
+
+/** Loads the addon once; a missing build is an ENGINE_FAILED error that says how to build it. */
+export function loadNativeAddon(): NativeAddon {
+  if (cached) return cached;
+  const path = nativeAddonPath();
+  if (!existsSync(path)) {
+    throw new DocSightError(
+      'ENGINE_FAILED',
+      `The native vision-language engine is not built (${path} is missing). Run \`node scripts/build-native.mjs\` ` +
+        '(it needs cmake and g++: apt-get install cmake g++), or reinstall with `npm install`.',
+    );
+  }
+  cached = createRequire(import.meta.url)(path) as NativeAddon;
+  return cached;
+}

@@ -1,0 +1,359 @@
+import { fork, type ChildProcess } from 'node:child_process';
+import { availableParallelism } from 'node:os';
+import { fileURLToPath } from 'node:url';
+import { DocSightError, type ErrorCode } from '../../errors.js';
+import { formatChatMl, type ChatMessage } from './chat-format.js';
+import type { FromWorker, GenerateResult, ToWorker, WorkerGenerateRequest } from './engine-protocol.js';
+import { validateModelFiles, type ValidatedModel } from './model-validator.js';
+
+/**
+ * The vision-language engine: Qwen3-VL in a worker process that owns the native llama.cpp addon.
+ * Requests run one at a time (one model, one KV cache); text streams back token by token. A native
+ * crash kills only the worker: the request in flight fails with ENGINE_FAILED and a new worker is
+ * started and loaded for the next request.
+ */
+
+export interface VisionLanguageEngineOptions {
+  model: string;
+  mmproj: string;
+  /** CPU threads for llama.cpp; default: all cores. */
+  threads?: number;
+  /** Context length in tokens (prompt + image positions + answer). */
+  nCtx?: number;
+  /** Default pixel budget: the long side images are scaled down to. */
+  imageMaxSide?: number;
+  /** Upper bound on tokens per image inside the vision encoder (-1: the model's own). */
+  imageMaxTokens?: number;
+  /** Check the files before loading them (default true). Turning it off is for crash tests only. */
+  validate?: boolean;
+  /** Worker restarts allowed per minute before the engine gives up (default 5). */
+  maxRestartsPerMinute?: number;
+}
+
+export interface ChatRequest {
+  messages: ChatMessage[];
+  maxTokens?: number;
+  /** 0 (default) is greedy decoding. */
+  temperature?: number;
+  topP?: number;
+  seed?: number;
+  stop?: string[];
+  /** A JSON schema the answer must follow (grammar-constrained decoding). */
+  jsonSchema?: unknown;
+  /** Pixel budget for this request's images (long side). */
+  imageMaxSide?: number;
+  /** Generate exactly maxTokens tokens (benchmarks). */
+  ignoreEos?: boolean;
+  signal?: AbortSignal;
+}
+
+export interface ChatStats extends GenerateResult {
+  /** Wall time from the call to the first text, as the caller saw it. */
+  firstTextMs: number;
+  totalMs: number;
+}
+
+export type ChatEvent = { type: 'text'; text: string } | { type: 'done'; stats: ChatStats };
+
+/** A queue a producer pushes into and an async iterator drains. */
+class EventQueue<T> {
+  private items: T[] = [];
+  private waiting?: () => void;
+  private error?: unknown;
+  private closed = false;
+  push(item: T): void {
+    this.items.push(item);
+    this.waiting?.();
+  }
+  fail(error: unknown): void {
+    this.error = error;
+    this.closed = true;
+    this.waiting?.();
+  }
+  close(): void {
+    this.closed = true;
+    this.waiting?.();
+  }
+  async *drain(): AsyncGenerator<T> {
+    for (;;) {
+      if (this.items.length > 0) {
+        yield this.items.shift()!;
+        continue;
+      }
+      if (this.error !== undefined) throw this.error;
+      if (this.closed) return;
+      await new Promise<void>((resolve) => (this.waiting = resolve));
+      this.waiting = undefined;
+    }
+  }
+}
+
+interface Pending {
+  onPiece?: (text: string) => void;
+  resolve: (value: unknown) => void;
+  reject: (err: unknown) => void;
+}
+
+const workerEntry = (): { path: string; execArgv: string[] } => {
+  const url = new URL(
+    import.meta.url.endsWith('.ts') ? './engine-worker.ts' : './engine-worker.js',
+    import.meta.url,
+  );
+  // From sources (tests, tsx) the worker needs tsx's loader; the built dist/ is plain JS.
+  return { path: fileURLToPath(url), execArgv: url.pathname.endsWith('.ts') ? ['--import', 'tsx'] : [] };
+};
+
+export class VisionLanguageEngine {
+  private worker?: ChildProcess;
+  private workerReady?: Promise<void>;
+  private pending = new Map<number, Pending>();
+  private nextId = 1;
+  private tail: Promise<unknown> = Promise.resolve();
+  private restarts: number[] = [];
+  private closed = false;
+  private everLoaded = false;
+  private readonly options: Required<Omit<VisionLanguageEngineOptions, 'imageMaxTokens'>> & {
+    imageMaxTokens: number;
+  };
+  /** Set once start() has validated the files. */
+  validated?: ValidatedModel;
+  /** Times the worker was restarted after dying. */
+  restartCount = 0;
+  loadMs = 0;
+
+  constructor(options: VisionLanguageEngineOptions) {
+    this.options = {
+      threads: availableParallelism(),
+      nCtx: 8192,
+      imageMaxSide: 1024,
+      imageMaxTokens: -1,
+      validate: true,
+      maxRestartsPerMinute: 5,
+      ...options,
+    };
+  }
+
+  /** The worker's process id (tests use it to check restarts). */
+  get pid(): number | undefined {
+    return this.worker?.pid;
+  }
+
+  /** Validates the model files, starts the worker and loads the model. Idempotent. */
+  async start(): Promise<void> {
+    if (this.closed) throw new DocSightError('ENGINE_FAILED', 'the engine is closed');
+    if (this.options.validate && !this.validated) {
+      this.validated = await validateModelFiles({ model: this.options.model, mmproj: this.options.mmproj });
+    }
+    this.workerReady ??= this.spawn();
+    return this.workerReady;
+  }
+
+  private spawn(): Promise<void> {
+    const entry = workerEntry();
+    const child = fork(entry.path, [], {
+      execArgv: entry.execArgv,
+      serialization: 'advanced', // Buffers cross as bytes, not JSON arrays
+      stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+    });
+    this.worker = child;
+    child.on('message', (msg: FromWorker) => this.onMessage(msg));
+    child.on('exit', (code, signal) => this.onExit(child, code, signal));
+    const ready = this.call<{ loadMs: number }>({
+      kind: 'load',
+      id: 0,
+      options: {
+        model: this.options.model,
+        mmproj: this.options.mmproj,
+        nCtx: this.options.nCtx,
+        threads: this.options.threads,
+        imageMaxTokens: this.options.imageMaxTokens,
+      },
+    }).then(
+      (r) => {
+        this.loadMs = r.loadMs;
+        this.everLoaded = true;
+      },
+      (err: unknown) => {
+        this.workerReady = undefined;
+        if (this.worker === child) child.kill();
+        throw err;
+      },
+    );
+    return ready;
+  }
+
+  private call<T>(msg: ToWorker & { id: number }, onPiece?: (text: string) => void): Promise<T> {
+    const worker = this.worker;
+    if (!worker?.connected)
+      return Promise.reject(new DocSightError('ENGINE_FAILED', 'the engine process is not running'));
+    const id = this.nextId++;
+    return new Promise<T>((resolve, reject) => {
+      this.pending.set(id, { onPiece, resolve: resolve as (v: unknown) => void, reject });
+      worker.send({ ...msg, id });
+    });
+  }
+
+  private onMessage(msg: FromWorker): void {
+    const p = this.pending.get(msg.id);
+    if (!p) return;
+    if (msg.kind === 'piece') {
+      p.onPiece?.(msg.text);
+      return;
+    }
+    this.pending.delete(msg.id);
+    if (msg.kind === 'done') p.resolve(msg.value);
+    else p.reject(new DocSightError(msg.code as ErrorCode, msg.message));
+  }
+
+  private onExit(child: ChildProcess, code: number | null, signal: NodeJS.Signals | null): void {
+    if (this.worker !== child) return;
+    this.worker = undefined;
+    const how = signal ? `was killed by ${signal}` : `exited with code ${code}`;
+    const wasLoading = !this.everLoaded;
+    const err = new DocSightError(
+      'ENGINE_FAILED',
+      wasLoading
+        ? `The engine process ${how} while loading ${this.options.model}: the model files are corrupt or unsupported. Re-download them.`
+        : `The engine process ${how} during the request; it is being restarted. Retry the request.`,
+    );
+    for (const p of this.pending.values()) p.reject(err);
+    this.pending.clear();
+    this.workerReady = undefined;
+    if (this.closed || wasLoading) return;
+    const now = Date.now();
+    this.restarts = this.restarts.filter((t) => now - t < 60_000);
+    if (this.restarts.length >= this.options.maxRestartsPerMinute) return; // next start() retries
+    this.restarts.push(now);
+    this.restartCount++;
+    this.workerReady = this.spawn();
+    this.workerReady.catch(() => {}); // surfaced to the next caller through start()
+  }
+
+  /** Runs `fn` after every earlier request has finished: one model, one request at a time. */
+  private serialize<T>(fn: () => Promise<T>): Promise<T> {
+    const run = this.tail.then(fn, fn);
+    this.tail = run.catch(() => {});
+    return run;
+  }
+
+  /**
+   * Streams an answer. Images in `messages` are decoded, scaled to the pixel budget and encoded
+   * once; a follow-up that repeats the same conversation prefix (same images) reuses the KV cache.
+   *
+   * @example
+   *   for await (const ev of engine.chat({ messages: [{ role: 'user', content: [
+   *     { type: 'image', image: { path: 'page.png' } }, { type: 'text', text: 'Summarise.' }] }] })) {
+   *     if (ev.type === 'text') process.stdout.write(ev.text);
+   *   }
+   */
+  async *chat(request: ChatRequest): AsyncGenerator<ChatEvent> {
+    const maxTokens = request.maxTokens ?? 512;
+    if (!Number.isInteger(maxTokens) || maxTokens < 1) {
+      throw new DocSightError('BAD_REQUEST', `maxTokens must be a positive integer (got ${maxTokens})`);
+    }
+    const { prompt, images } = formatChatMl(request.messages, '<__media__>');
+    const req: WorkerGenerateRequest = {
+      prompt,
+      images,
+      imageMaxSide: request.imageMaxSide ?? this.options.imageMaxSide,
+      maxTokens,
+      temperature: request.temperature ?? 0,
+      topP: request.topP ?? 1,
+      seed: request.seed ?? 0,
+      stop: request.stop ?? [],
+      jsonSchema: request.jsonSchema,
+      ignoreEos: request.ignoreEos ?? false,
+    };
+    const queue = new EventQueue<ChatEvent>();
+    const t0 = performance.now();
+    let firstTextMs = -1;
+    const abort = (): void => {
+      this.worker?.send({ kind: 'abort' } satisfies ToWorker);
+    };
+    const done = this.serialize(async () => {
+      if (request.signal?.aborted) throw new DocSightError('CANCELLED', 'the request was cancelled');
+      await this.start();
+      request.signal?.addEventListener('abort', abort);
+      try {
+        const result = await this.call<GenerateResult>({ kind: 'generate', id: 0, request: req }, (text) => {
+          if (firstTextMs < 0) firstTextMs = performance.now() - t0;
+          queue.push({ type: 'text', text });
+        });
+        queue.push({ type: 'done', stats: { ...result, firstTextMs, totalMs: performance.now() - t0 } });
+        queue.close();
+      } finally {
+        request.signal?.removeEventListener('abort', abort);
+      }
+    });
+    done.catch((err: unknown) => queue.fail(err));
+    let finished = false;
+    try {
+      for await (const ev of queue.drain()) {
+        if (ev.type === 'done') finished = true;
+        yield ev;
+      }
+    } finally {
+      if (!finished) {
+        abort(); // the consumer stopped reading: stop generating, then let the next request in
+        await done.catch(() => {});
+      }
+    }
+  }
+
+  /** Collects a whole answer (convenience over chat()). */
+  async complete(request: ChatRequest): Promise<{ text: string; stats: ChatStats }> {
+    let text = '';
+    for await (const ev of this.chat(request)) {
+      if (ev.type === 'text') text += ev.text;
+      else return { text, stats: ev.stats };
+    }
+    throw new DocSightError('ENGINE_FAILED', 'the engine ended without a result');
+  }
+
+  /** Saves the KV cache (with the identities of the images in it) to `path` and `path`.items. */
+  saveState(path: string): Promise<number> {
+    return this.serialize(async () => {
+      await this.start();
+      return this.call<number>({ kind: 'saveState', id: 0, path });
+    });
+  }
+
+  /** Restores a saved KV cache: a request on the same prefix then skips what it covers. */
+  loadState(path: string): Promise<number> {
+    return this.serialize(async () => {
+      await this.start();
+      return this.call<number>({ kind: 'loadState', id: 0, path });
+    });
+  }
+
+  clearCache(): Promise<void> {
+    return this.serialize(async () => {
+      await this.start();
+      await this.call({ kind: 'clearCache', id: 0 });
+    });
+  }
+
+  /** llama.cpp's system info line (SIMD features compiled in), from the worker. */
+  systemInfo(): Promise<string> {
+    return this.serialize(async () => {
+      await this.start();
+      return this.call<string>({ kind: 'systemInfo', id: 0 });
+    });
+  }
+
+  /** Stops the worker; pending requests fail with ENGINE_FAILED. */
+  async close(): Promise<void> {
+    this.closed = true;
+    const w = this.worker;
+    if (!w) return;
+    await new Promise<void>((resolve) => {
+      w.once('exit', () => resolve());
+      w.kill();
+    });
+  }
+}
+
+/** @example const engine = createVisionLanguageEngine({ model, mmproj }); await engine.start(); */
+export function createVisionLanguageEngine(options: VisionLanguageEngineOptions): VisionLanguageEngine {
+  return new VisionLanguageEngine(options);
+}

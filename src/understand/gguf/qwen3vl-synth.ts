@@ -1,0 +1,298 @@
+import { mkdir } from 'node:fs/promises';
+import { join } from 'node:path';
+import { blockLayout, GgmlType } from './gguf-format.js';
+import { writeGguf, type GgufTensorSpec, type GgufValue } from './gguf-writer.js';
+import { constantF32, cyclePool, makeBlockPool, seededRandom } from './random-blocks.js';
+import { buildByteLevelVocab } from './byte-level-vocab.js';
+
+/**
+ * Random-weight GGUFs of the real Qwen3-VL architecture (`qwen3vl` text model + `qwen3vl_merger`
+ * mmproj). `full` has exactly Qwen3-VL-2B's dimensions, so it costs the same FLOPs and bytes as the
+ * real model and is what benchmarks use; `tiny` is a few MB and answers in well under a second, for
+ * tests. Output is gibberish by design. Shapes and keys: /work/shared/FACTS.md "Synthetic GGUFs".
+ */
+
+export type SynthSize = 'tiny' | 'full';
+export type SynthQuant = 'q8_0' | 'q4_0';
+
+export interface Qwen3VlDims {
+  text: {
+    hidden: number;
+    layers: number;
+    heads: number;
+    kvHeads: number;
+    headDim: number;
+    ffn: number;
+    vocab: number;
+    ropeSections: [number, number, number, number];
+    contextLength: number;
+  };
+  vision: {
+    hidden: number;
+    layers: number;
+    heads: number;
+    ffn: number;
+    imageSize: number;
+    patchSize: number;
+    deepstackLayers: number[];
+  };
+}
+
+export const QWEN3VL_DIMS: Record<SynthSize, Qwen3VlDims> = {
+  // Qwen3-VL-2B-Instruct.
+  full: {
+    text: {
+      hidden: 2048,
+      layers: 28,
+      heads: 16,
+      kvHeads: 8,
+      headDim: 128,
+      ffn: 6144,
+      vocab: 151_936,
+      ropeSections: [24, 20, 20, 0],
+      contextLength: 262_144,
+    },
+    vision: {
+      hidden: 1024,
+      layers: 24,
+      heads: 16,
+      ffn: 4096,
+      imageSize: 768,
+      patchSize: 16,
+      deepstackLayers: [5, 11, 17],
+    },
+  },
+  // The smallest shape the qwen3vl code paths accept (sections sum to headDim/2; vision head dim % 4 == 0).
+  tiny: {
+    text: {
+      hidden: 64,
+      layers: 2,
+      heads: 4,
+      kvHeads: 2,
+      headDim: 16,
+      ffn: 128,
+      vocab: 0, // 0: just the byte-level vocabulary, no padding
+      ropeSections: [4, 2, 2, 0],
+      contextLength: 8192,
+    },
+    vision: { hidden: 32, layers: 2, heads: 2, ffn: 64, imageSize: 64, patchSize: 16, deepstackLayers: [0] },
+  },
+};
+
+const CHATML_TEMPLATE =
+  "{% for message in messages %}{{ '<|im_start|>' + message['role'] + '\\n' + message['content'] + '<|im_end|>\\n' }}{% endfor %}{% if add_generation_prompt %}{{ '<|im_start|>assistant\\n' }}{% endif %}";
+
+type Rand = () => number;
+
+class TensorFactory {
+  private pools = new Map<GgmlType, Buffer>();
+  constructor(private readonly random: Rand) {}
+
+  private pool(type: GgmlType): Buffer {
+    let p = this.pools.get(type);
+    if (!p) {
+      p = makeBlockPool(type, this.random);
+      this.pools.set(type, p);
+    }
+    return p;
+  }
+  random_(name: string, shape: number[], type: GgmlType): GgufTensorSpec {
+    const pool = this.pool(type);
+    const { blockBytes, blockElems } = blockLayout(type);
+    const bytes = (shape.reduce((a, b) => a * b, 1) / blockElems) * blockBytes;
+    const start = this.random();
+    return { name, shape, type, data: () => cyclePool(pool, blockBytes, bytes, () => start) };
+  }
+  constant(name: string, shape: number[], value: number): GgufTensorSpec {
+    const elems = shape.reduce((a, b) => a * b, 1);
+    return { name, shape, type: GgmlType.F32, data: () => constantF32(elems, value) };
+  }
+}
+
+const u32 = (value: number): GgufValue => ({ type: 'u32', value });
+const f32 = (value: number): GgufValue => ({ type: 'f32', value });
+const str = (value: string): GgufValue => ({ type: 'string', value });
+
+function textModel(d: Qwen3VlDims, quant: GgmlType, random: Rand) {
+  const t = d.text;
+  const vocab = buildByteLevelVocab(t.vocab);
+  const p = 'qwen3vl.';
+  const metadata: Array<[string, GgufValue]> = [
+    ['general.architecture', str('qwen3vl')],
+    ['general.name', str('DocSight synthetic Qwen3-VL (random weights)')],
+    ['general.file_type', u32(quant === GgmlType.Q8_0 ? 7 : 2)],
+    [p + 'context_length', u32(t.contextLength)],
+    [p + 'embedding_length', u32(t.hidden)],
+    [p + 'block_count', u32(t.layers)],
+    [p + 'feed_forward_length', u32(t.ffn)],
+    [p + 'attention.head_count', u32(t.heads)],
+    [p + 'attention.head_count_kv', u32(t.kvHeads)],
+    [p + 'attention.key_length', u32(t.headDim)],
+    [p + 'attention.value_length', u32(t.headDim)],
+    [p + 'rope.freq_base', f32(5_000_000)],
+    [p + 'attention.layer_norm_rms_epsilon', f32(1e-6)],
+    [p + 'rope.dimension_sections', { type: 'i32[]', value: t.ropeSections }],
+    [p + 'n_deepstack_layers', u32(d.vision.deepstackLayers.length)],
+    ['tokenizer.ggml.model', str('gpt2')],
+    ['tokenizer.ggml.pre', str('qwen2')],
+    ['tokenizer.ggml.tokens', { type: 'string[]', value: vocab.tokens }],
+    ['tokenizer.ggml.token_type', { type: 'i32[]', value: vocab.types }],
+    ['tokenizer.ggml.merges', { type: 'string[]', value: [] }],
+    ['tokenizer.ggml.eos_token_id', u32(vocab.ids.imEnd)],
+    ['tokenizer.ggml.bos_token_id', u32(vocab.ids.endOfText)],
+    ['tokenizer.ggml.padding_token_id', u32(vocab.ids.endOfText)],
+    ['tokenizer.ggml.add_bos_token', { type: 'bool', value: false }],
+    ['tokenizer.chat_template', str(CHATML_TEMPLATE)],
+  ];
+  const f = new TensorFactory(random);
+  const H = t.hidden;
+  const q = t.heads * t.headDim;
+  const kv = t.kvHeads * t.headDim;
+  const tensors: GgufTensorSpec[] = [
+    f.random_('token_embd.weight', [H, vocab.tokens.length], quant), // tied: no output.weight
+    f.constant('output_norm.weight', [H], 1),
+  ];
+  for (let i = 0; i < t.layers; i++) {
+    const b = `blk.${i}.`;
+    tensors.push(
+      f.constant(b + 'attn_norm.weight', [H], 1),
+      f.random_(b + 'attn_q.weight', [H, q], quant),
+      f.random_(b + 'attn_k.weight', [H, kv], quant),
+      f.random_(b + 'attn_v.weight', [H, kv], quant),
+      f.random_(b + 'attn_output.weight', [q, H], quant),
+      f.constant(b + 'attn_q_norm.weight', [t.headDim], 1),
+      f.constant(b + 'attn_k_norm.weight', [t.headDim], 1),
+      f.constant(b + 'ffn_norm.weight', [H], 1),
+      f.random_(b + 'ffn_gate.weight', [H, t.ffn], quant),
+      f.random_(b + 'ffn_up.weight', [H, t.ffn], quant),
+      f.random_(b + 'ffn_down.weight', [t.ffn, H], quant),
+    );
+  }
+  return { metadata, tensors };
+}
+
+function mmprojModel(d: Qwen3VlDims, random: Rand, positionType: GgmlType) {
+  const v = d.vision;
+  const H = v.hidden;
+  const merged = H * 4; // spatial merge 2×2
+  const proj = d.text.hidden;
+  const grid = v.imageSize / v.patchSize;
+  const c = 'clip.vision.';
+  const metadata: Array<[string, GgufValue]> = [
+    ['general.architecture', str('clip')],
+    ['general.name', str('DocSight synthetic Qwen3-VL mmproj (random weights)')],
+    ['general.file_type', u32(1)],
+    ['clip.projector_type', str('qwen3vl_merger')],
+    ['clip.has_vision_encoder', { type: 'bool', value: true }],
+    ['clip.use_gelu', { type: 'bool', value: true }],
+    [c + 'projection_dim', u32(proj)],
+    [c + 'image_size', u32(v.imageSize)],
+    [c + 'patch_size', u32(v.patchSize)],
+    [c + 'embedding_length', u32(H)],
+    [c + 'feed_forward_length', u32(v.ffn)],
+    [c + 'block_count', u32(v.layers)],
+    [c + 'attention.head_count', u32(v.heads)],
+    [c + 'attention.layer_norm_epsilon', f32(1e-6)],
+    [c + 'image_mean', { type: 'f32[]', value: [0.5, 0.5, 0.5] }],
+    [c + 'image_std', { type: 'f32[]', value: [0.5, 0.5, 0.5] }],
+    [c + 'spatial_merge_size', u32(2)],
+    [
+      c + 'is_deepstack_layers',
+      { type: 'bool[]', value: Array.from({ length: v.layers }, (_, i) => v.deepstackLayers.includes(i)) },
+    ],
+  ];
+  const f = new TensorFactory(random);
+  const W = GgmlType.F16;
+  const withBias = (name: string, shape: number[]): GgufTensorSpec[] => [
+    f.random_(name + '.weight', shape, W),
+    f.constant(name + '.bias', [shape[1]!], 0),
+  ];
+  const norm = (name: string, n: number): GgufTensorSpec[] => [
+    f.constant(name + '.weight', [n], 1),
+    f.constant(name + '.bias', [n], 0),
+  ];
+  const tensors: GgufTensorSpec[] = [
+    f.random_('v.patch_embd.weight', [v.patchSize, v.patchSize, 3, H], W),
+    f.random_('v.patch_embd.weight.1', [v.patchSize, v.patchSize, 3, H], W),
+    f.constant('v.patch_embd.bias', [H], 0),
+    // F32 only: an F16 position table makes llama.cpp's qwen3vl graph abort (FACTS.md).
+    f.random_('v.position_embd.weight', [H, grid * grid], positionType),
+  ];
+  for (let i = 0; i < v.layers; i++) {
+    const b = `v.blk.${i}.`;
+    tensors.push(
+      ...norm(b + 'ln1', H),
+      ...norm(b + 'ln2', H),
+      ...withBias(b + 'attn_qkv', [H, 3 * H]),
+      ...withBias(b + 'attn_out', [H, H]),
+      ...withBias(b + 'ffn_up', [H, v.ffn]),
+      ...withBias(b + 'ffn_down', [v.ffn, H]),
+    );
+  }
+  for (const layer of v.deepstackLayers) {
+    const b = `v.deepstack.${layer}.`;
+    tensors.push(
+      ...norm(b + 'norm', merged),
+      ...withBias(b + 'fc1', [merged, merged]),
+      ...withBias(b + 'fc2', [merged, proj]),
+    );
+  }
+  tensors.push(
+    ...norm('v.post_ln', H),
+    ...withBias('mm.0', [merged, merged]),
+    ...withBias('mm.2', [merged, proj]),
+  );
+  return { metadata, tensors };
+}
+
+/** The tensor table of each file, without writing anything (for size checks and tests). */
+export function planQwen3Vl(size: SynthSize, quant: SynthQuant = 'q8_0') {
+  const dims = QWEN3VL_DIMS[size];
+  const type = quant === 'q8_0' ? GgmlType.Q8_0 : GgmlType.Q4_0;
+  return {
+    text: textModel(dims, type, seededRandom(1)),
+    mmproj: mmprojModel(dims, seededRandom(2), GgmlType.F32),
+  };
+}
+
+export interface SynthesizeOptions {
+  size: SynthSize;
+  quant?: SynthQuant;
+  outDir: string;
+  seed?: number;
+  /**
+   * Fault injection for tests: write v.position_embd in F16, which llama.cpp's qwen3vl graph rejects
+   * with an assertion (a native abort). Never set it for a model you mean to use.
+   */
+  faultF16PositionEmbd?: boolean;
+}
+
+export interface SynthesizedModel {
+  model: string;
+  mmproj: string;
+  modelBytes: number;
+  mmprojBytes: number;
+}
+
+/**
+ * Writes `qwen3vl-<size>-<quant>.gguf` and `mmproj-qwen3vl-<size>-f16.gguf` into `outDir`.
+ *
+ * @example
+ *   const { model, mmproj } = await synthesizeQwen3Vl({ size: 'tiny', outDir: '/tmp/m' });
+ */
+export async function synthesizeQwen3Vl(options: SynthesizeOptions): Promise<SynthesizedModel> {
+  const quant = options.quant ?? 'q8_0';
+  const type = quant === 'q8_0' ? GgmlType.Q8_0 : GgmlType.Q4_0;
+  const dims = QWEN3VL_DIMS[options.size];
+  await mkdir(options.outDir, { recursive: true });
+  const model = join(options.outDir, `qwen3vl-${options.size}-${quant}.gguf`);
+  const mmproj = join(
+    options.outDir,
+    `mmproj-qwen3vl-${options.size}${options.faultF16PositionEmbd ? '-badpos' : ''}-f16.gguf`,
+  );
+  const seed = options.seed ?? 1;
+  const modelBytes = await writeGguf(model, textModel(dims, type, seededRandom(seed)));
+  const positionType = options.faultF16PositionEmbd ? GgmlType.F16 : GgmlType.F32;
+  const mmprojBytes = await writeGguf(mmproj, mmprojModel(dims, seededRandom(seed + 1), positionType));
+  return { model, mmproj, modelBytes, mmprojBytes };
+}
