@@ -1,6 +1,10 @@
 import { Command, CommanderError } from 'commander';
 import { describeError, isDocSightError } from '../../errors.js';
 import { registerEvalCommand } from './eval-command.js';
+import { registerDocsCommand } from './docs-command.js';
+import { registerIngestCommand } from './ingest-command.js';
+import { registerJobsCommand } from './jobs-command.js';
+import { registerSearchCommand } from './search-command.js';
 
 /**
  * The `docsight` command line. Each sub-command lives in its own file beside this one
@@ -14,6 +18,10 @@ export function buildProgram(): Command {
     .showHelpAfterError('(run docsight --help for usage)')
     .exitOverride();
   // Sub-commands: one line each.
+  registerIngestCommand(program);
+  registerSearchCommand(program);
+  registerDocsCommand(program);
+  registerJobsCommand(program);
   registerEvalCommand(program);
   return program;
 }
