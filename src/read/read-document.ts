@@ -39,6 +39,35 @@ async function loadBytes(path: string, limits: Config['intake']): Promise<Uint8A
   }
 }
 
+/**
+ * An OCR engine that loads its models on the first page that needs them, so a caller reading many
+ * documents can share one engine without paying for the models when every page has a text layer.
+ *
+ * @example
+ *   const ocr = createLazyOcrEngine(config.ocr);
+ *   for (const path of paths) for await (const page of readDocument({ path }, { config, ocr })) use(page);
+ *   await ocr.close();
+ */
+export function createLazyOcrEngine(options: Config['ocr']): OcrEngine {
+  let engine: Promise<OcrEngine> | undefined;
+  return {
+    async recognize(image, callOptions) {
+      engine ??= createOcrEngine(options);
+      return (await engine).recognize(image, callOptions);
+    },
+    async close() {
+      const loading = engine;
+      engine = undefined;
+      // A failed load was already reported by recognize(); closing has nothing left to free.
+      if (loading)
+        await loading.then(
+          (e) => e.close(),
+          () => undefined,
+        );
+    },
+  };
+}
+
 function throwIfAborted(signal: AbortSignal | undefined, name: string): void {
   if (signal?.aborted) {
     throw new DocSightError('CANCELLED', `Reading ${name} was cancelled.`, { cause: signal.reason });

@@ -41,7 +41,7 @@ function openError(name: string, code: number): DocSightError {
 function readTextLayer(api: PdfiumApi, page: number, width: number, height: number): TextLine[] | undefined {
   const textPage = api._FPDFText_LoadPage(page);
   if (!textPage) return undefined;
-  const scratch = api._malloc(4 * 8 + 2 * 4);
+  const scratch = api._malloc(4 * 8 + 2 * 4); // an FS_RECTF, then two ints for PageToDevice
   try {
     const count = api._FPDFText_CountChars(textPage);
     const chars: PositionedChar[] = [];
@@ -67,16 +67,15 @@ function readTextLayer(api: PdfiumApi, page: number, width: number, height: numb
       const code = api._FPDFText_GetUnicode(textPage, i);
       const text = String.fromCharCode(code);
       const generated = api._FPDFText_IsGenerated(textPage, i) === 1;
-      if (
-        generated ||
-        !api._FPDFText_GetCharBox(textPage, i, scratch, scratch + 8, scratch + 16, scratch + 24)
-      ) {
+      // Loose boxes span the font's ascent to descent, so every glyph on a line has the same band
+      // (a comma's tight box hangs below the letters) and lines are as tall as OCR boxes.
+      if (generated || !api._FPDFText_GetLooseCharBox(textPage, i, scratch)) {
         chars.push({ text });
         continue;
       }
-      const doubles = api.HEAPF64;
-      const at = scratch >> 3;
-      const [left, right, bottom, top] = [doubles[at]!, doubles[at + 1]!, doubles[at + 2]!, doubles[at + 3]!];
+      const floats = api.HEAPF32;
+      const at = scratch >> 2;
+      const [left, top, right, bottom] = [floats[at]!, floats[at + 1]!, floats[at + 2]!, floats[at + 3]!];
       // Reading space: page points with y downwards, before /Rotate (see PositionedChar).
       chars.push({ text, box: [left, -top, right, -bottom] });
       if (!/\s/u.test(text)) {

@@ -10,7 +10,7 @@ import { PDFiumModule } from '@hyzyla/pdfium';
 export interface PdfiumApi {
   HEAPU8: Uint8Array;
   HEAP32: Int32Array;
-  HEAPF64: Float64Array;
+  HEAPF32: Float32Array;
   _malloc(size: number): number;
   _free(ptr: number): void;
   _FPDF_InitLibrary(): void;
@@ -40,14 +40,8 @@ export interface PdfiumApi {
   _FPDFText_GetUnicode(textPage: number, index: number): number;
   _FPDFText_IsGenerated(textPage: number, index: number): number;
   _FPDFText_HasUnicodeMapError(textPage: number, index: number): number;
-  _FPDFText_GetCharBox(
-    textPage: number,
-    index: number,
-    left: number,
-    right: number,
-    bottom: number,
-    top: number,
-  ): number;
+  /** Writes an FS_RECTF (float left, top, right, bottom) in page points, y up. */
+  _FPDFText_GetLooseCharBox(textPage: number, index: number, rect: number): number;
   _FPDFBitmap_CreateEx(
     width: number,
     height: number,

@@ -5,6 +5,7 @@ import { registerDocsCommand } from './docs-command.js';
 import { registerIngestCommand } from './ingest-command.js';
 import { registerJobsCommand } from './jobs-command.js';
 import { registerSearchCommand } from './search-command.js';
+import { registerOcrCommand } from './ocr-command.js';
 
 /**
  * The `docsight` command line. Each sub-command lives in its own file beside this one
@@ -23,6 +24,7 @@ export function buildProgram(): Command {
   registerDocsCommand(program);
   registerJobsCommand(program);
   registerEvalCommand(program);
+  registerOcrCommand(program);
   return program;
 }
 
@@ -34,10 +36,9 @@ export async function runCli(argv: string[]): Promise<number> {
     return typeof process.exitCode === 'number' ? process.exitCode : 0;
   } catch (err) {
     if (err instanceof CommanderError) {
-      // Help and version are "errors" to commander; they already printed.
-      return err.code === 'commander.helpDisplayed' || err.code === 'commander.version'
-        ? 0
-        : err.exitCode || 2;
+      // Help and version are "errors" to commander; they already printed. `docsight` alone shows help.
+      const shown = ['commander.helpDisplayed', 'commander.help', 'commander.version'];
+      return shown.includes(err.code) ? 0 : err.exitCode || 2;
     }
     const prefix = isDocSightError(err) ? `error (${err.code})` : 'error';
     process.stderr.write(`docsight: ${prefix}: ${describeError(err)}\n`);

@@ -1,0 +1,155 @@
+import { execFile } from 'node:child_process';
+import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
+import { buildPdf } from '../../read/intake/test-support/build-pdf.js';
+import { renderTextPng } from '../../read/intake/test-support/render-text.js';
+import { runCli } from './main.js';
+
+const dir = mkdtempSync(join(tmpdir(), 'docsight-ocr-cli-'));
+const home = join(dir, 'home');
+const letter = join(dir, 'letter.pdf');
+const receipt = join(dir, 'receipt.png');
+const notes = join(dir, 'notes.txt');
+
+/** Runs the CLI in this process and captures what it writes. */
+async function cli(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+  let stdout = '';
+  let stderr = '';
+  const out = vi.spyOn(process.stdout, 'write').mockImplementation((chunk) => {
+    stdout += String(chunk);
+    return true;
+  });
+  const err = vi.spyOn(process.stderr, 'write').mockImplementation((chunk) => {
+    stderr += String(chunk);
+    return true;
+  });
+  try {
+    const code = await runCli(['--home', home, ...args]);
+    return { code, stdout, stderr };
+  } finally {
+    out.mockRestore();
+    err.mockRestore();
+  }
+}
+
+beforeAll(async () => {
+  writeFileSync(
+    letter,
+    buildPdf([
+      {
+        texts: [
+          { text: 'Dear Sir,', x: 72, y: 700, size: 12 },
+          { text: 'thank you for your letter.', x: 72, y: 686, size: 12 },
+          { text: 'Yours, A. Smith', x: 72, y: 640, size: 12 },
+        ],
+      },
+      { texts: [{ text: '# not a heading', x: 72, y: 700, size: 12 }] },
+    ]),
+  );
+  writeFileSync(receipt, await renderTextPng('Total due: 1,250.00 EUR'));
+  writeFileSync(notes, 'just some notes\n');
+});
+
+afterEach(() => {
+  process.exitCode = undefined;
+});
+
+describe('docsight ocr', () => {
+  it('prints plain text: paragraphs apart, pages split by a form feed', async () => {
+    const { code, stdout, stderr } = await cli('ocr', letter);
+    expect(code).toBe(0);
+    expect(stdout).toBe('Dear Sir,\nthank you for your letter.\n\nYours, A. Smith\n\f\n# not a heading\n');
+    expect(stderr).toBe(''); // no progress bar: stderr is not a terminal here
+  });
+
+  it('prints Markdown with a heading per file and page and escapes text that looks like syntax', async () => {
+    const { stdout } = await cli('ocr', '--format', 'markdown', letter);
+    expect(stdout).toBe(
+      `# ${letter}\n\n## Page 1\n\nDear Sir, thank you for your letter.\n\nYours, A. Smith\n\n` +
+        '## Page 2\n\n\\# not a heading\n',
+    );
+  });
+
+  it('prints the documented JSON for one file, at the dpi given', async () => {
+    const { code, stdout } = await cli('ocr', '--format', 'json', '--dpi', '72', letter);
+    expect(code).toBe(0);
+    const json = JSON.parse(stdout);
+    expect(Object.keys(json)).toEqual(['pages']);
+    expect(json.pages).toHaveLength(2);
+    const [first] = json.pages;
+    // A4 at 72 dpi is 595×842 pixels: page points one to one.
+    expect(first).toMatchObject({ page: 1, width: 595, height: 842, source: 'text-layer' });
+    expect(Object.keys(first.lines[0])).toEqual(['text', 'box', 'confidence']);
+    expect(first.lines[0]).toMatchObject({ text: 'Dear Sir,', confidence: 1 });
+    const [x0, y0] = first.lines[0].box;
+    expect(x0).toBeCloseTo(72, 0);
+    expect(y0).toBeGreaterThan(842 - 700 - 14);
+    expect(y0).toBeLessThan(842 - 700);
+  });
+
+  it('reads several files, OCR included, into one JSON object with a "file" key each', async () => {
+    const { code, stdout } = await cli('ocr', letter, receipt, '--format', 'json', '--threads', '1');
+    expect(code).toBe(0);
+    const json = JSON.parse(stdout);
+    expect(json.files.map((f: { file: string }) => f.file)).toEqual([letter, receipt]);
+    const [scan] = json.files[1].pages;
+    expect(scan).toMatchObject({ page: 1, source: 'ocr' });
+    const text = scan.lines.map((l: { text: string }) => l.text).join(' ');
+    expect(text.replace(/\s+/g, '').toLowerCase()).toContain('totaldue:1,250.00eur');
+    expect(scan.lines[0].box).toHaveLength(8);
+    expect(scan.lines[0].confidence).toBeGreaterThan(0.5);
+    expect(scan.lines[0].confidence).toBeLessThanOrEqual(1);
+  });
+
+  it('fails with one line naming the file and the problem, and prints nothing on stdout', async () => {
+    const { code, stdout, stderr } = await cli('ocr', notes);
+    expect(code).toBe(1);
+    expect(stdout).toBe('');
+    expect(stderr).toBe(
+      `docsight: error (UNSUPPORTED_TYPE): ${notes}: not a supported document (found text). ` +
+        'Send PNG, JPEG, WebP, TIFF, BMP, GIF or PDF.\n',
+    );
+    const missing = await cli('ocr', join(dir, 'missing.png'));
+    expect(missing.code).toBe(1);
+    expect(missing.stderr).toMatch(/^docsight: error \(NOT_FOUND\): .*missing\.png: no such file/);
+  });
+
+  it('rejects bad flags before reading anything', async () => {
+    expect((await cli('ocr', '--format', 'pdf', letter)).stderr).toContain(
+      'Allowed choices are text, json, markdown',
+    );
+    expect((await cli('ocr', '--dpi', 'high', letter)).code).not.toBe(0);
+    const tooSharp = await cli('ocr', '--dpi', '5000', letter);
+    expect(tooSharp.code).toBe(1);
+    expect(tooSharp.stderr).toContain('error (BAD_CONFIG)');
+    expect(tooSharp.stderr).toContain('intake.pdfDpi');
+  });
+});
+
+describe('docsight with no command', () => {
+  it('prints the help, which lists ocr, and exits 0 (what `npm start` shows for now)', async () => {
+    const { code, stdout, stderr } = await cli();
+    expect(code).toBe(0);
+    expect(stdout + stderr).toMatch(/Usage: docsight[\s\S]*ocr \[options\] <file\.\.\.>/);
+  });
+});
+
+describe('bin/docsight.js ocr (the built CLI, in a child process)', () => {
+  const built = existsSync(join(process.cwd(), 'dist/serve/cli/ocr-command.js'));
+  it.skipIf(!built)(
+    'prints the text of a PDF and exits 0 (skipped when dist/ is not built: run npm run build)',
+    async () => {
+      const { stdout } = await promisify(execFile)(process.execPath, [
+        'bin/docsight.js',
+        '--home',
+        home,
+        'ocr',
+        letter,
+      ]);
+      expect(stdout.split('\n')[0]).toBe('Dear Sir,');
+    },
+  );
+});

@@ -1,0 +1,214 @@
+import { basename } from 'node:path';
+import { InvalidArgumentError, Option, type Command } from 'commander';
+import { loadConfig, type ConfigOverrides } from '../../config/config.js';
+import { createLazyOcrEngine, readDocument } from '../../read/read-document.js';
+import type { PageText, TextLine } from '../../read/types.js';
+import { createProgressBar } from './progress.js';
+
+/**
+ * `docsight ocr <file...>`: reads images and PDFs and prints their text (text, JSON or Markdown).
+ * Pages are printed as they are read, so long documents stream.
+ */
+
+export type OcrFormat = 'text' | 'json' | 'markdown';
+
+interface OcrCommandOptions {
+  format: OcrFormat;
+  dpi?: number;
+  threads?: number;
+}
+
+function wholeNumber(value: string): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 1) throw new InvalidArgumentError('must be a whole number of 1 or more.');
+  return n;
+}
+
+const round = (n: number, places: number): number => Number(n.toFixed(places));
+
+/** One page as the JSON output shows it (the documented shape; boxes to 0.1 px, confidence to 0.001). */
+export function pageToJson(page: PageText): object {
+  return {
+    page: page.page,
+    width: page.width,
+    height: page.height,
+    source: page.source,
+    lines: page.lines.map((line) => ({
+      text: line.text,
+      box: line.box.map((v) => round(v, 1)),
+      confidence: round(line.confidence, 3),
+    })),
+  };
+}
+
+/** Lines grouped by block (paragraph), in order. */
+function paragraphs(lines: TextLine[]): TextLine[][] {
+  const out: TextLine[][] = [];
+  let current: TextLine[] = [];
+  lines.forEach((line, i) => {
+    if (i > 0 && line.block !== lines[i - 1]!.block) {
+      out.push(current);
+      current = [];
+    }
+    current.push(line);
+  });
+  if (current.length > 0) out.push(current);
+  return out;
+}
+
+/** Plain text of a page: lines on their own rows, a blank row between paragraphs. */
+export function pageToText(page: PageText): string {
+  return paragraphs(page.lines)
+    .map((para) => para.map((line) => line.text).join('\n'))
+    .join('\n\n');
+}
+
+const CJK = /[\u3000-\u303f\u3040-\u30ff\u3400-\u9fff\uf900-\ufaff\uff00-\uffef]/u;
+
+/** Joins the lines of a paragraph; Chinese and Japanese lines join without the space English needs. */
+function joinLines(lines: TextLine[]): string {
+  return lines.reduce((text, line) => {
+    if (text === '') return line.text;
+    const glue = CJK.test(text.at(-1)!) && CJK.test(line.text[0]!) ? '' : ' ';
+    return text + glue + line.text;
+  }, '');
+}
+
+/** Stops OCR text that starts like Markdown syntax (`# `, `- `, `1. `, `> `) from turning into it. */
+function escapeMarkdown(text: string): string {
+  return text.replace(/[\\`*_[\]<>|]/g, '\\$&').replace(/^(#|[-+]\s|\d+[.)]\s)/, '\\$1');
+}
+
+/** A page as Markdown: a heading, then one paragraph per block. */
+export function pageToMarkdown(page: PageText, headingLevel = 2): string {
+  const heading = `${'#'.repeat(headingLevel)} Page ${page.page}`;
+  const body = paragraphs(page.lines).map((para) => escapeMarkdown(joinLines(para)));
+  return [heading, ...(body.length > 0 ? body : ['*(no text found)*'])].join('\n\n');
+}
+
+/** Writes the pages of one or more files in one format, streaming page by page. */
+interface OutputWriter {
+  beginFile(file: string): void;
+  page(page: PageText): void;
+  endFile(): void;
+  end(): void;
+}
+
+function createWriter(format: OcrFormat, manyFiles: boolean, write: (s: string) => void): OutputWriter {
+  let pagesInFile = 0;
+  let files = 0;
+  if (format === 'json') {
+    // One file: {"pages":[…]}. Several: {"files":[{"file":"a.png","pages":[…]},…]}.
+    return {
+      beginFile(file) {
+        if (manyFiles) write(`${files === 0 ? '{"files":[' : ','}{"file":${JSON.stringify(file)},"pages":[`);
+        else write('{"pages":[');
+        files++;
+        pagesInFile = 0;
+      },
+      page(page) {
+        write(`${pagesInFile++ > 0 ? ',' : ''}${JSON.stringify(pageToJson(page))}`);
+      },
+      endFile() {
+        write(manyFiles ? ']}' : ']}\n');
+      },
+      end() {
+        if (manyFiles) write(']}\n');
+      },
+    };
+  }
+  if (format === 'markdown') {
+    // `# file` per file, `## Page N` per page, one paragraph per block.
+    return {
+      beginFile(file) {
+        write(`${files++ > 0 ? '\n' : ''}# ${escapeMarkdown(file)}\n\n`);
+        pagesInFile = 0;
+      },
+      page(page) {
+        write(`${pagesInFile++ > 0 ? '\n' : ''}${pageToMarkdown(page)}\n`);
+      },
+      endFile() {},
+      end() {},
+    };
+  }
+  // Text: pages separated by a form feed (as pdftotext does), files headed like head(1) does.
+  return {
+    beginFile(file) {
+      if (manyFiles) write(`${files++ > 0 ? '\n' : ''}==> ${file} <==\n`);
+      pagesInFile = 0;
+    },
+    page(page) {
+      const text = pageToText(page);
+      write(`${pagesInFile++ > 0 ? '\f\n' : ''}${text}${text ? '\n' : ''}`);
+    },
+    endFile() {},
+    end() {},
+  };
+}
+
+/**
+ * Registers `docsight ocr` on the program.
+ *
+ * @example
+ *   docsight ocr scan.pdf --format json > scan.json
+ */
+export function registerOcrCommand(program: Command): void {
+  program
+    .command('ocr')
+    .description('read the text of images and PDFs (the PDF text layer where there is one, OCR otherwise)')
+    .argument('<file...>', 'PNG, JPEG, WebP, TIFF, BMP, GIF or PDF files')
+    .addOption(
+      new Option('--format <format>', 'output: plain text, JSON with boxes, or Markdown')
+        .choices(['text', 'json', 'markdown'])
+        .default('text'),
+    )
+    .option(
+      '--dpi <n>',
+      'resolution scanned PDF pages are rendered at (default: intake.pdfDpi, 300)',
+      wholeNumber,
+    )
+    .option('--threads <n>', 'OCR threads (default: ocr.threads, 1)', wholeNumber)
+    .action(async (files: string[], options: OcrCommandOptions, command: Command) => {
+      const globals = command.optsWithGlobals<{ home?: string; config?: string }>();
+      const flags: ConfigOverrides = {
+        ...(globals.home ? { home: globals.home } : {}),
+        ...(options.dpi !== undefined ? { intake: { pdfDpi: options.dpi } } : {}),
+        ...(options.threads !== undefined ? { ocr: { threads: options.threads } } : {}),
+      };
+      const config = loadConfig({ configFile: globals.config, flags });
+      await runOcr(files, options.format, config);
+    });
+}
+
+async function runOcr(
+  files: string[],
+  format: OcrFormat,
+  config: ReturnType<typeof loadConfig>,
+): Promise<void> {
+  const write = (s: string): void => {
+    process.stdout.write(s);
+  };
+  const writer = createWriter(format, files.length > 1, write);
+  // One engine for all files, loaded only if some page has no text layer.
+  const ocr = createLazyOcrEngine(config.ocr);
+  try {
+    for (const file of files) {
+      const bar = createProgressBar(process.stderr, basename(file));
+      let begun = false;
+      try {
+        for await (const page of readDocument({ path: file }, { config, ocr, onPage: bar.update })) {
+          // Begin the file's output only once it opened: a bad file then prints nothing to stdout.
+          if (!begun) writer.beginFile(file);
+          begun = true;
+          writer.page(page);
+        }
+      } finally {
+        bar.finish();
+      }
+      writer.endFile();
+    }
+    writer.end();
+  } finally {
+    await ocr.close();
+  }
+}
