@@ -3,21 +3,13 @@
  * format every Qwen3-VL GGUF's template produces, and a fixed formatter cannot fail at run time.
  */
 
-/** An image given by its encoded bytes (PNG, JPEG, WebP, ...) or a file path. */
-export type ChatImage = { data: Uint8Array } | { path: string };
-
-export type ChatPart = { type: 'text'; text: string } | { type: 'image'; image: ChatImage };
-
-export interface ChatMessage {
-  role: 'system' | 'user' | 'assistant';
-  content: string | ChatPart[];
-}
+import type { ChatMessage, EngineImage } from '../vision-language-engine.js';
 
 export interface FormattedPrompt {
   /** The prompt text, with `marker` where each image goes. */
   prompt: string;
   /** The images in prompt order. */
-  images: ChatImage[];
+  images: EngineImage[];
 }
 
 /**
@@ -29,7 +21,7 @@ export interface FormattedPrompt {
  *   // '<|im_start|>user\nHi<|im_end|>\n<|im_start|>assistant\n'
  */
 export function formatChatMl(messages: readonly ChatMessage[], marker: string): FormattedPrompt {
-  const images: ChatImage[] = [];
+  const images: EngineImage[] = [];
   let prompt = '';
   for (const m of messages) {
     let body = '';

@@ -1,12 +1,12 @@
-import type { ChatImage } from './chat-format.js';
 import type { NativeGenerateResult, NativeLoadOptions } from './native-addon.js';
 
 /** Messages between the engine (parent) and the worker process that owns the native addon. */
 
 export interface WorkerGenerateRequest {
   prompt: string;
-  images: ChatImage[];
-  /** Long side images are scaled down to before encoding (the pixel budget). */
+  /** Encoded images (PNG, JPEG, WebP) in prompt order. */
+  images: Uint8Array[];
+  /** Long side images are scaled down to before encoding (the pixel budget); 0: as given. */
   imageMaxSide: number;
   maxTokens: number;
   temperature: number;

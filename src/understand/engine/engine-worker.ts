@@ -18,15 +18,18 @@ function send(msg: FromWorker): void {
 }
 
 /** Decodes, orients and scales an image to the pixel budget; its id is a hash of the pixels. */
-async function prepareImage(
-  image: WorkerGenerateRequest['images'][number],
-  maxSide: number,
-): Promise<NativeImage> {
+async function prepareImage(image: Uint8Array, maxSide: number): Promise<NativeImage> {
   try {
-    const input = 'data' in image ? Buffer.from(image.data) : image.path;
-    const { data, info } = await sharp(input, { limitInputPixels: 100_000_000 })
-      .rotate()
-      .resize({ width: maxSide, height: maxSide, fit: 'inside', withoutEnlargement: true })
+    let pipeline = sharp(image, { limitInputPixels: 100_000_000 }).rotate();
+    if (maxSide > 0) {
+      pipeline = pipeline.resize({
+        width: maxSide,
+        height: maxSide,
+        fit: 'inside',
+        withoutEnlargement: true,
+      });
+    }
+    const { data, info } = await pipeline
       .removeAlpha()
       .toColourspace('srgb')
       .raw()
@@ -38,10 +41,9 @@ async function prepareImage(
       .slice(0, 32);
     return { rgb: data, width: info.width, height: info.height, id };
   } catch (err) {
-    const what = 'path' in image ? image.path : 'the image';
     throw new DocSightError(
-      'BAD_REQUEST',
-      `${what} could not be decoded as an image (${(err as Error).message}). Send PNG, JPEG or WebP.`,
+      'CORRUPT_FILE',
+      `An image could not be decoded (${(err as Error).message}). Send PNG, JPEG or WebP.`,
     );
   }
 }

@@ -1,26 +1,35 @@
 import { fork, type ChildProcess } from 'node:child_process';
 import { availableParallelism } from 'node:os';
+import { basename } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { DocSightError, type ErrorCode } from '../../errors.js';
-import { formatChatMl, type ChatMessage } from './chat-format.js';
+import {
+  withImagesInline,
+  type ChatDelta,
+  type ChatRequest,
+  type EngineStatus,
+  type FinishReason,
+  type VisionLanguageEngine,
+} from '../vision-language-engine.js';
+import { formatChatMl } from './chat-format.js';
 import type { FromWorker, GenerateResult, ToWorker, WorkerGenerateRequest } from './engine-protocol.js';
 import { validateModelFiles, type ValidatedModel } from './model-validator.js';
 
 /**
- * The vision-language engine: Qwen3-VL in a worker process that owns the native llama.cpp addon.
+ * The in-process llama.cpp backend of {@link VisionLanguageEngine}: Qwen3-VL in a worker process that owns the native llama.cpp addon.
  * Requests run one at a time (one model, one KV cache); text streams back token by token. A native
  * crash kills only the worker: the request in flight fails with ENGINE_FAILED and a new worker is
  * started and loaded for the next request.
  */
 
-export interface VisionLanguageEngineOptions {
+export interface LlamaEngineOptions {
   model: string;
   mmproj: string;
   /** CPU threads for llama.cpp; default: all cores. */
   threads?: number;
   /** Context length in tokens (prompt + image positions + answer). */
   nCtx?: number;
-  /** Default pixel budget: the long side images are scaled down to. */
+  /** Default pixel budget: the long side images are scaled down to (0: use images as given). */
   imageMaxSide?: number;
   /** Upper bound on tokens per image inside the vision encoder (-1: the model's own). */
   imageMaxTokens?: number;
@@ -30,21 +39,12 @@ export interface VisionLanguageEngineOptions {
   maxRestartsPerMinute?: number;
 }
 
-export interface ChatRequest {
-  messages: ChatMessage[];
-  maxTokens?: number;
-  /** 0 (default) is greedy decoding. */
-  temperature?: number;
-  topP?: number;
-  seed?: number;
-  stop?: string[];
-  /** A JSON schema the answer must follow (grammar-constrained decoding). */
-  jsonSchema?: unknown;
-  /** Pixel budget for this request's images (long side). */
+/** The shared request, plus what only this backend offers. Temperature 0 (default) is greedy. */
+export interface LlamaChatRequest extends ChatRequest {
+  /** Pixel budget for this request's images (long side); default the engine's. */
   imageMaxSide?: number;
   /** Generate exactly maxTokens tokens (benchmarks). */
   ignoreEos?: boolean;
-  signal?: AbortSignal;
 }
 
 export interface ChatStats extends GenerateResult {
@@ -53,7 +53,16 @@ export interface ChatStats extends GenerateResult {
   totalMs: number;
 }
 
-export type ChatEvent = { type: 'text'; text: string } | { type: 'done'; stats: ChatStats };
+/** The shared deltas; the final one also carries this backend's timings and counters. */
+export type LlamaChatDelta =
+  { type: 'text'; text: string } | (Extract<ChatDelta, { type: 'done' }> & { stats: ChatStats });
+
+const FINISH: Record<GenerateResult['stopReason'], FinishReason> = {
+  eos: 'stop',
+  stop: 'stop',
+  length: 'length',
+  abort: 'cancelled',
+};
 
 /** A queue a producer pushes into and an async iterator drains. */
 class EventQueue<T> {
@@ -103,7 +112,7 @@ const workerEntry = (): { path: string; execArgv: string[] } => {
   return { path: fileURLToPath(url), execArgv: url.pathname.endsWith('.ts') ? ['--import', 'tsx'] : [] };
 };
 
-export class VisionLanguageEngine {
+export class LlamaEngine implements VisionLanguageEngine {
   private worker?: ChildProcess;
   private workerReady?: Promise<void>;
   private pending = new Map<number, Pending>();
@@ -112,20 +121,18 @@ export class VisionLanguageEngine {
   private restarts: number[] = [];
   private closed = false;
   private everLoaded = false;
-  private readonly options: Required<Omit<VisionLanguageEngineOptions, 'imageMaxTokens'>> & {
-    imageMaxTokens: number;
-  };
+  private readonly options: Required<LlamaEngineOptions>;
   /** Set once start() has validated the files. */
   validated?: ValidatedModel;
   /** Times the worker was restarted after dying. */
   restartCount = 0;
   loadMs = 0;
 
-  constructor(options: VisionLanguageEngineOptions) {
+  constructor(options: LlamaEngineOptions) {
     this.options = {
       threads: availableParallelism(),
       nCtx: 8192,
-      imageMaxSide: 1024,
+      imageMaxSide: 0,
       imageMaxTokens: -1,
       validate: true,
       maxRestartsPerMinute: 5,
@@ -241,20 +248,25 @@ export class VisionLanguageEngine {
    * once; a follow-up that repeats the same conversation prefix (same images) reuses the KV cache.
    *
    * @example
-   *   for await (const ev of engine.chat({ messages: [{ role: 'user', content: [
-   *     { type: 'image', image: { path: 'page.png' } }, { type: 'text', text: 'Summarise.' }] }] })) {
-   *     if (ev.type === 'text') process.stdout.write(ev.text);
+   *   for await (const d of engine.chat({ messages: [{ role: 'user', content: 'Summarise.' }], images: [page] })) {
+   *     if (d.type === 'text') process.stdout.write(d.text);
    *   }
    */
-  async *chat(request: ChatRequest): AsyncGenerator<ChatEvent> {
+  async *chat(request: LlamaChatRequest): AsyncGenerator<LlamaChatDelta> {
     const maxTokens = request.maxTokens ?? 512;
     if (!Number.isInteger(maxTokens) || maxTokens < 1) {
       throw new DocSightError('BAD_REQUEST', `maxTokens must be a positive integer (got ${maxTokens})`);
     }
-    const { prompt, images } = formatChatMl(request.messages, '<__media__>');
+    let messages;
+    try {
+      messages = withImagesInline(request);
+    } catch (err) {
+      throw new DocSightError('BAD_REQUEST', (err as Error).message);
+    }
+    const { prompt, images } = formatChatMl(messages, '<__media__>');
     const req: WorkerGenerateRequest = {
       prompt,
-      images,
+      images: images.map((im) => im.png),
       imageMaxSide: request.imageMaxSide ?? this.options.imageMaxSide,
       maxTokens,
       temperature: request.temperature ?? 0,
@@ -264,7 +276,7 @@ export class VisionLanguageEngine {
       jsonSchema: request.jsonSchema,
       ignoreEos: request.ignoreEos ?? false,
     };
-    const queue = new EventQueue<ChatEvent>();
+    const queue = new EventQueue<LlamaChatDelta>();
     const t0 = performance.now();
     let firstTextMs = -1;
     const abort = (): void => {
@@ -279,7 +291,16 @@ export class VisionLanguageEngine {
           if (firstTextMs < 0) firstTextMs = performance.now() - t0;
           queue.push({ type: 'text', text });
         });
-        queue.push({ type: 'done', stats: { ...result, firstTextMs, totalMs: performance.now() - t0 } });
+        queue.push({
+          type: 'done',
+          finishReason: FINISH[result.stopReason],
+          usage: {
+            promptTokens: result.promptItems - result.imagesEncoded + result.imageTokens,
+            completionTokens: result.generatedTokens,
+            cachedTokens: result.reusedTokens,
+          },
+          stats: { ...result, firstTextMs, totalMs: performance.now() - t0 },
+        });
         queue.close();
       } finally {
         request.signal?.removeEventListener('abort', abort);
@@ -301,7 +322,7 @@ export class VisionLanguageEngine {
   }
 
   /** Collects a whole answer (convenience over chat()). */
-  async complete(request: ChatRequest): Promise<{ text: string; stats: ChatStats }> {
+  async complete(request: LlamaChatRequest): Promise<{ text: string; stats: ChatStats }> {
     let text = '';
     for await (const ev of this.chat(request)) {
       if (ev.type === 'text') text += ev.text;
@@ -341,6 +362,16 @@ export class VisionLanguageEngine {
     });
   }
 
+  async status(): Promise<EngineStatus> {
+    const ready = this.everLoaded && this.worker?.connected === true;
+    return {
+      backend: 'llama',
+      ready,
+      model: basename(this.options.model),
+      detail: ready ? `in-process llama.cpp, ${this.options.threads} threads` : 'not loaded',
+    };
+  }
+
   /** Stops the worker; pending requests fail with ENGINE_FAILED. */
   async close(): Promise<void> {
     this.closed = true;
@@ -353,7 +384,7 @@ export class VisionLanguageEngine {
   }
 }
 
-/** @example const engine = createVisionLanguageEngine({ model, mmproj }); await engine.start(); */
-export function createVisionLanguageEngine(options: VisionLanguageEngineOptions): VisionLanguageEngine {
-  return new VisionLanguageEngine(options);
+/** @example const engine = createLlamaEngine({ model, mmproj }); await engine.start(); */
+export function createLlamaEngine(options: LlamaEngineOptions): LlamaEngine {
+  return new LlamaEngine(options);
 }

@@ -73,7 +73,7 @@ export const QWEN3VL_DIMS: Record<SynthSize, Qwen3VlDims> = {
       ffn: 128,
       vocab: 0, // 0: just the byte-level vocabulary, no padding
       ropeSections: [4, 2, 2, 0],
-      contextLength: 8192,
+      contextLength: 32_768,
     },
     vision: { hidden: 32, layers: 2, heads: 2, ffn: 64, imageSize: 64, patchSize: 16, deepstackLayers: [0] },
   },
