@@ -172,7 +172,7 @@ export async function readGgufHeader(path: string): Promise<GgufHeader> {
       const shape: number[] = [];
       for (let d = 0; d < nDims; d++) shape.push(await cur.count(`dimension of ${name}`, 2 ** 40));
       const type = await cur.u32();
-      const offset = await cur.count(`offset of ${name}`, size);
+      const offset = await cur.count(`offset of ${name}`, 2 ** 50);
       tensors.push({ name, shape, type, offset });
     }
     const alignment = Number(metadata.get('general.alignment') ?? GGUF_DEFAULT_ALIGNMENT);
