@@ -6,6 +6,7 @@ import { registerIngestCommand } from './ingest-command.js';
 import { registerJobsCommand } from './jobs-command.js';
 import { registerSearchCommand } from './search-command.js';
 import { registerOcrCommand } from './ocr-command.js';
+import { registerModelsCommand } from './models-command.js';
 
 /**
  * The `docsight` command line. Each sub-command lives in its own file beside this one
@@ -25,6 +26,7 @@ export function buildProgram(): Command {
   registerJobsCommand(program);
   registerEvalCommand(program);
   registerOcrCommand(program);
+  registerModelsCommand(program);
   return program;
 }
 
