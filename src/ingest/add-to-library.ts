@@ -21,12 +21,24 @@ export interface AddResult {
   duplicate: boolean;
 }
 
-/** The MIME type of some bytes from their signature; plain text when there is none and the name says .txt. */
+/**
+ * The MIME type of some bytes: plain text when the name says .txt and the bytes are UTF-8 without
+ * NULs (checked first: signature sniffing mistakes some text for binary formats), else their signature.
+ */
 export async function sniffMime(bytes: Uint8Array, name: string): Promise<string> {
+  if (/\.(txt|text)$/i.test(name) && isUtf8Text(bytes)) return 'text/plain';
   const found = await fileTypeFromBuffer(bytes);
-  if (found) return found.mime;
-  if (/\.(txt|text)$/i.test(name)) return 'text/plain';
-  return 'application/octet-stream';
+  return found ? found.mime : 'application/octet-stream';
+}
+
+function isUtf8Text(bytes: Uint8Array): boolean {
+  if (bytes.includes(0)) return false;
+  try {
+    new TextDecoder('utf-8', { fatal: true }).decode(bytes);
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 /**

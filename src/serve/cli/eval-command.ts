@@ -9,6 +9,7 @@ import { openEngineReader } from '../../eval/ocr/engine-reader.js';
 import { evaluateOcr, type PageResult } from '../../eval/ocr/evaluate.js';
 import { formatOcrReport, ocrReportJson } from '../../eval/ocr/report.js';
 import { scoreCounts } from '../../eval/ocr/score.js';
+import { registerEvalRetrievalCommand } from '../../eval/retrieval/retrieval-command.js';
 import { evaluateZhSet } from '../../eval/zh/evaluate-zh.js';
 import { writeZhSet } from '../../eval/zh/generate.js';
 import { formatZhReport } from '../../eval/zh/report.js';
@@ -145,5 +146,6 @@ export function registerEvalCommand(program: Command): Command {
       }
     });
 
+  registerEvalRetrievalCommand(evalCommand);
   return evalCommand;
 }
