@@ -1,11 +1,14 @@
-// docsight-vlm-driver: runs a script of generate steps directly on VlmSession, with no Node.js in
-// between. The benchmark runs the same script through the addon and through this driver, so the
-// ratio of the two is the cost of the JS layer and the worker process.
+// docsight-vlm-driver: runs generate steps directly on VlmSession, with no Node.js in between. The
+// benchmark sends the same steps to this driver and to the addon (through DocSight's worker process),
+// alternating step by step, so the ratio of the two is the cost of everything above the native layer.
 //
-//   docsight-vlm-driver script.json   →  one JSON line per step on stdout
+//   docsight-vlm-driver load.json  <  steps.jsonl  >  results.jsonl
 //
-// script.json: {"model", "mmproj", "threads", "nCtx", "imageMaxTokens",
-//               "steps": [{"name", "prompt", "images": [{"ppm", "id"}], "maxTokens", "ignoreEos", "clearCache"}]}
+// load.json:   {"model", "mmproj", "threads", "nCtx", "nBatch", "imageMaxTokens"}
+// each step:   {"name", "prompt", "images": [{"ppm", "id"}], "maxTokens", "ignoreEos", "clearCache"}
+// each result: one JSON line with the step's timings; a last line {"step": "end", "peakRssKb"} at EOF.
+#include <sys/resource.h>
+
 #include <chrono>
 #include <cstdio>
 #include <fstream>
@@ -34,54 +37,65 @@ static docsight::ImageInput read_ppm(const std::string &path, const std::string 
   return img;
 }
 
+static json run_step(docsight::VlmSession &session, const json &step) {
+  if (step.value("clearCache", false)) session.clear_cache();
+  docsight::GenerateOptions go;
+  go.prompt = step.at("prompt");
+  go.max_tokens = step.value("maxTokens", 64);
+  go.ignore_eos = step.value("ignoreEos", true);
+  if (step.contains("images"))
+    for (const auto &im : step["images"]) go.images.push_back(read_ppm(im.at("ppm"), im.value("id", "")));
+  double first_ms = -1;
+  const auto t0 = std::chrono::steady_clock::now();
+  auto r = session.generate(go, [&](const std::string &) {
+    if (first_ms < 0) first_ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
+    return true;
+  });
+  const double total = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
+  return json{{"step", step.value("name", "")},
+              {"totalMs", total},
+              {"firstTextMs", first_ms},
+              {"encodeMs", r.encode_ms},
+              {"prefillMs", r.prefill_ms},
+              {"decodeMs", r.decode_ms},
+              {"promptTokens", r.prompt_tokens},
+              {"reusedTokens", r.reused_tokens},
+              {"evaluatedTokens", r.evaluated_tokens},
+              {"imagesEncoded", r.images_encoded},
+              {"imageTokens", r.image_tokens},
+              {"generatedTokens", r.generated_tokens},
+              {"stopReason", r.stop_reason}};
+}
+
 int main(int argc, char **argv) {
   if (argc != 2) {
-    fprintf(stderr, "usage: docsight-vlm-driver script.json\n");
+    fprintf(stderr, "usage: docsight-vlm-driver load.json < steps.jsonl\n");
     return 2;
   }
   try {
     std::ifstream f(argv[1]);
-    const json script = json::parse(f);
+    const json cfg = json::parse(f);
     docsight::LoadOptions lo;
-    lo.model_path = script.at("model");
-    lo.mmproj_path = script.value("mmproj", "");
-    lo.n_threads = script.value("threads", 0);
-    lo.n_ctx = script.value("nCtx", 4096);
-    lo.n_batch = script.value("nBatch", 512);
-    lo.image_max_tokens = script.value("imageMaxTokens", -1);
+    lo.model_path = cfg.at("model");
+    lo.mmproj_path = cfg.value("mmproj", "");
+    lo.n_threads = cfg.value("threads", 0);
+    lo.n_ctx = cfg.value("nCtx", 4096);
+    lo.n_batch = cfg.value("nBatch", 512);
+    lo.image_max_tokens = cfg.value("imageMaxTokens", -1);
     docsight::VlmSession session(lo);
     std::cout << json{{"step", "load"}, {"loadMs", session.load_ms()}}.dump() << std::endl;
-    for (const auto &step : script.at("steps")) {
-      if (step.value("clearCache", false)) session.clear_cache();
-      docsight::GenerateOptions go;
-      go.prompt = step.at("prompt");
-      go.max_tokens = step.value("maxTokens", 64);
-      go.ignore_eos = step.value("ignoreEos", true);
-      if (step.contains("images"))
-        for (const auto &im : step["images"]) go.images.push_back(read_ppm(im.at("ppm"), im.value("id", "")));
-      double first_ms = -1;
-      const auto t0 = std::chrono::steady_clock::now();
-      auto r = session.generate(go, [&](const std::string &) {
-        if (first_ms < 0) first_ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
-        return true;
-      });
-      const double total = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
-      std::cout << json{{"step", step.value("name", "")},
-                        {"totalMs", total},
-                        {"firstPieceMs", first_ms},
-                        {"encodeMs", r.encode_ms},
-                        {"prefillMs", r.prefill_ms},
-                        {"decodeMs", r.decode_ms},
-                        {"promptTokens", r.prompt_tokens},
-                        {"reusedTokens", r.reused_tokens},
-                        {"evaluatedTokens", r.evaluated_tokens},
-                        {"imagesEncoded", r.images_encoded},
-                        {"imageTokens", r.image_tokens},
-                        {"generatedTokens", r.generated_tokens},
-                        {"stopReason", r.stop_reason}}
-                       .dump()
-                << std::endl;
+    std::string line;
+    while (std::getline(std::cin, line)) {
+      if (line.empty()) continue;
+      try {
+        std::cout << run_step(session, json::parse(line)).dump() << std::endl;
+      } catch (const docsight::Error &e) {
+        std::cout << json{{"error", e.code}, {"message", e.what()}}.dump() << std::endl;
+      }
     }
+    struct rusage ru {};
+    getrusage(RUSAGE_SELF, &ru);
+    std::cout << json{{"step", "end"}, {"peakRssKb", ru.ru_maxrss}}.dump() << std::endl;
   } catch (const docsight::Error &e) {
     fprintf(stderr, "docsight-vlm-driver: %s: %s\n", e.code.c_str(), e.what());
     return 1;
