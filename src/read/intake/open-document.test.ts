@@ -184,6 +184,24 @@ describe('openDocument: PDF', () => {
     expect(await sharp(png).metadata()).toMatchObject({ width: 100, height: 50 });
   });
 
+  it('treats a scan with a few words of text (a scanner app watermark) as a scan, but trusts an OCR-ed scan', async () => {
+    const rgb = new Uint8Array(8 * 8 * 3).fill(200);
+    const fullPage = { rgb, width: 8, height: 8, x: 0, y: 0, w: 595, h: 842 };
+    const recognised = Array.from({ length: 6 }, (_, i) => ({
+      text: `Line ${i + 1} of the text an OCR program put behind the scan.`,
+      x: 72,
+      y: 700 - i * 14,
+      size: 10,
+    }));
+    const pdf = buildPdf([
+      { image: fullPage, texts: [{ text: 'Scanned by MyScanApp', x: 20, y: 20, size: 8 }] },
+      { image: fullPage, texts: recognised },
+    ]);
+    const doc = await openDocument(pdf, 'scans.pdf', limits);
+    expect((await doc.page(1)).textLines).toBeUndefined();
+    expect((await doc.page(2)).textLines).toHaveLength(6);
+  });
+
   it('handles a mixed PDF page by page, and a page stored rotated', async () => {
     const pdf = buildPdf([
       { texts: [{ text: 'Typed page', x: 72, y: 700, size: 12 }] },

@@ -33,10 +33,44 @@ function openError(name: string, code: number): DocSightError {
   );
 }
 
+/** A page whose largest image covers at least this share of it looks like a scan… */
+const SCAN_IMAGE_SHARE = 0.5;
+/** …and its text layer is trusted only with at least this many characters (an OCR'd scan has hundreds). */
+const MIN_CHARS_ON_SCANNED_PAGE = 100;
+/** `FPDFPageObj_GetType` value of an image object. */
+const FPDF_PAGEOBJ_IMAGE = 3;
+
+/** The share (0..1) of the page's area covered by its largest image. */
+function largestImageShare(api: PdfiumApi, page: number): number {
+  const pageArea = api._FPDF_GetPageWidthF(page) * api._FPDF_GetPageHeightF(page);
+  if (!(pageArea > 0)) return 0;
+  const rect = api._malloc(16);
+  try {
+    let largest = 0;
+    const count = api._FPDFPage_CountObjects(page);
+    for (let i = 0; i < count; i++) {
+      const object = api._FPDFPage_GetObject(page, i);
+      if (api._FPDFPageObj_GetType(object) !== FPDF_PAGEOBJ_IMAGE) continue;
+      if (!api._FPDFPageObj_GetBounds(object, rect, rect + 4, rect + 8, rect + 12)) continue;
+      const f = api.HEAPF32;
+      const [left, bottom, right, top] = [
+        f[rect >> 2]!,
+        f[(rect >> 2) + 1]!,
+        f[(rect >> 2) + 2]!,
+        f[(rect >> 2) + 3]!,
+      ];
+      largest = Math.max(largest, Math.abs(right - left) * Math.abs(top - bottom));
+    }
+    return Math.min(1, largest / pageArea);
+  } finally {
+    api._free(rect);
+  }
+}
+
 /**
  * Reads a page's text layer as lines in page pixels at `dpi`. Undefined when the page has no usable
- * text: no visible characters (a scanned page), or mostly characters without a Unicode mapping
- * (a broken font encoding would give garbage; OCR reads such a page better).
+ * text: no visible characters (a scanned page), a page-sized image with only a few words of text, or
+ * mostly characters without a Unicode mapping (a broken font encoding gives garbage; OCR reads it better).
  */
 function readTextLayer(api: PdfiumApi, page: number, width: number, height: number): TextLine[] | undefined {
   const textPage = api._FPDFText_LoadPage(page);
@@ -84,6 +118,10 @@ function readTextLayer(api: PdfiumApi, page: number, width: number, height: numb
       }
     }
     if (visible === 0 || unmapped > visible / 2) return undefined;
+    // A scan carrying a few words of text (a scanner app's watermark, a stamped page number) is still a
+    // scan: reading only those words would lose the page.
+    if (visible < MIN_CHARS_ON_SCANNED_PAGE && largestImageShare(api, page) >= SCAN_IMAGE_SHARE)
+      return undefined;
     const rects = groupCharsIntoLines(chars);
     const blocks = blockNumbers(rects);
     const lines = rects.map((r, i): TextLine => {
