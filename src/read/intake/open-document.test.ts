@@ -182,6 +182,9 @@ describe('openDocument: PDF', () => {
     expect(pixel(image, 150, 50)).toEqual([255, 255, 255]); // white paper beside it
     const png = await page.renderPng(72);
     expect(await sharp(png).metadata()).toMatchObject({ width: 100, height: 50 });
+    expect((await codeOf(page.renderPng(0))).message).toBe(
+      'scan.pdf page 1: cannot render at 0 dpi; use 1 to 1200.',
+    );
   });
 
   it('treats a scan with a few words of text (a scanner app watermark) as a scan, but trusts an OCR-ed scan', async () => {

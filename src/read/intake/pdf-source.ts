@@ -238,6 +238,12 @@ export async function openPdf(
         return { widthPoints, heightPoints, textLines: lines };
       });
       const renderAt = (renderDpi: number): RawImage => {
+        if (!Number.isFinite(renderDpi) || renderDpi < 1 || renderDpi > 1200) {
+          throw new DocSightError(
+            'BAD_REQUEST',
+            `${label}: cannot render at ${renderDpi} dpi; use 1 to 1200.`,
+          );
+        }
         const width = toPixels(widthPoints, renderDpi);
         const height = toPixels(heightPoints, renderDpi);
         // A page is a few hundred bytes of PDF but its render can be huge (a 200-inch page at 300 dpi).
