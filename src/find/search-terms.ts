@@ -22,6 +22,19 @@ function segmenter(): Jieba {
   return jieba;
 }
 
+// The Porter stemmer runs a cascade of regular expressions (~5 µs a word); words repeat a lot, so
+// remember them. Bounded: cleared when full rather than growing with a large library.
+const stems = new Map<string, string>();
+function stem(word: string): string {
+  let s = stems.get(word);
+  if (s === undefined) {
+    if (stems.size >= 200_000) stems.clear();
+    s = stemmer(word);
+    stems.set(word, s);
+  }
+  return s;
+}
+
 // One alternation, tried left to right: CJK run | number with separators | letter run.
 const TOKEN =
   /([\p{Script=Han}\p{Script=Hiragana}\p{Script=Katakana}]+)|(\p{Nd}+(?:[.,/:-]\p{Nd}+)*)|([\p{L}\p{M}]+)/gu;
@@ -46,7 +59,7 @@ export function searchTerms(text: string): string[] {
     } else if (m[2] !== undefined) {
       out.push(m[2]);
     } else if (m[3] !== undefined) {
-      out.push(stemmer(m[3].toLowerCase()));
+      out.push(stem(m[3].toLowerCase()));
     }
   }
   return out;
