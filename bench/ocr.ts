@@ -23,7 +23,7 @@ import { runTesseract, tesseractVersion } from './lib/tesseract.js';
 interface EngineRun {
   loadSeconds: number;
   peakRssMb: number;
-  results: { id: string; seconds: number; text: string }[];
+  results: { id: string; seconds: number; cpuSeconds: number; text: string }[];
 }
 
 const here = dirname(fileURLToPath(import.meta.url));
@@ -42,10 +42,17 @@ function runDocSight(threads: number, pagesFile: string): EngineRun {
 }
 
 /** Sums scores and times over the pages of one set. */
-function summarize(pages: BenchPage[], texts: Map<string, string>, seconds: Map<string, number>) {
-  const counts = addCounts(...pages.map((p) => countPage(p.text, texts.get(p.id) ?? '')));
-  const total = pages.reduce((sum, p) => sum + (seconds.get(p.id) ?? 0), 0);
-  return { ...scoreCounts(counts), secondsPerPage: total / pages.length };
+function summarize(pages: BenchPage[], run: EngineTimes) {
+  const counts = addCounts(...pages.map((p) => countPage(p.text, run.texts.get(p.id) ?? '')));
+  const mean = (m: Map<string, number>) =>
+    pages.reduce((sum, p) => sum + (m.get(p.id) ?? 0), 0) / pages.length;
+  return { ...scoreCounts(counts), secondsPerPage: mean(run.seconds), cpuPerPage: mean(run.cpuSeconds) };
+}
+
+interface EngineTimes {
+  texts: Map<string, string>;
+  seconds: Map<string, number>;
+  cpuSeconds: Map<string, number>;
 }
 
 try {
@@ -61,8 +68,7 @@ try {
   const two = runDocSight(2, pagesFile);
 
   const tesseract = tesseractVersion();
-  let tess:
-    { load: number; rss: number; texts: Map<string, string>; seconds: Map<string, number> } | undefined;
+  let tess: (EngineTimes & { load: number; rss: number }) | undefined;
   if (tesseract) {
     process.stderr.write(`${tesseract}, eng, 1 thread...\n`);
     // Tesseract loads its model on every run: its "load time" is a run on a blank page.
@@ -73,38 +79,43 @@ try {
     const blankRun = runTesseract(blank);
     const texts = new Map<string, string>();
     const seconds = new Map<string, number>();
+    const cpuSeconds = new Map<string, number>();
     let rss = blankRun.peakRssMb ?? 0;
     for (const page of pages) {
       const run = runTesseract(page.imagePath);
       texts.set(page.id, run.text);
       seconds.set(page.id, run.seconds);
+      cpuSeconds.set(page.id, run.cpuSeconds ?? Number.NaN);
       rss = Math.max(rss, run.peakRssMb ?? 0);
       process.stderr.write(`  tesseract ${page.id} ${run.seconds.toFixed(2)} s\n`);
     }
-    tess = { load: blankRun.seconds, rss, texts, seconds };
+    tess = { load: blankRun.seconds, rss, texts, seconds, cpuSeconds };
   }
 
-  const asMaps = (run: EngineRun) => ({
+  const asMaps = (run: EngineRun): EngineTimes => ({
     texts: new Map(run.results.map((r) => [r.id, r.text])),
     seconds: new Map(run.results.map((r) => [r.id, r.seconds])),
+    cpuSeconds: new Map(run.results.map((r) => [r.id, r.cpuSeconds])),
   });
   const d1 = asMaps(one);
   const d2 = asMaps(two);
   const sets = [...new Set(pages.map((p) => p.set)), 'all'];
   const rows = sets.map((set) => {
     const group = set === 'all' ? pages : pages.filter((p) => p.set === set);
-    const a = summarize(group, d1.texts, d1.seconds);
-    const b = summarize(group, d2.texts, d2.seconds);
-    const t = tess ? summarize(group, tess.texts, tess.seconds) : undefined;
+    const a = summarize(group, d1);
+    const b = summarize(group, d2);
+    const t = tess ? summarize(group, tess) : undefined;
     return [
       set,
       String(group.length),
       a.secondsPerPage.toFixed(2),
+      a.cpuPerPage.toFixed(2),
       b.secondsPerPage.toFixed(2),
       (a.secondsPerPage / b.secondsPerPage).toFixed(2),
       fixed3(a.f1),
       fixed3(a.char_f1_ci),
       t ? t.secondsPerPage.toFixed(2) : 'n/a',
+      t ? t.cpuPerPage.toFixed(2) : 'n/a',
       t ? fixed3(t.f1) : 'n/a',
       t ? fixed3(t.char_f1_ci) : 'n/a',
       t ? (t.secondsPerPage / a.secondsPerPage).toFixed(2) : 'n/a',
@@ -119,11 +130,13 @@ try {
           'pages',
           'n',
           'DocSight 1T s/page',
+          '1T CPU s/page',
           '2T s/page',
           '2T speed-up',
           'word F1',
           'char F1 (ci)',
           'Tesseract s/page',
+          'CPU s/page',
           'word F1',
           'char F1 (ci)',
           'Tesseract / DocSight 1T time',
@@ -141,9 +154,10 @@ try {
             : ['tesseract', 'not installed: apt-get install tesseract-ocr tesseract-ocr-eng', ''],
         ],
       ) +
-      '\n' +
+      '\n\n' +
       'Seconds per page: wall time per page after one untimed warm-up page (DocSight: decode + OCR in-process; ' +
-      'Tesseract: the whole command, model load included). Word F1: case-sensitive bag of words; char F1 (ci): ' +
+      'Tesseract: the whole command, model load included); CPU s/page: user + system CPU time, which other ' +
+      'load on the machine disturbs less than wall time. Word F1: case-sensitive bag of words; char F1 (ci): ' +
       'non-whitespace characters, case-insensitive (see src/eval/ocr/score.ts). Tesseract reads English only.\n',
   );
 } finally {

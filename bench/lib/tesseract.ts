@@ -6,6 +6,8 @@ export interface TesseractRun {
   /** Wall time of the whole command: process start, model load and recognition, as a user pays it. */
   seconds: number;
   text: string;
+  /** User + system CPU seconds from /usr/bin/time, when that is installed. */
+  cpuSeconds?: number;
   /** Peak RSS from /usr/bin/time, when that is installed. */
   peakRssMb?: number;
 }
@@ -30,7 +32,7 @@ export function runTesseract(imagePath: string): TesseractRun {
   const withTime = existsSync(TIME);
   const started = performance.now();
   const run = withTime
-    ? spawnSync(TIME, ['-f', 'peak-rss-kb=%M', 'tesseract', ...args], {
+    ? spawnSync(TIME, ['-f', 'peak-rss-kb=%M cpu-s=%U+%S', 'tesseract', ...args], {
         encoding: 'utf8',
         env: { ...process.env, OMP_THREAD_LIMIT: '1' },
         maxBuffer: 64 * 1024 * 1024,
@@ -40,6 +42,11 @@ export function runTesseract(imagePath: string): TesseractRun {
   if (run.error || run.status !== 0) {
     throw new Error(`tesseract failed on ${imagePath}: ${run.error?.message ?? run.stderr}`);
   }
-  const rss = /peak-rss-kb=(\d+)/.exec(run.stderr ?? '');
-  return { seconds, text: run.stdout, peakRssMb: rss ? Number(rss[1]) / 1024 : undefined };
+  const stats = /peak-rss-kb=(\d+) cpu-s=([\d.]+)\+([\d.]+)/.exec(run.stderr ?? '');
+  return {
+    seconds,
+    text: run.stdout,
+    cpuSeconds: stats ? Number(stats[2]) + Number(stats[3]) : undefined,
+    peakRssMb: stats ? Number(stats[1]) / 1024 : undefined,
+  };
 }
