@@ -168,6 +168,14 @@ describe('openDocument: PDF', () => {
     expect(x1 - x0).toBeGreaterThan(100); // 14 characters of 12 pt Helvetica at 2 px/pt
   });
 
+  it('spells out ligatures (PDFium decomposes them) so that words are found as typed', async () => {
+    const pdf = buildPdf([
+      { texts: [{ text: '\xaenance', x: 72, y: 700, size: 12, standardEncoding: true }] },
+    ]);
+    const page = await (await openDocument(pdf, 'ligature.pdf', limits)).page(1);
+    expect(page.textLines?.map((l) => l.text)).toEqual(['finance']);
+  });
+
   it('marks a scanned page (an image, no text) as needing OCR and renders it at the configured dpi', async () => {
     const rgb = new Uint8Array(10 * 10 * 3).fill(0); // a black square
     const pdf = buildPdf([

@@ -33,6 +33,11 @@ function openError(name: string, code: number): DocSightError {
   );
 }
 
+/** The text of one text-layer character (PDFium gives code points, beyond U+FFFF too). */
+function charText(code: number): string {
+  return code > 0xffff && code <= 0x10ffff ? String.fromCodePoint(code) : String.fromCharCode(code);
+}
+
 /** A page whose largest image covers at least this share of it looks like a scan… */
 const SCAN_IMAGE_SHARE = 0.5;
 /** …and its text layer is trusted only with at least this many characters (an OCR'd scan has hundreds). */
@@ -99,7 +104,7 @@ function readTextLayer(api: PdfiumApi, page: number, width: number, height: numb
     };
     for (let i = 0; i < count; i++) {
       const code = api._FPDFText_GetUnicode(textPage, i);
-      const text = String.fromCharCode(code);
+      const text = charText(code);
       const generated = api._FPDFText_IsGenerated(textPage, i) === 1;
       // Loose boxes span the font's ascent to descent, so every glyph on a line has the same band
       // (a comma's tight box hangs below the letters) and lines are as tall as OCR boxes.

@@ -10,6 +10,8 @@ export interface TestPdfText {
   x: number;
   y: number;
   size: number;
+  /** Helvetica's built-in StandardEncoding instead of WinAnsi: byte 0xAE is then the "fi" ligature. */
+  standardEncoding?: boolean;
 }
 
 export interface TestPdfImage {
@@ -86,7 +88,7 @@ export function buildPdf(pages: TestPdfPage[], options: TestPdfOptions = {}): Ui
     encryptDict = `<< /Filter /Standard /V 1 /R 2 /O <${o.toString('hex')}> /U <${u.toString('hex')}> /P ${permissions} >>`;
   }
 
-  // Objects are numbered in push order; 1 = catalog, 2 = page tree, 3 = font.
+  // Objects are numbered in push order; 1 = catalog, 2 = page tree, 3 and 4 = fonts.
   const objects: Buffer[] = [];
   const add = (body: Buffer | string): number => {
     objects.push(typeof body === 'string' ? Buffer.from(body, 'latin1') : body);
@@ -115,6 +117,7 @@ export function buildPdf(pages: TestPdfPage[], options: TestPdfOptions = {}): Ui
   add('<< /Type /Catalog /Pages 2 0 R >>');
   add('PAGES'); // replaced once the page objects are numbered
   add('<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica /Encoding /WinAnsiEncoding >>');
+  add('<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>');
   const pageRefs: number[] = [];
   for (const page of pages) {
     const width = page.width ?? 595;
@@ -133,14 +136,14 @@ export function buildPdf(pages: TestPdfPage[], options: TestPdfOptions = {}): Ui
     }
     for (const t of page.texts ?? []) {
       // Strings inside content streams are encrypted with the stream, so no per-string step is needed.
-      content += `BT /F1 ${t.size} Tf ${t.x} ${t.y} Td (${literal(t.text)}) Tj ET\n`;
+      content += `BT /${t.standardEncoding ? 'F2' : 'F1'} ${t.size} Tf ${t.x} ${t.y} Td (${literal(t.text)}) Tj ET\n`;
     }
     const contentRef = add(stream('', Buffer.from(content, 'latin1')));
     const xobjects = imageRef ? ` /XObject << /Im1 ${imageRef} 0 R >>` : '';
     pageRefs.push(
       add(
         `<< /Type /Page /Parent 2 0 R /MediaBox [0 0 ${width} ${height}] /Rotate ${page.rotate ?? 0} ` +
-          `/Resources << /Font << /F1 3 0 R >>${xobjects} >> /Contents ${contentRef} 0 R >>`,
+          `/Resources << /Font << /F1 3 0 R /F2 4 0 R >>${xobjects} >> /Contents ${contentRef} 0 R >>`,
       ),
     );
   }
