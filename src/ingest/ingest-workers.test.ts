@@ -105,7 +105,7 @@ describe('ingest workers', () => {
     const workers = start({ library, readPages: flaky });
     const states: string[] = [];
     workers.events.on('job', (e) => states.push(e.state));
-    while (states.at(-1) !== 'done') await sleep(20);
+    await workers.settled([job!.id]); // waits through the scheduled retry, unlike idle()
     expect(states).toEqual(['queued', 'done']);
     expect(await library.store.getJob(job!.id)).toMatchObject({ state: 'done', attempts: 2, pagesDone: 3 });
     expect((await library.store.stats()).pages).toBe(3);

@@ -31,6 +31,11 @@ export interface IngestWorkers {
   events: EventEmitter<IngestEvents>;
   /** Resolves when no job is running and none is runnable now (retries scheduled later do not count). */
   idle(): Promise<void>;
+  /**
+   * Resolves when the given jobs (default: every job) have finished — done, failed or cancelled —
+   * waiting through scheduled retries, unlike `idle()`.
+   */
+  settled(jobIds?: Iterable<number>): Promise<void>;
   /** Cancels a job: a queued job never starts, a running one stops after its current page. */
   cancel(jobId: number): Promise<JobRecord | undefined>;
   /** Stops taking jobs, aborts running ones (they go back to the queue) and waits for the workers. */
@@ -197,6 +202,18 @@ export function startIngestWorkers(options: IngestWorkerOptions): IngestWorkers 
   return {
     events,
     idle: () => new Promise<void>((resolve) => idleWaiters.push(resolve)),
+    async settled(jobIds) {
+      const wanted = jobIds ? new Set(jobIds) : undefined;
+      for (;;) {
+        await new Promise<void>((resolve) => idleWaiters.push(resolve));
+        const pending = (await store.listJobs({ states: ['queued', 'running'] })).filter(
+          (j) => !wanted || wanted.has(j.id),
+        );
+        if (pending.length === 0 || stopping) return;
+        const next = Math.min(...pending.map((j) => j.nextRunAt));
+        await new Promise((resolve) => setTimeout(resolve, Math.max(0, next - Date.now())));
+      }
+    },
     async cancel(jobId) {
       const job = await store.cancelJob(jobId);
       running.get(jobId)?.abort();

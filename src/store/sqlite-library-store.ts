@@ -322,7 +322,11 @@ class SqliteLibraryStore implements LibraryStore {
           .run(input.documentId, this.now(), input.jobId);
       }
     });
-    write.immediate();
+    try {
+      write.immediate();
+    } catch (err) {
+      throw asDiskFull(err);
+    }
   }
 
   async writtenPages(documentId: number): Promise<Set<number>> {
@@ -564,6 +568,26 @@ class SqliteLibraryStore implements LibraryStore {
   async close(): Promise<void> {
     if (this.db.open) this.db.close();
   }
+}
+
+/**
+ * SQLite reports a full disk as SQLITE_FULL (the transaction is rolled back, the file stays intact);
+ * say it in words a user can act on, with the code the ingest workers retry.
+ */
+function asDiskFull(err: unknown): unknown {
+  if (
+    err instanceof Database.SqliteError &&
+    (err.code === 'SQLITE_FULL' || err.code === 'SQLITE_IOERR_WRITE')
+  ) {
+    return new DocSightError(
+      'DISK_FULL',
+      `The disk holding the library is full (${err.message}). Free some space; the job will retry.`,
+      {
+        cause: err,
+      },
+    );
+  }
+  return err;
 }
 
 function toHit(r: Row): ChunkHit {

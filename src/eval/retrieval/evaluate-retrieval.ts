@@ -69,7 +69,7 @@ export async function evaluateRetrieval(
       if (e.state !== 'queued') documentsDone++;
     });
     try {
-      await workers.idle();
+      await workers.settled(jobIds);
     } finally {
       await workers.stop();
       await reader?.close();

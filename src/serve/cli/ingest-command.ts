@@ -53,7 +53,7 @@ export async function drainIngestQueue(
     });
   });
   try {
-    await workers.idle();
+    await workers.settled(jobIds);
   } finally {
     await workers.stop();
     await reader.close();
