@@ -23,7 +23,8 @@ export type ToWorker =
   | { kind: 'abort' }
   | { kind: 'saveState' | 'loadState'; id: number; path: string }
   | { kind: 'clearCache'; id: number }
-  | { kind: 'systemInfo'; id: number };
+  | { kind: 'systemInfo'; id: number }
+  | { kind: 'usage'; id: number };
 
 export type FromWorker =
   | { kind: 'piece'; id: number; text: string }

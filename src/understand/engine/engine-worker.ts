@@ -98,6 +98,8 @@ async function handle(msg: ToWorker): Promise<unknown> {
       return null;
     case 'systemInfo':
       return addon.systemInfo();
+    case 'usage':
+      return { peakRssKb: process.resourceUsage().maxRSS };
     case 'abort':
       return null;
   }

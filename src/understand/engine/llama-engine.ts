@@ -372,6 +372,14 @@ export class LlamaEngine implements VisionLanguageEngine {
     };
   }
 
+  /** Peak resident memory of the worker process (the model, KV cache and buffers), in kB. */
+  peakRssKb(): Promise<number> {
+    return this.serialize(async () => {
+      await this.start();
+      return (await this.call<{ peakRssKb: number }>({ kind: 'usage', id: 0 })).peakRssKb;
+    });
+  }
+
   /** Stops the worker; pending requests fail with ENGINE_FAILED. */
   async close(): Promise<void> {
     this.closed = true;
