@@ -176,6 +176,19 @@ describe('openDocument: PDF', () => {
     expect(page.textLines?.map((l) => l.text)).toEqual(['finance']);
   });
 
+  it('keeps the hyphen of a word broken across lines (PDFium marks it with a control character)', async () => {
+    const pdf = buildPdf([
+      {
+        texts: [
+          { text: 'Encoding Rules manip-', x: 72, y: 700, size: 12 },
+          { text: 'ulation of data.', x: 72, y: 686, size: 12 },
+        ],
+      },
+    ]);
+    const page = await (await openDocument(pdf, 'hyphen.pdf', limits)).page(1);
+    expect(page.textLines?.map((l) => l.text)).toEqual(['Encoding Rules manip-', 'ulation of data.']);
+  });
+
   it('marks a scanned page (an image, no text) as needing OCR and renders it at the configured dpi', async () => {
     const rgb = new Uint8Array(10 * 10 * 3).fill(0); // a black square
     const pdf = buildPdf([

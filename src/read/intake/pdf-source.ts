@@ -33,8 +33,14 @@ function openError(name: string, code: number): DocSightError {
   );
 }
 
+/** PDFium's stand-in for a hyphen that breaks a word at the end of a line. */
+const PDFIUM_LINE_END_HYPHEN = 0x02;
+
 /** The text of one text-layer character (PDFium gives code points, beyond U+FFFF too). */
 function charText(code: number): string {
+  if (code === PDFIUM_LINE_END_HYPHEN) return '-';
+  // Other control characters carry nothing readable; a space keeps word boundaries.
+  if (code < 0x20 && code !== 0x0a && code !== 0x0d) return ' ';
   return code > 0xffff && code <= 0x10ffff ? String.fromCodePoint(code) : String.fromCharCode(code);
 }
 
