@@ -49,7 +49,6 @@ const { values: args } = parseArgs({
     tokens: { type: 'string', default: '64' },
     'prebuilt-images': { type: 'boolean', default: false },
     'no-prebuilt': { type: 'boolean', default: false },
-    'prebuilt-child': { type: 'string' },
     size: { type: 'string', default: 'full' }, // 'tiny' only to smoke-test this script
   },
 });
@@ -198,35 +197,37 @@ function findPrebuilt(): string | undefined {
   return undefined;
 }
 
-/** Runs in a child process so the prebuilt's memory and threads do not disturb the other columns. */
-async function prebuiltChild(input: string): Promise<void> {
-  const p = JSON.parse(input) as {
-    entry: string;
-    model: string;
-    mmproj: string;
-    page?: string;
-    question: string;
-    text: string;
+/**
+ * Runs in a plain `node -e` child (tsx's resolver breaks the package's own .ts/.js lookup), so it is
+ * self-contained: no imports, no closures. Its memory and threads stay out of the other columns.
+ */
+async function prebuiltChild(p: {
+  entry: string;
+  model: string;
+  mmproj: string;
+  page?: string;
+  question: string;
+  text: string;
+  threads: number;
+  tokens: number;
+}): Promise<void> {
+  type Ctx = {
+    initMultimodal(o: object): boolean;
+    completion(o: object, cb?: (t: unknown) => void): Promise<{ timings: Record<string, number> }>;
+    clearCache(b: boolean): void;
+    release(): Promise<void>;
   };
-  const lib = createRequire(import.meta.url)(p.entry) as {
-    loadModel(o: object): Promise<{
-      initMultimodal(o: object): boolean;
-      completion(o: object, cb?: (t: unknown) => void): Promise<{ timings: Record<string, number> }>;
-      clearCache(b: boolean): void;
-      release(): Promise<void>;
-    }>;
-    getSystemInfo?: () => string;
-    toggleNativeLog?: (b: boolean) => void;
-  };
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const lib = require(p.entry) as { loadModel(o: object): Promise<Ctx>; getSystemInfo?: () => string };
   const t0 = performance.now();
   const ctx = await lib.loadModel({
     model: p.model,
     n_ctx: 4096,
-    n_threads: threads,
+    n_threads: p.threads,
     n_gpu_layers: 0,
     ctx_shift: false,
   });
-  const out: Partial<PrebuiltResult> = {
+  const out: Record<string, unknown> = {
     loadMs: performance.now() - t0,
     systemInfo: lib.getSystemInfo?.() ?? '',
   };
@@ -236,7 +237,7 @@ async function prebuiltChild(input: string): Promise<void> {
   const dec = await ctx.completion({
     messages: user(p.text),
     jinja: true,
-    n_predict: answerTokens,
+    n_predict: p.tokens,
     ignore_eos: true,
     temperature: 0,
   });
@@ -249,61 +250,46 @@ async function prebuiltChild(input: string): Promise<void> {
       { type: 'text', text: p.question },
     ];
     const t1 = performance.now();
-    const first = await ctx.completion({
+    await ctx.completion({
       messages: user(parts),
       jinja: true,
-      n_predict: answerTokens,
+      n_predict: p.tokens,
       ignore_eos: true,
       temperature: 0,
     });
     out.firstAnswerMs = performance.now() - t1;
-    out.encodeMs = first.timings.prompt_ms;
     const t2 = performance.now();
     let ttft = -1;
-    await ctx.completion(
-      {
-        messages: [...user(parts), { role: 'assistant', content: 'ok' }, ...user('And the total?')],
-        jinja: true,
-        n_predict: 4,
-        temperature: 0,
-      },
-      () => {
-        if (ttft < 0) ttft = performance.now() - t2;
-      },
-    );
+    const followUp = [...user(parts), { role: 'assistant', content: 'ok' }, ...user('And the total?')];
+    await ctx.completion({ messages: followUp, jinja: true, n_predict: 4, temperature: 0 }, () => {
+      if (ttft < 0) ttft = performance.now() - t2;
+    });
     out.followUpTtftMs = ttft;
   }
   out.peakRssKb = process.resourceUsage().maxRSS;
   await ctx.release();
-  process.stdout.write(JSON.stringify(out) + '\n');
+  process.stdout.write('\nRESULT ' + JSON.stringify(out) + '\n');
   process.exit(0);
 }
 
-function runPrebuilt(input: object): Promise<PrebuiltResult | undefined> {
+function runPrebuilt(
+  input: Omit<Parameters<typeof prebuiltChild>[0], 'threads' | 'tokens'>,
+): Promise<PrebuiltResult | undefined> {
+  // tsx's compiler wraps functions in __name(); define it for the plain child.
+  const code = `const __name = (f) => f; (${prebuiltChild.toString()})(${JSON.stringify({ ...input, threads, tokens: answerTokens })})`;
   return new Promise((resolve) => {
-    const child = spawn(
-      process.execPath,
-      [
-        '--import',
-        'tsx',
-        new URL(import.meta.url).pathname,
-        '--threads',
-        String(threads),
-        '--tokens',
-        String(answerTokens),
-        '--prebuilt-child',
-        JSON.stringify(input),
-      ],
-      { stdio: ['ignore', 'pipe', 'ignore'] },
-    );
+    const child = spawn(process.execPath, ['-e', code], { stdio: ['ignore', 'pipe', 'pipe'] });
     let out = '';
+    let err = '';
     child.stdout.on('data', (d: Buffer) => (out += d.toString()));
+    child.stderr.on('data', (d: Buffer) => (err = (err + d.toString()).slice(-2000)));
     child.on('exit', (code, signal) => {
-      if (code !== 0) {
-        log(`prebuilt binding failed (${signal ?? code})`);
+      const line = out.split('\n').find((l) => l.startsWith('RESULT '));
+      if (code !== 0 || !line) {
+        log(`prebuilt binding failed (${signal ?? code}): ${err.trim().split('\n').slice(-8).join(' / ')}`);
         return resolve(undefined);
       }
-      resolve(JSON.parse(out.trim().split('\n').pop()!) as PrebuiltResult);
+      resolve(JSON.parse(line.slice(7)) as PrebuiltResult);
     });
   });
 }
@@ -316,7 +302,6 @@ const tokS = (x: number) => `${x.toFixed(1)} tok/s`;
 const gb = (kb: number) => `${(kb / 1e6).toFixed(2)} GB`;
 
 async function main(): Promise<void> {
-  if (args['prebuilt-child']) return prebuiltChild(args['prebuilt-child']);
   const quants = args.quants!.split(',') as SynthQuant[];
   const budgets = args.budgets!.split(',').map(Number);
   if (!existsSync(nativeDriverPath()))
