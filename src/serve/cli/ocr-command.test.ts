@@ -2,6 +2,7 @@ import { execFile } from 'node:child_process';
 import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { buildPdf } from '../../read/intake/test-support/build-pdf.js';
@@ -117,6 +118,17 @@ describe('docsight ocr', () => {
     expect(missing.stderr).toMatch(/^docsight: error \(NOT_FOUND\): .*missing\.png: no such file/);
   });
 
+  it('takes settings from --config, with flags winning over the file', async () => {
+    const configFile = join(dir, 'config.json');
+    writeFileSync(configFile, JSON.stringify({ intake: { pdfDpi: 72 } }));
+    const fromFile = JSON.parse(
+      (await cli('--config', configFile, 'ocr', '--format', 'json', letter)).stdout,
+    );
+    expect(fromFile.pages[0]).toMatchObject({ width: 595, height: 842 });
+    const flagWins = await cli('--config', configFile, 'ocr', '--format', 'json', '--dpi', '144', letter);
+    expect(JSON.parse(flagWins.stdout).pages[0]).toMatchObject({ width: 1190, height: 1684 });
+  });
+
   it('rejects bad flags before reading anything', async () => {
     expect((await cli('ocr', '--format', 'pdf', letter)).stderr).toContain(
       'Allowed choices are text, json, markdown',
@@ -138,12 +150,13 @@ describe('docsight with no command', () => {
 });
 
 describe('bin/docsight.js ocr (the built CLI, in a child process)', () => {
-  const built = existsSync(join(process.cwd(), 'dist/serve/cli/ocr-command.js'));
+  const root = fileURLToPath(new URL('../../../', import.meta.url));
+  const built = existsSync(join(root, 'dist/serve/cli/ocr-command.js'));
   it.skipIf(!built)(
     'prints the text of a PDF and exits 0 (skipped when dist/ is not built: run npm run build)',
     async () => {
       const { stdout } = await promisify(execFile)(process.execPath, [
-        'bin/docsight.js',
+        join(root, 'bin/docsight.js'),
         '--home',
         home,
         'ocr',
