@@ -121,6 +121,29 @@ describe('openDocument: images', () => {
     expect((await codeOf(doc.page(4))).message).toContain('has 3 page(s); page 4 does not exist');
   });
 
+  it('refuses a TIFF with more pages than maxPages, and reads only the first frame of an animated GIF', async () => {
+    const frames = await Promise.all(
+      ['#ff0000', '#00ff00', '#0000ff'].map((background) =>
+        sharp({ create: { width: 30, height: 10, channels: 3, background } })
+          .png()
+          .toBuffer(),
+      ),
+    );
+    const tiff = await sharp(frames, { join: { animated: true } })
+      .tiff()
+      .toBuffer();
+    const { code, message } = await codeOf(openDocument(tiff, 'fax.tif', { ...limits, maxPages: 2 }));
+    expect(code).toBe('TOO_MANY_PAGES');
+    expect(message).toContain('fax.tif: 3 pages is over the limit of 2');
+    const gif = await sharp(frames, { join: { animated: true } })
+      .gif()
+      .toBuffer();
+    const doc = await openDocument(gif, 'anim.gif', limits);
+    expect(doc.pageCount).toBe(1);
+    const image = await (await doc.page(1)).image();
+    expect([image.height, ...pixel(image, 15, 5)]).toEqual([10, 255, 0, 0]);
+  });
+
   it('decodes BMP, which sharp cannot, and renders it to PNG for the viewer', async () => {
     const { data, info } = await redBlue().raw().toBuffer({ resolveWithObject: true });
     const bmp = encodeBmp(
