@@ -199,6 +199,20 @@ describe('openDocument: PDF', () => {
     expect(page.textLines?.map((l) => l.text)).toEqual(['finance']);
   });
 
+  it('drops text placed wholly off the page', async () => {
+    const pdf = buildPdf([
+      {
+        texts: [
+          { text: 'Visible', x: 72, y: 700, size: 12 },
+          { text: 'Hidden left', x: -400, y: 600, size: 12 },
+          { text: 'Hidden below', x: 72, y: -100, size: 12 },
+        ],
+      },
+    ]);
+    const page = await (await openDocument(pdf, 'offpage.pdf', limits)).page(1);
+    expect(page.textLines?.map((l) => l.text)).toEqual(['Visible']);
+  });
+
   it('keeps the hyphen of a word broken across lines (PDFium marks it with a control character)', async () => {
     const pdf = buildPdf([
       {

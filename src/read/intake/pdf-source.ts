@@ -143,7 +143,15 @@ function readTextLayer(api: PdfiumApi, page: number, width: number, height: numb
       const [x3, y3] = toDevice(r.left, -r.bottom);
       return { text: r.text, box: [x0, y0, x1, y1, x2, y2, x3, y3], confidence: 1, block: blocks[i]! };
     });
-    return lines.length > 0 ? lines : undefined;
+    // Text placed wholly off the page (left over by some generators) is invisible to a reader: drop it.
+    const onPage = lines.filter((line) => {
+      const xs = [line.box[0], line.box[2], line.box[4], line.box[6]];
+      const ys = [line.box[1], line.box[3], line.box[5], line.box[7]];
+      return (
+        Math.max(...xs) > 0 && Math.min(...xs) < width && Math.max(...ys) > 0 && Math.min(...ys) < height
+      );
+    });
+    return onPage.length > 0 ? onPage : undefined;
   } finally {
     api._free(scratch);
     api._FPDFText_ClosePage(textPage);
