@@ -64,6 +64,23 @@ function nodeApiInclude() {
   return candidates.find((d) => existsSync(join(d, 'node_api.h')));
 }
 
+/** The SIMD-related CPU flags of this machine (from /proc/cpuinfo). */
+function simdFlags() {
+  let text = '';
+  try {
+    text = readFileSync('/proc/cpuinfo', 'utf8');
+  } catch {
+    return [];
+  }
+  const line = text.split('\n').find((l) => l.startsWith('flags')) ?? '';
+  return line
+    .split(':')[1]
+    .trim()
+    .split(/\s+/)
+    .filter((f) => /^(sse|ssse|avx|fma|f16c|bmi|amx)/.test(f))
+    .sort();
+}
+
 /** Hash of everything that decides the build's output: sources, flags, the vendored version. */
 function buildStamp(march) {
   const h = createHash('sha256');
@@ -190,6 +207,9 @@ function main() {
   }
   for (const p of products) copyFileSync(join(cmakeDir, p.slice(buildDir.length + 1)), p);
   writeFileSync(stampFile, stamp);
+  // With -march=native the binary uses every SIMD extension of this CPU; the engine compares this list
+  // with the CPU it runs on and asks for a rebuild instead of dying of SIGILL on an older one.
+  writeFileSync(join(buildDir, 'cpu-flags.txt'), march === 'native' ? simdFlags().join(' ') + '\n' : '');
   const mb = (statSync(products[0]).size / 1e6).toFixed(1);
   say(
     `built native/build/docsight_vlm.node (${mb} MB) and native/build/docsight-vlm-driver in ${((Date.now() - t0) / 1000).toFixed(0)} s`,

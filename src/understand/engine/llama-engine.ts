@@ -14,6 +14,7 @@ import {
 import { formatChatMl } from './chat-format.js';
 import type { FromWorker, GenerateResult, ToWorker, WorkerGenerateRequest } from './engine-protocol.js';
 import { validateModelFiles, type ValidatedModel } from './model-validator.js';
+import { nativeCpuMismatch } from './native-addon.js';
 
 /**
  * The in-process llama.cpp backend of {@link VisionLanguageEngine}: Qwen3-VL in a worker process that owns the native llama.cpp addon.
@@ -148,6 +149,8 @@ export class LlamaEngine implements VisionLanguageEngine {
   /** Validates the model files, starts the worker and loads the model. Idempotent. */
   async start(): Promise<void> {
     if (this.closed) throw new DocSightError('ENGINE_FAILED', 'the engine is closed');
+    const mismatch = nativeCpuMismatch();
+    if (mismatch) throw new DocSightError('ENGINE_FAILED', mismatch);
     if (this.options.validate && !this.validated) {
       this.validated = await validateModelFiles({ model: this.options.model, mmproj: this.options.mmproj });
     }

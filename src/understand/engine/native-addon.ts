@@ -1,4 +1,4 @@
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -91,6 +91,43 @@ export function nativeAddonPath(): string {
 /** Path of the C++ driver executable (the benchmark's "native layer"). */
 export function nativeDriverPath(): string {
   return join(nativeBuildDir(), 'docsight-vlm-driver');
+}
+
+/**
+ * Why the native build cannot run on this CPU, or undefined when it can. A `-march=native` build
+ * (the default) uses every SIMD extension of the machine it was built on; on a CPU without one of
+ * them it would die of SIGILL mid-request. native/build/cpu-flags.txt lists the build machine's flags.
+ */
+export function nativeCpuMismatch(cpuinfo?: string): string | undefined {
+  let built: string;
+  try {
+    built = readFileSync(join(nativeBuildDir(), 'cpu-flags.txt'), 'utf8').trim();
+  } catch {
+    return undefined; // a portable build (DOCSIGHT_MARCH set) or an older build: nothing to compare
+  }
+  if (!built) return undefined;
+  let here: Set<string>;
+  try {
+    const text = cpuinfo ?? readFileSync('/proc/cpuinfo', 'utf8');
+    here = new Set(
+      (
+        text
+          .split('\n')
+          .find((l) => l.startsWith('flags'))
+          ?.split(':')[1] ?? ''
+      )
+        .trim()
+        .split(/\s+/),
+    );
+  } catch {
+    return undefined;
+  }
+  const missing = built.split(/\s+/).filter((f) => !here.has(f));
+  if (missing.length === 0) return undefined;
+  return (
+    `The native engine was compiled for a CPU with ${missing.join(', ')}, which this CPU lacks. ` +
+    'Rebuild it here: `npm run build:native` (or build a portable one with DOCSIGHT_MARCH=x86-64-v2).'
+  );
 }
 
 let cached: NativeAddon | undefined;
