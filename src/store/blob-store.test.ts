@@ -1,4 +1,4 @@
-import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -41,6 +41,17 @@ describe('openBlobStore', () => {
     blobs.remove(id);
     expect(blobs.has(id)).toBe(false);
     await expect(blobs.get(id)).rejects.toSatisfy((e) => isDocSightError(e, 'NOT_FOUND'));
+  });
+
+  it('cleans up temporary files a killed process left, but not fresh ones', () => {
+    const root = tempRoot();
+    mkdirSync(join(root, 'tmp'));
+    writeFileSync(join(root, 'tmp', 'old'), 'x');
+    writeFileSync(join(root, 'tmp', 'fresh'), 'x');
+    const twoHoursAgo = new Date(Date.now() - 7200_000);
+    utimesSync(join(root, 'tmp', 'old'), twoHoursAgo, twoHoursAgo);
+    openBlobStore(root);
+    expect(readdirSync(join(root, 'tmp'))).toEqual(['fresh']);
   });
 
   it('rejects names that are not sha256 ids, so no path can escape the folder', () => {

@@ -1,5 +1,15 @@
 import { createHash, randomBytes } from 'node:crypto';
-import { closeSync, fsyncSync, mkdirSync, openSync, renameSync, rmSync, statSync, writeSync } from 'node:fs';
+import {
+  closeSync,
+  fsyncSync,
+  mkdirSync,
+  openSync,
+  readdirSync,
+  renameSync,
+  rmSync,
+  statSync,
+  writeSync,
+} from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { DocSightError } from '../errors.js';
@@ -22,6 +32,22 @@ export interface BlobStore {
   remove(sha256: string): void;
 }
 
+/**
+ * A process killed while writing a blob leaves its temporary file behind; remove those older than an
+ * hour (younger ones may belong to another process writing right now).
+ */
+function removeStaleTemporaries(dir: string): void {
+  const cutoff = Date.now() - 3600_000;
+  for (const name of readdirSync(dir)) {
+    const path = join(dir, name);
+    try {
+      if (statSync(path).mtimeMs < cutoff) rmSync(path, { force: true });
+    } catch {
+      // Gone already (another process cleaned it): nothing to do.
+    }
+  }
+}
+
 /** The sha256 (hex) of some bytes, the identity of a document. */
 export function sha256Hex(bytes: Uint8Array): string {
   return createHash('sha256').update(bytes).digest('hex');
@@ -36,6 +62,7 @@ export function sha256Hex(bytes: Uint8Array): string {
  */
 export function openBlobStore(root: string): BlobStore {
   mkdirSync(join(root, 'tmp'), { recursive: true });
+  removeStaleTemporaries(join(root, 'tmp'));
   const pathOf = (sha: string): string => {
     if (!/^[0-9a-f]{64}$/.test(sha)) throw new DocSightError('BAD_REQUEST', `Not a sha256 blob id: ${sha}`);
     return join(root, sha.slice(0, 2), sha.slice(2));
