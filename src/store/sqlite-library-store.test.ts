@@ -6,6 +6,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { searchTerms } from '../find/search-terms.js';
 import type { PageText } from '../read/types.js';
 import { deleteDocument, libraryDatabasePath, openLibrary, type Library } from './library.js';
+import { openSqliteLibraryStore } from './sqlite-library-store.js';
 
 const open: Library[] = [];
 const dirs: string[] = [];
@@ -185,5 +186,33 @@ describe('SQLite library store', () => {
     const p = page(1, ['some text']);
     await lib.store.writePage({ jobId: null, documentId: document.id, page: p, chunks: [chunkOf(p)] });
     await expect(lib.store.searchChunks('AND OR (', {}, 5)).rejects.toMatchObject({ code: 'BAD_REQUEST' });
+  });
+
+  it('reports a full database as DISK_FULL and keeps it intact, each page whole or absent', async () => {
+    const lib = tempLibrary();
+    const { document } = await addDoc(lib, 'big');
+    await lib.close();
+    const store = openSqliteLibraryStore(libraryDatabasePath(lib.home), { maxBytes: 400_000 });
+    let written = 0;
+    let error: unknown;
+    try {
+      for (let n = 1; n <= 500; n++) {
+        const lines = Array.from(
+          { length: 40 },
+          (_, i) => `page ${n} line ${i} 增值税专用发票 amount ${n * 1000 + i}.50`,
+        );
+        const p = page(n, lines);
+        await store.writePage({ jobId: null, documentId: document.id, page: p, chunks: [chunkOf(p)] });
+        written = n;
+      }
+    } catch (err) {
+      error = err;
+    }
+    expect(error).toMatchObject({ code: 'DISK_FULL' });
+    expect(written).toBeGreaterThan(0);
+    expect(await store.checkIntegrity()).toBe('ok');
+    expect((await store.stats()).pages).toBe(written);
+    expect(await store.getPage(document.id, written + 1)).toBeUndefined();
+    await store.close();
   });
 });

@@ -28,7 +28,14 @@ import { migrate } from './sqlite-migrations.js';
  * loses at most its open transaction: each page is one transaction, so a page is either fully
  * stored (page, lines, chunks, index entries, job count) or not at all.
  */
-export function openSqliteLibraryStore(file: string, options: { readonly?: boolean } = {}): LibraryStore {
+export function openSqliteLibraryStore(
+  file: string,
+  options: {
+    readonly?: boolean;
+    /** Caps the database at this many bytes (SQLite then reports it full, as a full disk would). */
+    maxBytes?: number;
+  } = {},
+): LibraryStore {
   let db: Database.Database;
   try {
     db = new Database(file, {
@@ -52,6 +59,10 @@ export function openSqliteLibraryStore(file: string, options: { readonly?: boole
   db.pragma('foreign_keys = ON');
   sqliteVec.load(db);
   if (!options.readonly) migrate(db);
+  if (options.maxBytes !== undefined) {
+    const pageSize = db.pragma('page_size', { simple: true }) as number;
+    db.pragma(`max_page_count = ${Math.max(1, Math.floor(options.maxBytes / pageSize))}`);
+  }
   return new SqliteLibraryStore(db);
 }
 
