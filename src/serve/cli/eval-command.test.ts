@@ -1,4 +1,4 @@
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
@@ -41,7 +41,16 @@ async function cli(...args: string[]) {
 
 describe('docsight eval ocr', () => {
   it('reads a split with the real engine and prints one JSON object', async () => {
-    const { code, stdout, stderr } = await cli('eval', 'ocr', '--dataset', dir, '--json');
+    const predictions = join(dir, 'predictions');
+    const { code, stdout, stderr } = await cli(
+      'eval',
+      'ocr',
+      '--dataset',
+      dir,
+      '--json',
+      '--predictions',
+      predictions,
+    );
     expect(code).toBe(0);
     const report = JSON.parse(stdout) as Record<string, number | string>;
     expect(report).toMatchObject({ pages: 1, kind: 'sroie' });
@@ -52,6 +61,8 @@ describe('docsight eval ocr', () => {
     expect(typeof report.f1).toBe('number');
     expect(report.seconds_per_page).toBeGreaterThan(0);
     expect(stderr).toMatch(/\[1\/1\] 001/);
+    expect(readFileSync(join(predictions, '001.gt.txt'), 'utf8')).toBe(`${lines.join('\n')}\n`);
+    expect(readFileSync(join(predictions, '001.pred.txt'), 'utf8')).toMatch(/2,389\.56/);
   });
 
   it('explains a missing dataset folder', async () => {

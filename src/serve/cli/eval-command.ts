@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import type { Command } from 'commander';
@@ -47,12 +47,23 @@ function progress(result: PageResult, done: number, total: number): void {
   );
 }
 
+/** Writes GT and predicted page texts side by side, for diffing what the engine got wrong. */
+function writePredictions(dir: string, pages: { id: string; text: string }[], results: PageResult[]): void {
+  mkdirSync(dir, { recursive: true });
+  const gt = new Map(pages.map((p) => [p.id, p.text]));
+  for (const r of results) {
+    writeFileSync(join(dir, `${r.id}.gt.txt`), `${gt.get(r.id) ?? ''}\n`);
+    writeFileSync(join(dir, `${r.id}.pred.txt`), `${r.predicted}\n`);
+  }
+}
+
 interface OcrOptions {
   dataset: string;
   kind?: DatasetKind;
   json?: boolean;
   limit?: number;
   threads?: number;
+  predictions?: string;
 }
 
 interface OcrZhOptions {
@@ -86,6 +97,10 @@ export function registerEvalCommand(program: Command): Command {
     .option('--json', 'print one JSON object instead of the table')
     .option('--limit <n>', 'score only the first N pages (sorted by id)', positiveInt('--limit'))
     .option('--threads <n>', 'intra-op threads for the OCR models', positiveInt('--threads'))
+    .option(
+      '--predictions <dir>',
+      "also write each page's GT and predicted text there (<id>.gt.txt, <id>.pred.txt)",
+    )
     .action(async (options: OcrOptions, command: Command) => {
       const config = configFor(command, options.threads);
       const dataset = resolve(options.dataset);
@@ -95,6 +110,7 @@ export function registerEvalCommand(program: Command): Command {
       const reader = await openEngineReader(config, 'geometry');
       try {
         const evaluation = await evaluateOcr(pages, reader.recognizePage, { onPage: progress });
+        if (options.predictions) writePredictions(resolve(options.predictions), pages, evaluation.perPage);
         const info = {
           dataset,
           kind: loaded.kind,
