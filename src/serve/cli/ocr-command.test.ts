@@ -1,4 +1,5 @@
-import { execFile } from 'node:child_process';
+import { execFile, spawn } from 'node:child_process';
+import { once } from 'node:events';
 import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -190,16 +191,28 @@ describe('bin/docsight.js ocr (the built CLI, in a child process)', () => {
   const root = fileURLToPath(new URL('../../../', import.meta.url));
   const built = existsSync(join(root, 'dist/serve/cli/ocr-command.js'));
   it.skipIf(!built)(
-    'prints the text of a PDF and exits 0 (skipped when dist/ is not built: run npm run build)',
+    'prints the text of a PDF and exits 0, also when its reader stops early (skipped when dist/ is not built: run npm run build)',
     async () => {
-      const { stdout } = await promisify(execFile)(process.execPath, [
-        join(root, 'bin/docsight.js'),
-        '--home',
-        home,
-        'ocr',
-        letter,
-      ]);
+      const bin = join(root, 'bin/docsight.js');
+      const { stdout } = await promisify(execFile)(process.execPath, [bin, '--home', home, 'ocr', letter]);
       expect(stdout.split('\n')[0]).toBe('Dear Sir,');
+
+      // `docsight ocr long.pdf | head -1`: far more output than a pipe holds, and the reader leaves.
+      const long = join(dir, 'long.pdf');
+      const text = 'A line of text long enough to fill the pipe buffer quickly, again and again.';
+      const page = {
+        texts: Array.from({ length: 40 }, (_, i) => ({ text, x: 40, y: 800 - i * 18, size: 9 })),
+      };
+      writeFileSync(long, buildPdf(Array.from({ length: 200 }, () => page)));
+      const child = spawn(process.execPath, [bin, '--home', home, 'ocr', long], {
+        stdio: ['ignore', 'pipe', 'pipe'],
+      });
+      let stderr = '';
+      child.stderr.on('data', (chunk) => (stderr += String(chunk)));
+      child.stdout.once('data', () => child.stdout.destroy());
+      const [code] = (await once(child, 'exit')) as [number];
+      expect(stderr).toBe('');
+      expect(code).toBe(0);
     },
   );
 });

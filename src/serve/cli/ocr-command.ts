@@ -1,6 +1,6 @@
 import { basename } from 'node:path';
 import { InvalidArgumentError, Option, type Command } from 'commander';
-import { loadConfig, type ConfigOverrides } from '../../config/config.js';
+import { loadConfig, type Config, type ConfigOverrides } from '../../config/config.js';
 import { createLazyOcrEngine, readDocument } from '../../read/read-document.js';
 import type { PageText, TextLine } from '../../read/types.js';
 import { createProgressBar } from './progress.js';
@@ -180,13 +180,27 @@ export function registerOcrCommand(program: Command): void {
     });
 }
 
-async function runOcr(
-  files: string[],
-  format: OcrFormat,
-  config: ReturnType<typeof loadConfig>,
-): Promise<void> {
+let epipeGuard = false;
+
+/**
+ * `docsight ocr big.pdf | head`: once the reader goes away, writes fail with EPIPE, reported as an
+ * 'error' event a tick later. Without a listener that event kills the process with a stack trace,
+ * so one listener (installed once per process) ignores EPIPE; runOcr sees the destroyed stream and stops.
+ */
+function ignoreBrokenPipe(): void {
+  if (epipeGuard) return;
+  epipeGuard = true;
+  process.stdout.on('error', (err: NodeJS.ErrnoException) => {
+    if (err.code !== 'EPIPE') throw err;
+  });
+}
+
+async function runOcr(files: string[], format: OcrFormat, config: Config): Promise<void> {
+  ignoreBrokenPipe();
+  const stop = new AbortController();
   const write = (s: string): void => {
-    process.stdout.write(s);
+    if (process.stdout.destroyed) stop.abort();
+    if (!stop.signal.aborted) process.stdout.write(s);
   };
   const writer = createWriter(format, files.length > 1, write);
   // One engine for all files, loaded only if some page has no text layer.
@@ -196,15 +210,18 @@ async function runOcr(
       const bar = createProgressBar(process.stderr, basename(file));
       let begun = false;
       try {
-        for await (const page of readDocument({ path: file }, { config, ocr, onPage: bar.update })) {
+        const pages = readDocument({ path: file }, { config, ocr, onPage: bar.update });
+        for await (const page of pages) {
           // Begin the file's output only once it opened: a bad file then prints nothing to stdout.
           if (!begun) writer.beginFile(file);
           begun = true;
           writer.page(page);
+          if (stop.signal.aborted) break;
         }
       } finally {
         bar.finish();
       }
+      if (stop.signal.aborted) return;
       writer.endFile();
     }
     writer.end();
