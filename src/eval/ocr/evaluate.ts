@@ -21,6 +21,8 @@ export interface EvalPage {
 export interface PageResult {
   id: string;
   seconds: number;
+  /** User + system CPU seconds of this process while the page was read (all threads). */
+  cpuSeconds?: number;
   counts: OcrCounts;
   predicted: string;
 }
@@ -29,6 +31,11 @@ export interface OcrEvaluation extends OcrScores {
   pages: number;
   /** Wall-clock seconds of recognizePage per page (decode + OCR), mean over pages. */
   seconds_per_page: number;
+  /**
+   * CPU seconds per page (user + system, all threads of this process). On a machine shared with other work,
+   * wall time grows with the load; CPU time much less, so it is the steadier speed figure.
+   */
+  cpu_seconds_per_page: number;
   counts: OcrCounts;
   perPage: PageResult[];
 }
@@ -48,10 +55,12 @@ export function predictedPageText(lines: readonly RecognizedLine[]): string {
 export function summarizePages(perPage: PageResult[]): OcrEvaluation {
   const counts = addCounts(...perPage.map((p) => p.counts));
   const seconds = perPage.reduce((sum, p) => sum + p.seconds, 0);
+  const cpuSeconds = perPage.reduce((sum, p) => sum + (p.cpuSeconds ?? 0), 0);
   return {
     ...scoreCounts(counts),
     pages: perPage.length,
     seconds_per_page: perPage.length === 0 ? 0 : seconds / perPage.length,
+    cpu_seconds_per_page: perPage.length === 0 ? 0 : cpuSeconds / perPage.length,
     counts,
     perPage,
   };
@@ -79,10 +88,19 @@ export async function evaluateOcr(
   for (const page of pages) {
     options.signal?.throwIfAborted();
     const started = performance.now();
+    const cpuBefore = process.cpuUsage();
     const lines = await recognizePage(page.imagePath);
     const seconds = (performance.now() - started) / 1000;
+    const cpu = process.cpuUsage(cpuBefore);
+    const cpuSeconds = (cpu.user + cpu.system) / 1e6;
     const predicted = predictedPageText(lines);
-    const result: PageResult = { id: page.id, seconds, counts: countPage(page.text, predicted), predicted };
+    const result: PageResult = {
+      id: page.id,
+      seconds,
+      cpuSeconds,
+      counts: countPage(page.text, predicted),
+      predicted,
+    };
     perPage.push(result);
     options.onPage?.(result, perPage.length, pages.length);
   }

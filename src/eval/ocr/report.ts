@@ -24,6 +24,7 @@ export function ocrReportJson(e: OcrEvaluation, info: OcrRunInfo): Record<string
     cer: e.cer,
     pages: e.pages,
     seconds_per_page: e.seconds_per_page,
+    cpu_seconds_per_page: e.cpu_seconds_per_page,
     precision_ci: e.precision_ci,
     recall_ci: e.recall_ci,
     f1_ci: e.f1_ci,
@@ -49,6 +50,7 @@ export function formatOcrReport(e: OcrEvaluation, info: OcrRunInfo): string {
     ['CER', fixed3(e.cer)],
     ['CER, case-insensitive', fixed3(e.cer_ci)],
     ['seconds per page', e.seconds_per_page.toFixed(2)],
+    ['CPU seconds per page', e.cpu_seconds_per_page.toFixed(2)],
     ['model load, s', info.model_load_seconds.toFixed(2)],
   ];
   const head = `OCR on ${info.dataset} (${info.kind}, ${info.threads} thread${info.threads === 1 ? '' : 's'})`;

@@ -16,6 +16,7 @@ export interface ZhScores {
   char_f1: number;
   cer: number;
   seconds_per_page: number;
+  cpu_seconds_per_page: number;
 }
 
 export interface ZhEvaluation {
@@ -30,6 +31,7 @@ function toZhScores(e: OcrEvaluation): ZhScores {
     char_f1: e.char_f1,
     cer: e.cer,
     seconds_per_page: e.seconds_per_page,
+    cpu_seconds_per_page: e.cpu_seconds_per_page,
   };
 }
 

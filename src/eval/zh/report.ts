@@ -10,11 +10,12 @@ export function formatZhReport(result: ZhEvaluation, info: { fonts: string[]; th
     fixed3(s.char_f1),
     fixed3(s.cer),
     s.seconds_per_page.toFixed(2),
+    s.cpu_seconds_per_page.toFixed(2),
   ];
   const rows = Object.entries(result.byDegradation).map(([name, s]) => row(name, s));
   rows.push(row('overall', result.overall));
   return (
     `Chinese test set (fonts: ${info.fonts.join(', ')}; ${info.threads} thread(s))\n` +
-    formatTable(['degradation', 'pages', 'char accuracy', 'char F1', 'CER', 's/page'], rows)
+    formatTable(['degradation', 'pages', 'char accuracy', 'char F1', 'CER', 's/page', 'CPU s/page'], rows)
   );
 }
