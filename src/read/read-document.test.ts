@@ -71,7 +71,12 @@ describe('readDocument', () => {
     const pages = await collect(
       readDocument(
         { bytes: pdf, name: 'mixed.pdf' },
-        { config, ocr, onPage: (d, t) => progress.push(`${d}/${t}`) },
+        {
+          config,
+          ocr,
+          onOpen: (n) => progress.push(`open ${n}`),
+          onPage: (d, t) => progress.push(`${d}/${t}`),
+        },
       ),
     );
     expect(pages.map((p) => [p.page, p.source])).toEqual([
@@ -79,7 +84,7 @@ describe('readDocument', () => {
       [2, 'ocr'],
     ]);
     expect(ocrCalls - before).toBe(1);
-    expect(progress).toEqual(['1/2', '2/2']);
+    expect(progress).toEqual(['open 2', '1/2', '2/2']);
     expect(pages[0]!.lines).toMatchObject([{ text: 'Contract of sale', confidence: 1 }]);
     // A4 at 150 dpi.
     expect(pages.map((p) => [p.width, p.height])).toEqual([

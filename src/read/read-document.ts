@@ -14,6 +14,8 @@ export interface ReadOptions {
   /** An engine to reuse across documents; otherwise one is created (and closed) only if a page needs OCR. */
   ocr?: OcrEngine;
   signal?: AbortSignal;
+  /** Called once the document is open and its page count known, before any page is read. */
+  onOpen?(pageCount: number): void;
   /** Called after each page is read, before it is yielded. */
   onPage?(done: number, total: number): void;
 }
@@ -92,6 +94,7 @@ export async function* readDocument(input: ReadInput, options: ReadOptions): Asy
   const doc = await openDocument(bytes, name, config.intake);
   let ownEngine: OcrEngine | undefined;
   try {
+    options.onOpen?.(doc.pageCount);
     for (let n = 1; n <= doc.pageCount; n++) {
       throwIfAborted(signal, name);
       const page = await doc.page(n);

@@ -69,6 +69,25 @@ describe('docsight ocr', () => {
     expect(stderr).toBe(''); // no progress bar: stderr is not a terminal here
   });
 
+  it('draws a progress bar on stderr when it is a terminal, and erases it', async () => {
+    const wasTTY = process.stderr.isTTY;
+    Object.defineProperty(process.stderr, 'isTTY', { value: true, configurable: true });
+    try {
+      const { code, stdout, stderr } = await cli('ocr', letter);
+      expect(code).toBe(0);
+      expect(stdout.startsWith('Dear Sir,')).toBe(true);
+      const frames = stderr.split('\r\x1b[K').filter(Boolean);
+      expect(frames.map((f) => f.replace(/ \[[#.]+\] +/, ' '))).toEqual([
+        'letter.pdf 0/2',
+        'letter.pdf 1/2',
+        'letter.pdf 2/2',
+      ]);
+      expect(stderr.endsWith('\r\x1b[K')).toBe(true);
+    } finally {
+      Object.defineProperty(process.stderr, 'isTTY', { value: wasTTY, configurable: true });
+    }
+  });
+
   it('prints Markdown with a heading per file and page and escapes text that looks like syntax', async () => {
     const { stdout } = await cli('ocr', '--format', 'markdown', letter);
     expect(stdout).toBe(

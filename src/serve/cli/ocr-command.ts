@@ -210,7 +210,16 @@ async function runOcr(files: string[], format: OcrFormat, config: Config): Promi
       const bar = createProgressBar(process.stderr, basename(file));
       let begun = false;
       try {
-        const pages = readDocument({ path: file }, { config, ocr, onPage: bar.update });
+        const pages = readDocument(
+          { path: file },
+          {
+            config,
+            ocr,
+            // Draw the empty bar at once: the first scanned page can take seconds.
+            onOpen: (total) => bar.update(0, total),
+            onPage: bar.update,
+          },
+        );
         for await (const page of pages) {
           // Begin the file's output only once it opened: a bad file then prints nothing to stdout.
           if (!begun) writer.beginFile(file);
