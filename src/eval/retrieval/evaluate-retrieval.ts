@@ -5,6 +5,7 @@ import { addToLibrary } from '../../ingest/add-to-library.js';
 import { startIngestWorkers } from '../../ingest/ingest-workers.js';
 import { createLibraryPageReader } from '../../ingest/library-page-reader.js';
 import type { PageReader } from '../../ingest/page-reader.js';
+import { needsReindex, reindexLibrary } from '../../ingest/reindex-library.js';
 import type { Library } from '../../store/library.js';
 import type { RetrievalDataset } from './known-item-queries.js';
 import { scoreRanks, type RetrievalScores } from './retrieval-metrics.js';
@@ -75,6 +76,9 @@ export async function evaluateRetrieval(
       await reader?.close();
     }
   }
+  // A library kept from a run with an older tokenizer is re-indexed from its stored lines (no OCR).
+  if (await needsReindex(library))
+    await reindexLibrary(library, { chunkChars: options.config.library.chunkChars });
   const ingestSeconds = (performance.now() - started) / 1000;
   const failedDocuments: string[] = [];
   for (const [file, id] of docIdByFile) {

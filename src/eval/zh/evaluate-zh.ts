@@ -2,6 +2,7 @@ import {
   evaluateOcr,
   type EvaluateOptions,
   type OcrEvaluation,
+  type PageResult,
   type RecognizePage,
   summarizePages,
 } from '../ocr/evaluate.js';
@@ -22,6 +23,8 @@ export interface ZhScores {
 export interface ZhEvaluation {
   overall: ZhScores;
   byDegradation: Partial<Record<Degradation, ZhScores>>;
+  /** Each page's counts and predicted text. */
+  perPage: PageResult[];
 }
 
 function toZhScores(e: OcrEvaluation): ZhScores {
@@ -51,5 +54,5 @@ export async function evaluateZhSet(
     const group = all.perPage.filter((r) => degradationOf.get(r.id) === degradation);
     byDegradation[degradation] = toZhScores(summarizePages(group));
   }
-  return { overall: toZhScores(all), byDegradation };
+  return { overall: toZhScores(all), byDegradation, perPage: all.perPage };
 }

@@ -40,11 +40,15 @@ function configFor(command: Command, threads: number | undefined) {
   });
 }
 
-function progress(result: PageResult, done: number, total: number): void {
-  const s = scoreCounts(result.counts);
-  process.stderr.write(
-    `[${done}/${total}] ${result.id}  ${result.seconds.toFixed(2)} s  F1 ${s.f1.toFixed(3)}  CER ${s.cer.toFixed(3)}\n`,
-  );
+/** Prints one line per page on stderr: word F1 for word-spaced text, char F1 for Chinese. */
+function progress(measure: 'words' | 'chars') {
+  return (result: PageResult, done: number, total: number): void => {
+    const s = scoreCounts(result.counts);
+    const figure = measure === 'words' ? `F1 ${s.f1.toFixed(3)}` : `char F1 ${s.char_f1.toFixed(3)}`;
+    process.stderr.write(
+      `[${done}/${total}] ${result.id}  ${result.seconds.toFixed(2)} s  ${figure}  CER ${s.cer.toFixed(3)}\n`,
+    );
+  };
 }
 
 /** Writes GT and predicted page texts side by side, for diffing what the engine got wrong. */
@@ -109,7 +113,7 @@ export function registerEvalCommand(program: Command): Command {
       process.stderr.write(`Loading OCR models (${config.ocr.threads} thread(s))...\n`);
       const reader = await openEngineReader(config, 'geometry');
       try {
-        const evaluation = await evaluateOcr(pages, reader.recognizePage, { onPage: progress });
+        const evaluation = await evaluateOcr(pages, reader.recognizePage, { onPage: progress('words') });
         if (options.predictions) writePredictions(resolve(options.predictions), pages, evaluation.perPage);
         const info = {
           dataset,
@@ -134,7 +138,10 @@ export function registerEvalCommand(program: Command): Command {
       'Generates the seeded Chinese test set (business text, several fonts and sizes; blur, noise, skew, JPEG, ' +
         'low contrast) and reports character accuracy (1 − CER) and char F1 per degradation and overall.',
     )
-    .option('--out <dir>', 'keep the generated pages here (default: a temporary folder, removed afterwards)')
+    .option(
+      '--out <dir>',
+      'keep the generated pages (and predictions/<id>.gt.txt, <id>.pred.txt) here (default: a temporary folder, removed afterwards)',
+    )
     .option('--json', 'print one JSON object instead of the table')
     .option('--seed <n>', 'seed of the generator', positiveInt('--seed'))
     .option('--threads <n>', 'intra-op threads for the OCR models', positiveInt('--threads'))
@@ -147,7 +154,8 @@ export function registerEvalCommand(program: Command): Command {
         process.stderr.write(`Loading OCR models (${config.ocr.threads} thread(s))...\n`);
         const reader = await openEngineReader(config, 'engine');
         try {
-          const result = await evaluateZhSet(pages, reader.recognizePage, { onPage: progress });
+          const result = await evaluateZhSet(pages, reader.recognizePage, { onPage: progress('chars') });
+          if (options.out) writePredictions(join(dir, 'predictions'), pages, result.perPage);
           const fonts = [...new Set(pages.map((p) => p.fontFamily))];
           process.stdout.write(
             options.json
