@@ -26,6 +26,11 @@ describe('searchTerms', () => {
     ]);
   });
 
+  it('joins dates typed with spaces after the slashes', () => {
+    expect(searchTerms('Date: 9/ 3/ 92')).toEqual(['date', '9/3/92']);
+    expect(searchTerms('9/3/92')).toEqual(['9/3/92']);
+  });
+
   it('does not swallow sentence punctuation after a number', () => {
     expect(searchTerms('It cost 9.00. Paid.')).toEqual(['it', 'cost', '9.00', 'paid']);
   });

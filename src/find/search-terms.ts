@@ -15,6 +15,12 @@ import { stemmer } from 'stemmer';
  *   so amounts and dates are found as written.
  */
 
+/**
+ * Bumped whenever `searchTerms` changes what it emits: a library indexed with another version is
+ * re-indexed from its stored lines (`reindexLibrary`), since old and new terms would not meet.
+ */
+export const SEARCH_TERMS_VERSION = '2';
+
 let jieba: Jieba | undefined;
 function segmenter(): Jieba {
   // Loading the dictionary takes ~0.2 s: do it once, on first use.
@@ -39,6 +45,8 @@ function stem(word: string): string {
 const TOKEN =
   /([\p{Script=Han}\p{Script=Hiragana}\p{Script=Katakana}]+)|(\p{Nd}+(?:[.,/:-]\p{Nd}+)*)|([\p{L}\p{M}]+)/gu;
 
+const SPACED_SLASH = /(\p{Nd})\s*\/\s+(?=\p{Nd})/gu;
+
 /** Characters FTS5 must keep inside a term; they only ever appear between digits in our terms. */
 export const FTS_TOKEN_CHARS = '.,/:-';
 
@@ -51,7 +59,10 @@ export const FTS_TOKEN_CHARS = '.,/:-';
  */
 export function searchTerms(text: string): string[] {
   const out: string[] = [];
-  for (const m of text.normalize('NFKC').matchAll(TOKEN)) {
+  // Dates are often typed or OCR'd with spaces after the slashes ("9/ 3/ 92"): join them, so both
+  // spellings become the one term "9/3/92".
+  const normalised = text.normalize('NFKC').replace(SPACED_SLASH, '$1/');
+  for (const m of normalised.matchAll(TOKEN)) {
     if (m[1] !== undefined) {
       for (const word of segmenter().cutForSearch(m[1], true)) {
         if (word.trim() !== '') out.push(word);

@@ -5,6 +5,7 @@ import type { Library } from '../store/library.js';
 import type { JobRecord, JobState } from '../store/library-store.js';
 import { chunkPage } from './chunk-page.js';
 import type { PageReader } from './page-reader.js';
+import { needsReindex } from './reindex-library.js';
 
 /** Events a running pool emits; the server forwards them to clients as they come. */
 export interface IngestEvents {
@@ -80,7 +81,10 @@ export function startIngestWorkers(options: IngestWorkerOptions): IngestWorkers 
   const wakers = new Set<() => void>();
   let idleWaiters: (() => void)[] = [];
   let busy = 0;
-  let ready: Promise<void> = store.requeueInterruptedJobs().then(() => undefined);
+  // A new library records which index-terms version its pages are written with.
+  let ready: Promise<void> = Promise.all([store.requeueInterruptedJobs(), needsReindex(library)]).then(
+    () => undefined,
+  );
 
   const sleep = (ms: number): Promise<void> =>
     new Promise((resolve) => {

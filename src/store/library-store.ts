@@ -61,6 +61,10 @@ export interface LibraryStore {
   /** Text, page and lines of chunks, for snippets and boxes. */
   chunkDetails(chunkIds: number[]): Promise<Map<number, ChunkDetails>>;
 
+  /** Small library-wide settings, e.g. the version of the index terms. */
+  getMeta(key: string): Promise<string | undefined>;
+  setMeta(key: string, value: string): Promise<void>;
+
   stats(): Promise<LibraryStats>;
   /** PRAGMA integrity_check (or the backend's equivalent): 'ok' when healthy. */
   checkIntegrity(): Promise<string>;

@@ -552,6 +552,19 @@ class SqliteLibraryStore implements LibraryStore {
     return out;
   }
 
+  async getMeta(key: string): Promise<string | undefined> {
+    const r = this.db.prepare('SELECT value FROM meta WHERE key = ?').get(key) as Row | undefined;
+    return r ? (r.value as string) : undefined;
+  }
+
+  async setMeta(key: string, value: string): Promise<void> {
+    this.db
+      .prepare(
+        'INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value',
+      )
+      .run(key, value);
+  }
+
   async stats(): Promise<LibraryStats> {
     const count = (sql: string): number => (this.db.prepare(sql).get() as Row).n as number;
     return {

@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import { DocSightError } from '../../errors.js';
 import type { DocumentRecord } from '../../store/library-store.js';
+import { reindexLibrary } from '../../ingest/reindex-library.js';
 import { deleteDocument, openLibrary } from '../../store/library.js';
 import { configFromGlobals } from './ingest-command.js';
 
@@ -86,6 +87,21 @@ export function registerDocsCommand(program: Command): Command {
             process.stdout.write(`Removed document ${id}.\n`);
           }
         }
+      } finally {
+        await library.close();
+      }
+    });
+  docs
+    .command('reindex')
+    .description(
+      'Rebuild the search index from the stored lines (after an upgrade changed the index terms); no OCR.',
+    )
+    .action(async (_options: object, command: Command) => {
+      const config = configFromGlobals(command);
+      const library = openLibrary(config.home);
+      try {
+        const pages = await reindexLibrary(library, { chunkChars: config.library.chunkChars });
+        process.stdout.write(`Re-indexed ${pages} page(s).\n`);
       } finally {
         await library.close();
       }

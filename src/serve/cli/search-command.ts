@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import { DocSightError } from '../../errors.js';
 import { searchLibrary } from '../../find/search-library.js';
+import { needsReindex } from '../../ingest/reindex-library.js';
 import type { SearchFilters } from '../../store/library-store.js';
 import { openLibrary } from '../../store/library.js';
 import { configFromGlobals } from './ingest-command.js';
@@ -67,6 +68,10 @@ export function registerSearchCommand(program: Command): Command {
         const response = await searchLibrary(library.store, query, { k, filters });
         if (config.library.embeddingModel) {
           response.note = `Embedding model ${config.library.embeddingModel} is configured but the embedding engine is not available yet: BM25 only.`;
+        }
+        if (await needsReindex(library)) {
+          response.note =
+            `${response.note ?? ''} The index was built by an older version: run \`docsight docs reindex\`.`.trim();
         }
         if (options.json) {
           process.stdout.write(`${JSON.stringify(response, null, 2)}\n`);
