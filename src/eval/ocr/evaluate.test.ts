@@ -41,6 +41,36 @@ describe('evaluateOcr', () => {
   });
 });
 
+describe('evaluateOcr with boxes', () => {
+  it('adds a box-matched CER that ignores line order', async () => {
+    const rect = (y: number): [number, number, number, number, number, number, number, number] => [
+      0,
+      y,
+      100,
+      y,
+      100,
+      y + 10,
+      0,
+      y + 10,
+    ];
+    const items = [
+      { text: 'FIRST', box: rect(0) },
+      { text: 'SECOND', box: rect(20) },
+    ];
+    const page = { id: 'a', imagePath: 'a', text: 'FIRST\nSECOND', items };
+    // The engine found both lines but its boxes put SECOND above FIRST (say, a column read first).
+    const report = await evaluateOcr([page], async () => [
+      { text: 'SECOND', box: rect(20) },
+      { text: 'FIRST', box: rect(0) },
+    ]);
+    expect(report.cer).toBe(0);
+    expect(report.cer_boxes).toBe(0);
+    const plain = await evaluateOcr([page], async () => ['SECOND', 'FIRST']);
+    expect(plain.cer).toBeGreaterThan(0);
+    expect(plain.cer_boxes).toBeNull();
+  });
+});
+
 describe('predictedPageText', () => {
   it('keeps the engine order for plain strings', () => {
     expect(predictedPageText(['b', 'a'])).toBe('b\na');

@@ -1,5 +1,6 @@
 import type { Quad } from '../../read/types.js';
-import { pageText } from './reading-order.js';
+import { boxMatchedEdits } from './box-match.js';
+import { type BoxedText, pageText } from './reading-order.js';
 import { addCounts, countPage, type OcrCounts, type OcrScores, scoreCounts } from './score.js';
 
 /** A recognised line: plain text in the engine's reading order, or text with its box (then put in order by geometry). */
@@ -11,11 +12,12 @@ export type RecognizedLine = string | { text: string; box: Quad };
  */
 export type RecognizePage = (imagePath: string) => Promise<RecognizedLine[]>;
 
-/** A page to score: its image and its GT text in reading order. */
+/** A page to score: its image, its GT text in reading order and, when known, the GT pieces with boxes. */
 export interface EvalPage {
   id: string;
   imagePath: string;
   text: string;
+  items?: BoxedText[];
 }
 
 export interface PageResult {
@@ -94,13 +96,18 @@ export async function evaluateOcr(
     const cpu = process.cpuUsage(cpuBefore);
     const cpuSeconds = (cpu.user + cpu.system) / 1e6;
     const predicted = predictedPageText(lines);
-    const result: PageResult = {
-      id: page.id,
-      seconds,
-      cpuSeconds,
-      counts: countPage(page.text, predicted),
-      predicted,
-    };
+    const counts = countPage(page.text, predicted);
+    const boxed = lines.filter((l): l is BoxedText => typeof l !== 'string');
+    if (page.items && boxed.length === lines.length) {
+      const box = boxMatchedEdits(page.items, boxed);
+      Object.assign(counts, {
+        boxPages: 1,
+        boxGtChars: box.gtChars,
+        boxEdits: box.edits,
+        boxEditsCi: box.editsCi,
+      });
+    }
+    const result: PageResult = { id: page.id, seconds, cpuSeconds, counts, predicted };
     perPage.push(result);
     options.onPage?.(result, perPage.length, pages.length);
   }

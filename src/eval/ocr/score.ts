@@ -16,6 +16,9 @@
  *   divided by the number of GT characters. Whitespace is left out so that word segmentation (already
  *   measured by word F1) is not counted twice; reading order is counted. CER can exceed 1 when the prediction
  *   is longer than the GT.
+ * - Box-matched CER (`cer_boxes`, for pages whose GT and prediction both have boxes): edits between GT pieces
+ *   and predicted lines matched by box overlap, over the GT characters of those pages; see box-match.ts.
+ *   Insensitive to reading order and line grouping, unlike `cer`.
  * - `char_f1_ci` and `cer_ci` compare lower-cased characters. Why: SROIE's GT is written in capitals whatever
  *   the receipt prints ("Total" is labelled "TOTAL"), so the strict figures there mostly measure case.
  * - Empty sets: a ratio over zero items is 1 when nothing was claimed and nothing was missed (empty prediction
@@ -37,6 +40,11 @@ export interface OcrCounts {
   /** Levenshtein distance between non-whitespace reading-order texts. */
   charEdits: number;
   charEditsCi: number;
+  /** Pages scored by box matching, and their GT characters and edits (see box-match.ts). */
+  boxPages: number;
+  boxGtChars: number;
+  boxEdits: number;
+  boxEditsCi: number;
 }
 
 /** Ratios computed from OcrCounts; keys are the ones `docsight eval ocr --json` prints. */
@@ -53,6 +61,9 @@ export interface OcrScores {
   char_f1_ci: number;
   cer: number;
   cer_ci: number;
+  /** Box-matched CER; null when no page had boxes on both sides. */
+  cer_boxes: number | null;
+  cer_boxes_ci: number | null;
 }
 
 /** NFKC-normalises text so compatibility forms (full-width letters, punctuation) compare equal. */
@@ -147,6 +158,10 @@ export function countPage(gtText: string, predText: string): OcrCounts {
     matchedCharsCi: multisetIntersectionSize(predCharsCi, gtCharsCi),
     charEdits: editDistance(predChars, gtChars),
     charEditsCi: editDistance(predCharsCi, gtCharsCi),
+    boxPages: 0,
+    boxGtChars: 0,
+    boxEdits: 0,
+    boxEditsCi: 0,
   };
 }
 
@@ -164,6 +179,10 @@ export function emptyCounts(): OcrCounts {
     matchedCharsCi: 0,
     charEdits: 0,
     charEditsCi: 0,
+    boxPages: 0,
+    boxGtChars: 0,
+    boxEdits: 0,
+    boxEditsCi: 0,
   };
 }
 
@@ -200,7 +219,9 @@ export function scoreCounts(c: OcrCounts): OcrScores {
   const charRecall = ratio(c.matchedChars, c.gtChars);
   const charPrecisionCi = ratio(c.matchedCharsCi, c.predChars);
   const charRecallCi = ratio(c.matchedCharsCi, c.gtChars);
-  const errorRate = (edits: number) => (c.gtChars === 0 ? (edits === 0 ? 0 : 1) : edits / c.gtChars);
+  const rate = (edits: number, chars: number) => (chars === 0 ? (edits === 0 ? 0 : 1) : edits / chars);
+  const errorRate = (edits: number) => rate(edits, c.gtChars);
+  const boxRate = (edits: number) => (c.boxPages === 0 ? null : rate(edits, c.boxGtChars));
   return {
     precision,
     recall,
@@ -214,5 +235,7 @@ export function scoreCounts(c: OcrCounts): OcrScores {
     char_f1_ci: harmonicMean(charPrecisionCi, charRecallCi),
     cer: errorRate(c.charEdits),
     cer_ci: errorRate(c.charEditsCi),
+    cer_boxes: boxRate(c.boxEdits),
+    cer_boxes_ci: boxRate(c.boxEditsCi),
   };
 }
