@@ -11,8 +11,12 @@ export interface DecodedChar {
   /** First and last time step (one step ≈ 8 input pixels) where the model emitted this character. */
   start: number;
   end: number;
-  /** Highest class probability over those steps. */
+  /** Probability-weighted mean time step of the character (sub-step precision for gap measurement). */
+  centre: number;
+  /** Highest class probability over its steps. */
   prob: number;
+  /** Highest probability of the space class between the previous character and this one. */
+  spaceBefore: number;
 }
 
 export interface DecodedLine {
@@ -43,14 +47,19 @@ export function isCjk(ch: string): boolean {
   );
 }
 
-const NARROW = new Set([...'.,:;\'!|`ilI()[]{}-"/\\1ftjr']);
+/** Advance widths in ems of a typical sans-serif face, by character class. */
+const NARROW = new Set([...'.,:;\'!|`()[]{}"/\\-']);
+const THIN = new Set([...'iljIft1r']);
 
 /** Nominal advance of a character in ems: what "no gap" looks like between it and its neighbour. */
-function nominalWidth(ch: string): number {
+export function nominalWidth(ch: string): number {
   if (isCjk(ch)) return 1;
-  if (NARROW.has(ch)) return 0.35;
-  if (/[MWmw@%]/.test(ch)) return 0.8;
-  return 0.58;
+  if (NARROW.has(ch)) return 0.3;
+  if (THIN.has(ch)) return 0.3;
+  if (ch === 'M' || ch === 'W' || ch === 'm' || ch === '@' || ch === '%') return 0.85;
+  if (ch === 'w') return 0.72;
+  if (ch >= 'A' && ch <= 'Z') return 0.68;
+  return 0.55;
 }
 
 /**
@@ -70,8 +79,7 @@ export function decodeCtc(
 ): DecodedLine {
   const spaceClass = dictionary.length + 1;
   const chars: DecodedChar[] = [];
-  // Highest space-class probability seen since the last emitted character.
-  const spaceSince: number[] = [];
+  const classIds: number[] = [];
   let prev = 0;
   let spaceMax = 0;
   for (let t = 0; t < steps; t++) {
@@ -85,62 +93,80 @@ export function decodeCtc(
         best = k;
       }
     }
-    if (spaceClass < classes) spaceMax = Math.max(spaceMax, probs[base + spaceClass]!);
     if (best !== 0 && best === prev) {
       const last = chars[chars.length - 1]!;
       last.end = t;
       last.prob = Math.max(last.prob, bestP);
     } else if (best !== 0) {
       const ch = best === spaceClass ? ' ' : (dictionary[best - 1] ?? '');
-      // The space probability that counts is the one seen *before* this character.
-      spaceSince.push(spaceMax);
+      chars.push({ char: ch, start: t, end: t, centre: t, prob: bestP, spaceBefore: spaceMax });
+      classIds.push(best);
       spaceMax = 0;
-      chars.push({ char: ch, start: t, end: t, prob: bestP });
+    } else if (spaceClass < classes) {
+      spaceMax = Math.max(spaceMax, probs[base + spaceClass]!);
     }
     prev = best;
   }
+  // Centre of each character: its class probability weighted over its steps and one step either side,
+  // which locates a one-step spike to a fraction of a step.
+  chars.forEach((c, i) => {
+    const k = classIds[i]!;
+    let sum = 0;
+    let weighted = 0;
+    for (let t = Math.max(0, c.start - 1); t <= Math.min(steps - 1, c.end + 1); t++) {
+      const p = probs[offset + t * classes + k]!;
+      sum += p;
+      weighted += p * t;
+    }
+    if (sum > 0) c.centre = weighted / sum;
+  });
   const confidence = chars.length === 0 ? 0 : chars.reduce((s, c) => s + c.prob, 0) / chars.length;
-  return { text: joinWithSpaces(chars, spaceSince, spaces), confidence, chars };
+  return { text: joinWithSpaces(chars, spaces), confidence, chars };
 }
 
 /**
- * Joins decoded characters, restoring spaces at wide gaps. The em size (time steps per em) is
+ * How much wider than expected the distance between each character and the one before it is, in
+ * ems (NaN where either is a space, or for the first character). The em (time steps per em) is
  * estimated from the line itself: the median of centre distances divided by nominal advances.
  */
-export function joinWithSpaces(
-  chars: readonly DecodedChar[],
-  spaceBefore: readonly number[] = [],
-  options: SpaceOptions = {},
-): string {
-  const gapEm = options.gapEm ?? 0.45;
-  const cjkGapEm = options.cjkGapEm ?? 0.9;
-  const spaceProb = options.spaceProb ?? 0.25;
-  const centre = (c: DecodedChar): number => (c.start + c.end) / 2;
-  // Estimate the em in time steps from neighbouring non-space characters.
+export function gapExcess(chars: readonly DecodedChar[]): number[] {
   const ratios: number[] = [];
   for (let i = 1; i < chars.length; i++) {
     const a = chars[i - 1]!;
     const b = chars[i]!;
     if (a.char === ' ' || b.char === ' ') continue;
-    ratios.push((centre(b) - centre(a)) / ((nominalWidth(a.char) + nominalWidth(b.char)) / 2));
+    ratios.push((b.centre - a.centre) / ((nominalWidth(a.char) + nominalWidth(b.char)) / 2));
   }
   ratios.sort((x, y) => x - y);
   // Fallback: the recogniser sees 48-px-high strips and emits one step per 8 px; an em is ~36 px.
   const em = ratios.length >= 3 ? ratios[Math.floor(ratios.length / 2)]! : 4.5;
+  return chars.map((b, i) => {
+    const a = chars[i - 1];
+    if (!a || a.char === ' ' || b.char === ' ') return NaN;
+    const expected = ((nominalWidth(a.char) + nominalWidth(b.char)) / 2) * em;
+    return (b.centre - a.centre - expected) / em;
+  });
+}
+
+/**
+ * Joins decoded characters, restoring spaces from timing alone: where the model put one, where its
+ * space class was likely, or where the gap exceeds the expected pitch (see `gapExcess`).
+ */
+export function joinWithSpaces(chars: readonly DecodedChar[], options: SpaceOptions = {}): string {
+  const gapEm = options.gapEm ?? 0.45;
+  const cjkGapEm = options.cjkGapEm ?? 0.9;
+  const spaceProb = options.spaceProb ?? 0.25;
+  const excess = gapExcess(chars);
   let out = '';
   for (let i = 0; i < chars.length; i++) {
     const b = chars[i]!;
-    if (i > 0 && b.char !== ' ') {
-      const a = chars[i - 1]!;
-      if (a.char !== ' ') {
-        const aCjk = isCjk(a.char);
-        const bCjk = isCjk(b.char);
-        if (!(aCjk && bCjk)) {
-          const expected = ((nominalWidth(a.char) + nominalWidth(b.char)) / 2) * em;
-          const excess = (centre(b) - centre(a) - expected) / em;
-          const bar = aCjk || bCjk ? cjkGapEm : gapEm;
-          if (excess > bar || (!aCjk && !bCjk && (spaceBefore[i] ?? 0) >= spaceProb)) out += ' ';
-        }
+    const a = chars[i - 1];
+    if (a && a.char !== ' ' && b.char !== ' ') {
+      const aCjk = isCjk(a.char);
+      const bCjk = isCjk(b.char);
+      if (!(aCjk && bCjk)) {
+        const bar = aCjk || bCjk ? cjkGapEm : gapEm;
+        if (excess[i]! > bar || (!aCjk && !bCjk && b.spaceBefore >= spaceProb)) out += ' ';
       }
     }
     out += b.char;

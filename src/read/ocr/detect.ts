@@ -1,5 +1,5 @@
 import type { Quad } from '../types.js';
-import { minAreaRect, quadArea, quadBounds, rectToQuad, type Point } from './geometry.js';
+import { minAreaRect, quadArea, quadBounds, quadSize, rectToQuad, type Point } from './geometry.js';
 import type { ModelRunner } from './models.js';
 import { resizeRgb, type RgbImage } from './pixels.js';
 
@@ -18,7 +18,7 @@ export interface DetectedBox {
 export interface DetectOptions {
   /** Long side the page is scaled to (rounded to a multiple of 32). */
   maxSide: number;
-  /** Small pages are scaled up at most this much. */
+  /** Small pages are scaled up at most this much (default 1.5, towards a 1536-px long side). */
   maxUpscale?: number;
   /** Probability above which a map pixel counts as text. */
   threshold?: number;
@@ -46,6 +46,9 @@ function toDetTensor(img: RgbImage): Float32Array {
   return out;
 }
 
+/** Long side that small pages are enlarged towards. */
+const UPSCALE_TARGET = 1536;
+
 const round32 = (v: number): number => Math.max(32, Math.round(v / 32) * 32);
 
 /** Runs the detector once on the whole page (scaled so the long side is about `maxSide`). */
@@ -55,7 +58,10 @@ export async function detectText(
   options: DetectOptions,
 ): Promise<DetectedBox[]> {
   const long = Math.max(page.width, page.height);
-  const scale = Math.min(options.maxSide / long, options.maxUpscale ?? 2);
+  // Small pages (e.g. 100-dpi scans) are enlarged a little: their text is near the detector's
+  // smallest size. Never beyond UPSCALE_TARGET on the long side, where large text starts to break up.
+  const upscale = Math.max(1, Math.min(options.maxUpscale ?? 1.5, UPSCALE_TARGET / long));
+  const scale = Math.min(options.maxSide / long, upscale);
   const w = round32(page.width * scale);
   const h = round32(page.height * scale);
   const scaled = await resizeRgb(page, w, h);
@@ -63,10 +69,45 @@ export async function detectText(
   const boxes = boxesFromProbabilityMap(out.data, w, h, options);
   const sx = page.width / w;
   const sy = page.height / h;
-  return boxes.map((b) => ({
-    score: b.score,
-    quad: b.quad.map((v, i) => (i % 2 === 0 ? v * sx : v * sy)) as Quad,
-  }));
+  return mergeOverlappingBoxes(
+    boxes.map((b) => ({
+      score: b.score,
+      quad: b.quad.map((v, i) => (i % 2 === 0 ? v * sx : v * sy)) as Quad,
+    })),
+  );
+}
+
+/**
+ * Merges boxes that overlap on the same text row. DB sometimes breaks one line of large text into
+ * two overlapping pieces ("grew by 12" + "2 percent"); read separately they repeat characters.
+ */
+export function mergeOverlappingBoxes(boxes: readonly DetectedBox[]): DetectedBox[] {
+  const out: DetectedBox[] = [];
+  const sorted = [...boxes].sort((a, b) => quadBounds(a.quad).minX - quadBounds(b.quad).minX);
+  for (const box of sorted) {
+    const b = quadBounds(box.quad);
+    const bh = quadSize(box.quad).height;
+    const bw = quadSize(box.quad).width;
+    const host = out.find((o) => {
+      const a = quadBounds(o.quad);
+      const { width: aw, height: ah } = quadSize(o.quad);
+      // Only horizontal text rows: tall boxes (sideways pages) are left alone.
+      if (ah > aw || bh > bw) return false;
+      const h = Math.min(ah, bh);
+      const vOverlap = Math.min(a.maxY, b.maxY) - Math.max(a.minY, b.minY);
+      const hOverlap = Math.min(a.maxX, b.maxX) - Math.max(a.minX, b.minX);
+      return vOverlap >= 0.6 * h && Math.max(ah, bh) / h <= 1.5 && hOverlap > 0.1 * h;
+    });
+    if (!host) {
+      out.push({ ...box });
+      continue;
+    }
+    const pts: Point[] = [];
+    for (const q of [host.quad, box.quad]) for (let i = 0; i < 4; i++) pts.push([q[2 * i]!, q[2 * i + 1]!]);
+    host.quad = rectToQuad(minAreaRect(pts));
+    host.score = Math.max(host.score, box.score);
+  }
+  return out;
 }
 
 /**

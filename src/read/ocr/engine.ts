@@ -41,6 +41,10 @@ export interface OcrEngine {
 export interface OcrEngineExtras {
   models?: Partial<OcrModelPaths>;
   spaces?: SpaceOptions;
+  /** Small pages are scaled up for detection at most this much (see detect.ts). */
+  detectUpscale?: number;
+  /** Narrowest recogniser input width (see recognize.ts). */
+  recMinWidth?: number;
   /** Run the 0/180 classifier on every line (default true). */
   lineOrientation?: boolean;
 }
@@ -167,7 +171,7 @@ export async function createOcrEngine(
       assertRawImage(image);
       throwIfAborted(signal);
       const page = normaliseContrast(toRgb(image));
-      const detectOptions = { maxSide: options.detectMaxSide };
+      const detectOptions = { maxSide: options.detectMaxSide, maxUpscale: extras.detectUpscale };
       let boxes = await detectText(det, page, detectOptions);
       throwIfAborted(signal);
       const rotation = await findRotation(page, boxes);

@@ -1,4 +1,5 @@
 import { decodeCtc, type DecodedLine, type SpaceOptions } from './ctc.js';
+import { segmentWords, type WordGapOptions } from './spaces.js';
 import type { ModelRunner } from './models.js';
 import type { RgbImage } from './pixels.js';
 
@@ -9,7 +10,7 @@ import type { RgbImage } from './pixels.js';
 
 /** The recogniser's input height; strips are cropped to this height. */
 export const REC_HEIGHT = 48;
-/** Narrowest input width, as in PaddleOCR (a 320×48 window). */
+/** Default narrowest input width. PaddleOCR pads to 320; short strips then cost as much as long ones. */
 const MIN_WIDTH = 320;
 /** Widest input width: very long strips are squeezed rather than making one huge batch. */
 const MAX_WIDTH = 3200;
@@ -17,7 +18,12 @@ const MAX_WIDTH = 3200;
 export interface RecognizeOptions {
   /** Strips per model call. */
   batchSize: number;
+  /** Narrowest model input; narrower strips are padded to it. */
+  minWidth?: number;
+  /** Time-step spacing rules (used when `words` is false). */
   spaces?: SpaceOptions;
+  /** Spaces from blank runs in the strip's pixels (default on); `false` keeps only timing rules. */
+  words?: WordGapOptions | false;
   signal?: AbortSignal;
 }
 
@@ -50,25 +56,36 @@ export function packStrips(strips: readonly RgbImage[], height: number, width: n
  * Recognises text strips (already `REC_HEIGHT` px high, any width) and returns one decoded line per
  * strip, in the order given.
  */
+export interface RecognizedStrip extends DecodedLine {
+  /** Strip pixels covered by one model time step. */
+  stepWidth: number;
+}
+
 export async function recognizeStrips(
   runner: ModelRunner,
   strips: readonly RgbImage[],
   dictionary: readonly string[],
   options: RecognizeOptions,
-): Promise<DecodedLine[]> {
+): Promise<RecognizedStrip[]> {
   const order = strips.map((_, i) => i).sort((a, b) => strips[a]!.width - strips[b]!.width);
-  const results: DecodedLine[] = new Array<DecodedLine>(strips.length);
+  const results = new Array<RecognizedStrip>(strips.length);
   for (let at = 0; at < order.length; at += options.batchSize) {
     if (options.signal?.aborted) throw options.signal.reason;
     const ids = order.slice(at, at + options.batchSize);
     const batch = ids.map((i) => strips[i]!);
     const widest = Math.max(...batch.map((s) => s.width));
-    const width = Math.min(MAX_WIDTH, Math.max(MIN_WIDTH, Math.ceil(widest / 8) * 8));
+    const width = Math.min(MAX_WIDTH, Math.max(options.minWidth ?? MIN_WIDTH, Math.ceil(widest / 8) * 8));
     const out = await runner.run(packStrips(batch, REC_HEIGHT, width), [batch.length, 3, REC_HEIGHT, width]);
     const steps = out.dims[1]!;
     const got = out.dims[2]!;
     ids.forEach((id, k) => {
-      results[id] = decodeCtc(out.data, k * steps * got, steps, got, dictionary, options.spaces);
+      const strip = strips[id]!;
+      const line = decodeCtc(out.data, k * steps * got, steps, got, dictionary, options.spaces);
+      // Squeezed strips (wider than MAX_WIDTH) cover more strip pixels per step.
+      const stepWidth = (width / steps) * (strip.width / Math.min(width, strip.width));
+      const text =
+        options.words === false ? line.text : segmentWords(line.chars, strip, stepWidth, options.words);
+      results[id] = { ...line, text, stepWidth };
     });
   }
   return results;

@@ -1,0 +1,83 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { boxesFromProbabilityMap, detectText, overlapOfSmaller } from './detect.js';
+import { quadBounds } from './geometry.js';
+import { defaultModelPaths, loadModel, type ModelRunner } from './models.js';
+import { toRgb } from './pixels.js';
+import { renderPage } from './test-pages.js';
+
+describe('boxesFromProbabilityMap (DB post-processing)', () => {
+  it('turns a text kernel into one box grown beyond the kernel, and ignores faint noise', () => {
+    const w = 100;
+    const h = 40;
+    const prob = new Float32Array(w * h);
+    for (let y = 18; y < 24; y++) for (let x = 20; x < 80; x++) prob[y * w + x] = 0.9;
+    prob[5 * w + 5] = 0.35; // a lone faint pixel
+    const boxes = boxesFromProbabilityMap(prob, w, h);
+    expect(boxes).toHaveLength(1);
+    const b = quadBounds(boxes[0]!.quad);
+    expect(boxes[0]!.score).toBeGreaterThan(0.85);
+    // Unclip grows the 60×6 kernel on every side.
+    expect(b.minX).toBeLessThan(20);
+    expect(b.maxX).toBeGreaterThan(80);
+    expect(b.minY).toBeLessThan(18);
+    expect(b.maxY).toBeGreaterThan(24);
+  });
+});
+
+describe('detectText on the real PP-OCRv4 detector', () => {
+  let det: ModelRunner;
+  beforeAll(async () => {
+    det = await loadModel(defaultModelPaths().detection, 1);
+  });
+  afterAll(async () => {
+    await det.close();
+  });
+
+  it('finds one box per drawn line, where the line was drawn', async () => {
+    const lines = [
+      { text: 'Quarterly report 2024', x: 60, y: 100, size: 40 },
+      { text: 'Revenue grew by 12 percent', x: 60, y: 220, size: 32 },
+      { text: 'Signed: J. Smith', x: 500, y: 340, size: 28 },
+    ];
+    const page = toRgb(await renderPage({ width: 900, height: 420, lines }));
+    const boxes = await detectText(det, page, { maxSide: 960 });
+    for (const line of lines) {
+      // The drawn line's band: from the ascender (≈0.75 em above the baseline) to the descender.
+      const drawn = [
+        line.x,
+        line.y - 0.75 * line.size,
+        line.x + 200,
+        line.y - 0.75 * line.size,
+        line.x + 200,
+        line.y + 0.2 * line.size,
+        line.x,
+        line.y + 0.2 * line.size,
+      ] as const;
+      const hits = boxes.filter((b) => overlapOfSmaller(b.quad, [...drawn]) > 0.5);
+      expect(hits.length, line.text).toBe(1);
+      const b = quadBounds(hits[0]!.quad);
+      expect(Math.abs(b.minX - line.x)).toBeLessThan(line.size * 0.6);
+    }
+    expect(boxes).toHaveLength(3);
+  });
+
+  it('finds 8-pt text on a 300-dpi A4 page (2480×3508) at the default detection size', async () => {
+    // 8 pt at 300 dpi is 33 px per em; the page is scaled to 1920 px on the long side.
+    const page = toRgb(
+      await renderPage({
+        width: 2480,
+        height: 3508,
+        lines: [
+          { text: 'Terms and conditions apply', x: 200, y: 400, size: 33 },
+          { text: 'Ref 12345-ABC', x: 1800, y: 3300, size: 33 },
+        ],
+      }),
+    );
+    const boxes = await detectText(det, page, { maxSide: 1920 });
+    expect(boxes).toHaveLength(2);
+    const tops = boxes.map((b) => quadBounds(b.quad).minY).sort((a, b) => a - b);
+    expect(tops[0]).toBeGreaterThan(350);
+    expect(tops[0]).toBeLessThan(400);
+    expect(tops[1]).toBeGreaterThan(3250);
+  });
+});
