@@ -112,13 +112,20 @@ export function startIngestWorkers(options: IngestWorkerOptions): IngestWorkers 
       for await (const page of readPages(source, {
         signal: controller.signal,
         onPage: (_done, n) => {
+          if (n === total) return;
+          // Known as soon as the document is opened: record it and tell listeners (a bar can show 0/N).
           total = n;
+          job.pagesTotal = n;
+          // Best effort: if this write fails, the page writes that follow fail loudly anyway.
+          store.setJobTotal(job.id, n).catch(() => undefined);
+          events.emit('progress', {
+            jobId: job.id,
+            documentId: doc.id,
+            pagesDone: written.size,
+            pagesTotal: n,
+          });
         },
       })) {
-        if (total !== null && total !== job.pagesTotal) {
-          await store.setJobTotal(job.id, total);
-          job.pagesTotal = total;
-        }
         // Cancelled here or by another process (the CLI) since the last page?
         const now = await store.getJob(job.id);
         if (controller.signal.aborted || now?.state !== 'running') {

@@ -39,7 +39,13 @@ export function createLibraryPageReader(config: Config): LibraryPageReader {
       const bytes = new Uint8Array(await readFile(source.path));
       yield* readDocument(
         { bytes, name: source.name },
-        { config, ocr: sharedOcr, signal: options.signal, onPage: options.onPage },
+        {
+          config,
+          ocr: sharedOcr,
+          signal: options.signal,
+          onOpen: (pages) => options.onPage?.(0, pages),
+          onPage: options.onPage,
+        },
       );
     })();
   };
