@@ -23,6 +23,11 @@ export interface IngestWorkerOptions {
   retryBaseMs?: number;
   /** How often idle workers look for new jobs (another process may have queued some). */
   pollMs?: number;
+  /**
+   * How long a claimed job stays this process's without a renewal; renewed every third of it while
+   * the job runs. After a crash, the job is taken up again once its lease runs out.
+   */
+  leaseMs?: number;
   embedder?: Embedder;
   /** Largest chunk, in characters. */
   chunkChars?: number;
@@ -75,6 +80,7 @@ export function startIngestWorkers(options: IngestWorkerOptions): IngestWorkers 
   const concurrency = options.concurrency ?? 1;
   const retryBaseMs = options.retryBaseMs ?? 2000;
   const pollMs = options.pollMs ?? 1000;
+  const leaseMs = options.leaseMs ?? 60_000;
   const events = new EventEmitter<IngestEvents>();
   const running = new Map<number, AbortController>();
   let stopping = false;
@@ -100,6 +106,9 @@ export function startIngestWorkers(options: IngestWorkerOptions): IngestWorkers 
   async function processJob(job: JobRecord): Promise<void> {
     const controller = new AbortController();
     running.set(job.id, controller);
+    const heartbeat = setInterval(() => {
+      store.renewLease(job.id, Date.now() + leaseMs).catch(() => undefined);
+    }, leaseMs / 3);
     const documentId = job.documentId;
     try {
       const doc = documentId === null ? undefined : await store.getDocument(documentId);
@@ -153,6 +162,7 @@ export function startIngestWorkers(options: IngestWorkerOptions): IngestWorkers 
     } catch (err) {
       await finishWithError(job, err, controller.signal);
     } finally {
+      clearInterval(heartbeat);
       running.delete(job.id);
     }
   }
@@ -190,7 +200,7 @@ export function startIngestWorkers(options: IngestWorkerOptions): IngestWorkers 
   async function worker(): Promise<void> {
     await ready;
     while (!stopping) {
-      const job = await store.claimNextJob(Date.now());
+      const job = await store.claimNextJob(Date.now(), leaseMs);
       if (!job) {
         if (busy === 0) {
           for (const w of idleWaiters) w();

@@ -38,8 +38,13 @@ export interface LibraryStore {
   listPages(documentId: number): Promise<PageRecord[]>;
 
   enqueueJob(documentId: number, options: { maxAttempts: number }): Promise<JobRecord>;
-  /** Atomically takes the oldest runnable queued job and marks it running. */
-  claimNextJob(now: number): Promise<JobRecord | undefined>;
+  /**
+   * Atomically takes the oldest runnable job — queued and due, or running with an expired lease (its
+   * worker died) — marks it running and leases it until `now + leaseMs`.
+   */
+  claimNextJob(now: number, leaseMs: number): Promise<JobRecord | undefined>;
+  /** Extends a running job's lease; false when the job is no longer running. */
+  renewLease(id: number, until: number): Promise<boolean>;
   getJob(id: number): Promise<JobRecord | undefined>;
   listJobs(options?: { states?: JobState[]; limit?: number }): Promise<JobRecord[]>;
   setJobTotal(id: number, pagesTotal: number): Promise<void>;
@@ -47,7 +52,7 @@ export interface LibraryStore {
   finishJob(id: number, outcome: JobOutcome): Promise<void>;
   /** Cancels a queued or running job; returns the job as it is now. */
   cancelJob(id: number): Promise<JobRecord | undefined>;
-  /** Jobs left `running` by a process that died go back to the queue; returns how many. */
+  /** Jobs left `running` whose lease ran out (their process died) go back to the queue; returns how many. */
   requeueInterruptedJobs(): Promise<number>;
 
   /** Chunks matching an FTS5 expression, best BM25 first (lower score = better, as FTS5 reports it). */

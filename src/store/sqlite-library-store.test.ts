@@ -57,7 +57,7 @@ describe('SQLite library store', () => {
     const lib = tempLibrary();
     const db = new Database(libraryDatabasePath(lib.home), { readonly: true });
     expect(db.pragma('journal_mode', { simple: true })).toBe('wal');
-    expect(db.pragma('user_version', { simple: true })).toBe(1);
+    expect(db.pragma('user_version', { simple: true })).toBe(2);
     db.close();
   });
 
@@ -134,29 +134,47 @@ describe('SQLite library store', () => {
     const lib = tempLibrary();
     const { document } = await addDoc(lib, 'job');
     const job = await lib.store.enqueueJob(document.id, { maxAttempts: 3 });
-    const claimed = await lib.store.claimNextJob(Date.now());
+    const claimed = await lib.store.claimNextJob(Date.now(), 60_000);
     expect(claimed).toMatchObject({ id: job.id, state: 'running', attempts: 1, documentName: 'job.txt' });
-    expect(await lib.store.claimNextJob(Date.now())).toBeUndefined();
+    expect(await lib.store.claimNextJob(Date.now(), 60_000)).toBeUndefined();
     await lib.store.finishJob(job.id, {
       state: 'queued',
       error: 'x',
       errorCode: 'BUSY',
       retryAt: Date.now() + 60_000,
     });
-    expect(await lib.store.claimNextJob(Date.now())).toBeUndefined(); // not before its retry time
-    expect((await lib.store.claimNextJob(Date.now() + 61_000))!.attempts).toBe(2);
+    expect(await lib.store.claimNextJob(Date.now(), 60_000)).toBeUndefined(); // not before its retry time
+    expect((await lib.store.claimNextJob(Date.now() + 61_000, 60_000))!.attempts).toBe(2);
     expect((await lib.store.cancelJob(job.id))!.state).toBe('cancelled');
     await lib.store.finishJob(job.id, { state: 'done' }); // a late worker report does not undo the cancel
     expect((await lib.store.getJob(job.id))!.state).toBe('cancelled');
   });
 
-  it('puts jobs left running by a dead process back in the queue', async () => {
+  it('lets another worker take a running job only once its lease has run out', async () => {
     const lib = tempLibrary();
     const { document } = await addDoc(lib, 'crash');
-    await lib.store.enqueueJob(document.id, { maxAttempts: 3 });
-    await lib.store.claimNextJob(Date.now());
+    const job = await lib.store.enqueueJob(document.id, { maxAttempts: 3 });
+    const t = Date.now();
+    await lib.store.claimNextJob(t, 1000);
+    expect(await lib.store.claimNextJob(t + 500, 1000)).toBeUndefined(); // its worker is alive
+    expect(await lib.store.renewLease(job.id, t + 2000)).toBe(true);
+    expect(await lib.store.claimNextJob(t + 1500, 1000)).toBeUndefined(); // renewed
+    expect((await lib.store.claimNextJob(t + 2500, 1000))!.attempts).toBe(2); // its worker died
+  });
+
+  it('puts running jobs whose lease ran out back in the queue, and leaves live ones', async () => {
+    const lib = tempLibrary();
+    const a = (await addDoc(lib, 'dead')).document;
+    const b = (await addDoc(lib, 'alive')).document;
+    const dead = await lib.store.enqueueJob(a.id, { maxAttempts: 3 });
+    await lib.store.enqueueJob(b.id, { maxAttempts: 3 });
+    await lib.store.claimNextJob(Date.now(), 60_000);
+    await lib.store.claimNextJob(Date.now(), 60_000);
+    await lib.store.renewLease(dead.id, Date.now() - 9000); // as if its worker stopped renewing 9 s ago
     expect(await lib.store.requeueInterruptedJobs()).toBe(1);
-    expect((await lib.store.listJobs({ states: ['queued'] })).length).toBe(1);
+    expect((await lib.store.listJobs({ states: ['queued'] })).map((j) => j.documentName)).toEqual([
+      'dead.txt',
+    ]);
   });
 
   it('stores vectors for one model and finds nearest chunks (sqlite-vec)', async () => {

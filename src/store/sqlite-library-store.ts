@@ -380,15 +380,25 @@ class SqliteLibraryStore implements LibraryStore {
     return (await this.getJob(Number(id)))!;
   }
 
-  async claimNextJob(now: number): Promise<JobRecord | undefined> {
+  async claimNextJob(now: number, leaseMs: number): Promise<JobRecord | undefined> {
     const r = this.db
       .prepare(
-        `UPDATE jobs SET state = 'running', attempts = attempts + 1, updated_at = ?
-         WHERE id = (SELECT id FROM jobs WHERE state = 'queued' AND next_run_at <= ? ORDER BY next_run_at, id LIMIT 1)
+        `UPDATE jobs SET state = 'running', attempts = attempts + 1, lease_until = ?, updated_at = ?
+         WHERE id = (
+           SELECT id FROM jobs
+           WHERE (state = 'queued' AND next_run_at <= ?) OR (state = 'running' AND coalesce(lease_until, 0) < ?)
+           ORDER BY next_run_at, id LIMIT 1)
          RETURNING id`,
       )
-      .get(now, now) as Row | undefined;
+      .get(now + leaseMs, now, now, now) as Row | undefined;
     return r ? this.getJob(r.id as number) : undefined;
+  }
+
+  async renewLease(id: number, until: number): Promise<boolean> {
+    return (
+      this.db.prepare(`UPDATE jobs SET lease_until = ? WHERE id = ? AND state = 'running'`).run(until, id)
+        .changes > 0
+    );
   }
 
   async getJob(id: number): Promise<JobRecord | undefined> {
@@ -442,8 +452,11 @@ class SqliteLibraryStore implements LibraryStore {
 
   async requeueInterruptedJobs(): Promise<number> {
     return this.db
-      .prepare(`UPDATE jobs SET state = 'queued', next_run_at = ?, updated_at = ? WHERE state = 'running'`)
-      .run(this.now(), this.now()).changes;
+      .prepare(
+        `UPDATE jobs SET state = 'queued', next_run_at = ?, updated_at = ?
+         WHERE state = 'running' AND coalesce(lease_until, 0) < ?`,
+      )
+      .run(this.now(), this.now(), this.now()).changes;
   }
 
   async searchChunks(match: string, filters: SearchFilters, limit: number): Promise<ChunkHit[]> {

@@ -90,6 +90,11 @@ export const MIGRATIONS: readonly string[] = [
   );
   CREATE INDEX jobs_runnable ON jobs(state, next_run_at);
   `,
+  // 2: a running job holds a lease its worker renews; a job whose lease ran out (its process died)
+  // can be taken by any worker, so two processes never run one job while both are alive.
+  `
+  ALTER TABLE jobs ADD COLUMN lease_until INTEGER;
+  `,
 ];
 
 /** Runs the migrations `db` has not seen yet, each in its own transaction. */

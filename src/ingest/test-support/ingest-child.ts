@@ -1,6 +1,6 @@
 /**
- * A child process for the crash-safety test: runs the ingest workers on a library until the queue
- * is empty, then exits 0. With a delay argument each page is held back that many milliseconds
+ * A child process for the crash-safety test: runs the ingest workers on a library until every job
+ * has finished, then exits 0. With a delay argument each page is held back that many milliseconds
  * (standing in for OCR time) so the parent can kill -9 it in the middle of a document.
  *
  * Usage: node --import tsx ingest-child.ts <home> [pageDelayMs]
@@ -20,7 +20,9 @@ const slowed: PageReader = async function* (source, options) {
     yield page;
   }
 };
-const workers = startIngestWorkers({ library, readPages: slowed, pollMs: 50 });
-await workers.idle();
+// A short lease, so the restarted child takes over the killed one's job within a second.
+const workers = startIngestWorkers({ library, readPages: slowed, pollMs: 50, leaseMs: 1000 });
+// settled(), not idle(): the killed child's job becomes claimable only when its lease runs out.
+await workers.settled();
 await workers.stop();
 await library.close();
