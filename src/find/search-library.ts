@@ -5,6 +5,21 @@ import { highlightTerms, lineMatches } from './highlight-snippet.js';
 import { fuseByReciprocalRank } from './reciprocal-rank-fusion.js';
 import { queryTerms, quoteFtsTerm } from './search-terms.js';
 
+/** Terms in more than this share of all chunks are left out of OR queries (when rarer terms remain). */
+const COMMON_TERM_SHARE = 0.2;
+
+/**
+ * The terms of the OR fallback. A term found in a fifth of the library barely moves BM25, but OR-ing
+ * it makes FTS5 score most of the library (the slowest queries at 100 k pages): match on the rarer
+ * terms only. Small libraries (< 1 000 chunks) are cheap to score whole and keep every term.
+ */
+async function orTerms(store: LibraryStore, terms: string[]): Promise<string[]> {
+  const { chunks, counts } = await store.termChunkCounts(terms);
+  if (chunks < 1000) return terms;
+  const rare = terms.filter((t) => (counts.get(t) ?? 0) <= chunks * COMMON_TERM_SHARE);
+  return rare.length > 0 ? rare : terms;
+}
+
 export interface SearchOptions {
   /** Results wanted (pages). */
   k?: number;
@@ -65,7 +80,9 @@ export async function searchLibrary(
   const quoted = terms.map(quoteFtsTerm);
   collect(await store.searchChunks(quoted.join(' AND '), filters, k * 3));
   if (bm25.size < k && terms.length > 1)
-    collect(await store.searchChunks(quoted.join(' OR '), filters, k * 3));
+    collect(
+      await store.searchChunks((await orTerms(store, terms)).map(quoteFtsTerm).join(' OR '), filters, k * 3),
+    );
 
   let mode: SearchResponse['mode'] = 'bm25';
   let note: string | undefined;

@@ -55,6 +55,11 @@ export interface LibraryStore {
   /** Jobs left `running` whose lease ran out (their process died) go back to the queue; returns how many. */
   requeueInterruptedJobs(): Promise<number>;
 
+  /**
+   * How many chunks hold each term, and (an upper bound of) how many chunks there are — for telling
+   * common terms from rare ones.
+   */
+  termChunkCounts(terms: string[]): Promise<{ chunks: number; counts: Map<string, number> }>;
   /** Chunks matching an FTS5 expression, best BM25 first (lower score = better, as FTS5 reports it). */
   searchChunks(match: string, filters: SearchFilters, limit: number): Promise<ChunkHit[]>;
   /** Creates the vector index for one embedding model; a different model/dimension is an error until re-indexed. */

@@ -57,7 +57,7 @@ describe('SQLite library store', () => {
     const lib = tempLibrary();
     const db = new Database(libraryDatabasePath(lib.home), { readonly: true });
     expect(db.pragma('journal_mode', { simple: true })).toBe('wal');
-    expect(db.pragma('user_version', { simple: true })).toBe(2);
+    expect(db.pragma('user_version', { simple: true })).toBe(3);
     db.close();
   });
 
@@ -196,6 +196,18 @@ describe('SQLite library store', () => {
     await expect(lib.store.ensureVectorIndex('other-model', 3)).rejects.toThrow(/Re-index/);
     await deleteDocument(lib, document.id);
     expect(await lib.store.nearestChunks(new Float32Array([1, 0, 0]), {}, 2)).toEqual([]);
+  });
+
+  it('counts the chunks holding each term', async () => {
+    const lib = tempLibrary();
+    const { document } = await addDoc(lib, 'counts');
+    for (const [n, text] of ['apple pear', 'apple plum', 'apple'].entries()) {
+      const p = page(n + 1, [text]);
+      await lib.store.writePage({ jobId: null, documentId: document.id, page: p, chunks: [chunkOf(p)] });
+    }
+    const { chunks, counts } = await lib.store.termChunkCounts(['appl', 'pear', 'kiwi']);
+    expect(chunks).toBe(3);
+    expect(Object.fromEntries(counts)).toEqual({ appl: 3, pear: 1, kiwi: 0 });
   });
 
   it('turns an unusable FTS expression into a BAD_REQUEST', async () => {

@@ -493,6 +493,16 @@ class SqliteLibraryStore implements LibraryStore {
     }
   }
 
+  async termChunkCounts(terms: string[]): Promise<{ chunks: number; counts: Map<string, number> }> {
+    const counts = new Map<string, number>();
+    const doc = this.db.prepare('SELECT doc FROM chunk_fts_vocab WHERE term = ?');
+    for (const t of terms) counts.set(t, ((doc.get(t) as Row | undefined)?.doc as number | undefined) ?? 0);
+    // max(id) is an index lookup, unlike count(*); deletions only make it an overestimate.
+    const chunks =
+      ((this.db.prepare('SELECT max(id) AS n FROM chunks').get() as Row).n as number | null) ?? 0;
+    return { chunks, counts };
+  }
+
   async ensureVectorIndex(model: string, dimensions: number): Promise<void> {
     const existing = await this.vectorIndexInfo();
     if (existing) {

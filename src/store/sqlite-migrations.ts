@@ -95,6 +95,11 @@ export const MIGRATIONS: readonly string[] = [
   `
   ALTER TABLE jobs ADD COLUMN lease_until INTEGER;
   `,
+  // 3: per-term document counts straight from the FTS5 index, to keep very common terms out of
+  // ranked OR queries.
+  `
+  CREATE VIRTUAL TABLE chunk_fts_vocab USING fts5vocab(chunk_fts, row);
+  `,
 ];
 
 /** Runs the migrations `db` has not seen yet, each in its own transaction. */
