@@ -149,7 +149,12 @@ export function startIngestWorkers(options: IngestWorkerOptions): IngestWorkers 
           );
           chunks.forEach((c, i) => (c.vector = vectors[i]));
         }
-        const imageSha256 = page.image ? library.blobs.put(page.image) : undefined;
+        // The page image: a render the reader kept, or for a single-image file the original itself.
+        const imageSha256 = page.image
+          ? library.blobs.put(page.image)
+          : doc.mime.startsWith('image/') && doc.mime !== 'image/tiff'
+            ? doc.sha256
+            : undefined;
         await store.writePage({ jobId: job.id, documentId: doc.id, page, chunks, imageSha256 });
         written.add(page.page);
         pages = written.size;

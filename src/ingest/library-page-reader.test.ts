@@ -26,6 +26,8 @@ describe('createLibraryPageReader', () => {
       expect(await library.store.getJob(job!.id)).toMatchObject({ state: 'done', pagesDone: 1 });
       const page = await library.store.getPage(job!.documentId!, 1);
       expect(page!.source).toBe('ocr');
+      // A single-image document's page image is its original blob.
+      expect(page!.imageSha256).toBe((await library.store.getDocument(job!.documentId!))!.sha256);
       const { results } = await searchLibrary(library.store, '112.45 2018-02-12', { k: 3 });
       expect(results).toHaveLength(1);
       expect(results[0]).toMatchObject({ documentName: 'receipt.png', page: 1 });
