@@ -3,8 +3,7 @@ import { loadConfig, type Config } from '../../config/config.js';
 import { describeError, isDocSightError } from '../../errors.js';
 import { addToLibrary } from '../../ingest/add-to-library.js';
 import { expandInputPaths } from '../../ingest/expand-paths.js';
-import { startIngestWorkers } from '../../ingest/ingest-workers.js';
-import { createLibraryPageReader } from '../../ingest/library-page-reader.js';
+import { startLibraryIngestion } from '../../ingest/start-library-ingestion.js';
 import { openLibrary, type Library } from '../../store/library.js';
 
 /** The configuration from the global --home/--config flags. */
@@ -22,15 +21,8 @@ export async function drainIngestQueue(
   config: Config,
   jobIds?: Set<number>,
 ): Promise<number> {
-  const reader = createLibraryPageReader(config);
-  const workers = startIngestWorkers({
-    library,
-    readPages: reader.readPages,
-    concurrency: config.library.concurrency,
-    retryBaseMs: config.library.retryBaseMs,
-    chunkChars: config.library.chunkChars,
-    pollMs: 200,
-  });
+  const ingestion = startLibraryIngestion(library, config, { pollMs: 200 });
+  const { workers } = ingestion;
   const tty = process.stderr.isTTY;
   let failed = 0;
   workers.events.on('progress', (p) => {
@@ -55,8 +47,7 @@ export async function drainIngestQueue(
   try {
     await workers.settled(jobIds);
   } finally {
-    await workers.stop();
-    await reader.close();
+    await ingestion.stop();
   }
   return failed;
 }

@@ -1,0 +1,45 @@
+import type { Config } from '../config/config.js';
+import type { Library } from '../store/library.js';
+import { startIngestWorkers, type IngestWorkers } from './ingest-workers.js';
+import { createLibraryPageReader } from './library-page-reader.js';
+
+/** Ingest workers with the default reader, configured from `config.library`. */
+export interface LibraryIngestion {
+  workers: IngestWorkers;
+  /** Stops the workers (running jobs go back to the queue) and closes the OCR engine. */
+  stop(): Promise<void>;
+}
+
+/**
+ * Starts ingestion for a library as the CLI and the server run it: the default page reader (plain
+ * text, PDF text layer, OCR with one shared engine) and the `library.*` settings (concurrency,
+ * retries, chunk size). Forward `workers.events` ('progress', 'job') to clients.
+ *
+ * @example
+ *   const ingestion = startLibraryIngestion(library, config);
+ *   ingestion.workers.events.on('progress', (p) => send(p));
+ *   // … on shutdown:
+ *   await ingestion.stop();
+ */
+export function startLibraryIngestion(
+  library: Library,
+  config: Config,
+  options: { pollMs?: number } = {},
+): LibraryIngestion {
+  const reader = createLibraryPageReader(config);
+  const workers = startIngestWorkers({
+    library,
+    readPages: reader.readPages,
+    concurrency: config.library.concurrency,
+    retryBaseMs: config.library.retryBaseMs,
+    chunkChars: config.library.chunkChars,
+    pollMs: options.pollMs,
+  });
+  return {
+    workers,
+    async stop() {
+      await workers.stop();
+      await reader.close();
+    },
+  };
+}
