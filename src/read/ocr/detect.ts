@@ -81,6 +81,13 @@ export async function detectText(
  * Merges boxes that overlap on the same text row. DB sometimes breaks one line of large text into
  * two overlapping pieces ("grew by 12" + "2 percent"); read separately they repeat characters.
  */
+/**
+ * Horizontal overlap, in box heights, above which two boxes on one row are one line. Unclipping
+ * widens each box by about 0.3 of its height on both sides, so neighbouring words overlap by up
+ * to ~0.6 heights without being duplicates.
+ */
+const MERGE_OVERLAP = 0.8;
+
 export function mergeOverlappingBoxes(boxes: readonly DetectedBox[]): DetectedBox[] {
   const out: DetectedBox[] = [];
   const sorted = [...boxes].sort((a, b) => quadBounds(a.quad).minX - quadBounds(b.quad).minX);
@@ -96,7 +103,9 @@ export function mergeOverlappingBoxes(boxes: readonly DetectedBox[]): DetectedBo
       const h = Math.min(ah, bh);
       const vOverlap = Math.min(a.maxY, b.maxY) - Math.max(a.minY, b.minY);
       const hOverlap = Math.min(a.maxX, b.maxX) - Math.max(a.minX, b.minX);
-      return vOverlap >= 0.6 * h && Math.max(ah, bh) / h <= 1.5 && hOverlap > 0.1 * h;
+      return (
+        vOverlap >= 0.8 * Math.max(ah, bh) && Math.max(ah, bh) / h <= 1.25 && hOverlap > MERGE_OVERLAP * h
+      );
     });
     if (!host) {
       out.push({ ...box });

@@ -45,6 +45,8 @@ export interface OcrEngineExtras {
   detectUpscale?: number;
   /** Narrowest recogniser input width (see recognize.ts). */
   recMinWidth?: number;
+  /** Stretch each line strip's contrast before recognition (default false). */
+  stripContrast?: boolean;
   /** Run the 0/180 classifier on every line (default true). */
   lineOrientation?: boolean;
 }
@@ -126,7 +128,10 @@ export async function createOcrEngine(
     boxes: DetectedBox[],
     signal?: AbortSignal,
   ): Promise<LayoutItem[]> {
-    const strips = boxes.map((b) => cropTextLine(page, b.quad, REC_HEIGHT));
+    const strips = boxes.map((b) => {
+      const strip = cropTextLine(page, b.quad, REC_HEIGHT);
+      return extras.stripContrast ? normaliseContrast(strip, 255) : strip;
+    });
     throwIfAborted(signal);
     if (extras.lineOrientation !== false && strips.length > 0) {
       const votes = await classifyStrips(cls, strips, options.batchSize);
