@@ -10,6 +10,7 @@ export type ErrorCode =
   | 'BAD_REQUEST'
   | 'NOT_FOUND'
   | 'EMPTY_FILE'
+  | 'FILE_TOO_LARGE'
   | 'UNSUPPORTED_TYPE'
   | 'CORRUPT_FILE'
   | 'TOO_MANY_PIXELS'

@@ -52,11 +52,13 @@ export const configSchema = z
         retryBaseMs: z.number().int().min(0).default(2000),
         /** Largest retrieval chunk, characters. */
         chunkChars: z.number().int().min(100).max(100_000).default(1500),
+        /** Resolution of the page images kept for PDF and TIFF pages (the page viewer's picture). */
+        pageImageDpi: z.number().int().min(36).max(300).default(110),
         /** Embedding GGUF model for dense retrieval; none means BM25 only. */
         embeddingModel: z.string().min(1).optional(),
       })
       .strict()
-      .default({ concurrency: 1, maxAttempts: 3, retryBaseMs: 2000, chunkChars: 1500 }),
+      .default({ concurrency: 1, maxAttempts: 3, retryBaseMs: 2000, chunkChars: 1500, pageImageDpi: 110 }),
   })
   .strict();
 

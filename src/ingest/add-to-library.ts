@@ -1,6 +1,7 @@
 import { readFile, stat } from 'node:fs/promises';
 import { basename } from 'node:path';
 import { fileTypeFromBuffer } from 'file-type';
+import { checkFileSize } from '../read/intake/limits.js';
 import { DocSightError } from '../errors.js';
 import type { Library } from '../store/library.js';
 import type { DocumentRecord, JobRecord } from '../store/library-store.js';
@@ -64,18 +65,16 @@ export async function addToLibrary(
       );
     });
     if (!info.isFile()) throw new DocSightError('BAD_REQUEST', `${input.path} is not a file.`);
-    if (options.maxFileBytes !== undefined && info.size > options.maxFileBytes) {
-      throw tooLarge(name, info.size, options.maxFileBytes);
-    }
+    if (options.maxFileBytes !== undefined)
+      checkFileSize(name, info.size, { maxFileBytes: options.maxFileBytes });
     bytes = await readFile(input.path);
   } else {
     bytes = input.bytes;
   }
   if (bytes.length === 0)
     throw new DocSightError('EMPTY_FILE', `${name} is empty (0 bytes). Send the file's contents.`);
-  if (options.maxFileBytes !== undefined && bytes.length > options.maxFileBytes) {
-    throw tooLarge(name, bytes.length, options.maxFileBytes);
-  }
+  if (options.maxFileBytes !== undefined)
+    checkFileSize(name, bytes.length, { maxFileBytes: options.maxFileBytes });
   // The blob is written (and fsynced) before any row refers to it.
   const sha256 = library.blobs.put(bytes);
   const { document, created } = await library.store.addDocument({
@@ -98,11 +97,4 @@ export async function addToLibrary(
     return { document, job: await library.store.enqueueJob(document.id, { maxAttempts }), duplicate: true };
   }
   return { document, job: undefined, duplicate: true };
-}
-
-function tooLarge(name: string, size: number, max: number): DocSightError {
-  return new DocSightError(
-    'BAD_REQUEST',
-    `${name} is ${(size / 1e6).toFixed(1)} MB, over the ${(max / 1e6).toFixed(1)} MB limit (intake.maxFileBytes).`,
-  );
 }

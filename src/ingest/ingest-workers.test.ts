@@ -94,9 +94,11 @@ describe('ingest workers', () => {
     const library = tempLibrary();
     const { job } = await addToLibrary(library, { bytes: text('p1\fp2\fp3'), name: 'flaky.txt' });
     let calls = 0;
+    const skipped: number[][] = [];
     // Fails once after the first page, as an OCR engine crash would.
     const flaky: PageReader = async function* (source, options) {
       calls++;
+      skipped.push([...(options.skipPages ?? [])]);
       for await (const page of readPlainTextPages(source, options)) {
         if (calls === 1 && page.page === 2) throw new DocSightError('ENGINE_FAILED', 'OCR worker died.');
         yield page;
@@ -109,6 +111,8 @@ describe('ingest workers', () => {
     expect(states).toEqual(['queued', 'done']);
     expect(await library.store.getJob(job!.id)).toMatchObject({ state: 'done', attempts: 2, pagesDone: 3 });
     expect((await library.store.stats()).pages).toBe(3);
+    // The retry is told which page the first attempt already stored, so it need not be read (OCR'd) again.
+    expect(skipped).toEqual([[], [1]]);
   });
 
   it('cancels a running job', async () => {

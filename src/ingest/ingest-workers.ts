@@ -120,6 +120,7 @@ export function startIngestWorkers(options: IngestWorkerOptions): IngestWorkers 
       const source = { path: library.blobs.pathOf(doc.sha256), name: doc.name, mime: doc.mime };
       for await (const page of readPages(source, {
         signal: controller.signal,
+        skipPages: written,
         onPage: (_done, n) => {
           if (n === total) return;
           // Known as soon as the document is opened: record it and tell listeners (a bar can show 0/N).

@@ -1,7 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import type { Config } from '../config/config.js';
-import { readDocument } from '../read/read-document.js';
-import { createOcrEngine, type OcrEngine } from '../read/ocr/engine.js';
+import { createLazyOcrEngine, readDocument } from '../read/read-document.js';
+import type { OcrEngine } from '../read/ocr/engine.js';
 import type { PageReader } from './page-reader.js';
 import { readPlainTextPages } from './plain-text-reader.js';
 
@@ -22,15 +22,11 @@ export interface LibraryPageReader {
  *   const workers = startIngestWorkers({ library, readPages: reader.readPages });
  */
 export function createLibraryPageReader(config: Config): LibraryPageReader {
-  let engine: Promise<OcrEngine> | undefined;
+  const engine = createLazyOcrEngine(config.ocr);
+  // readDocument must not close the shared engine after each document: LibraryPageReader.close does.
   const sharedOcr: OcrEngine = {
-    async recognize(image, options) {
-      engine ??= createOcrEngine(config.ocr);
-      return (await engine).recognize(image, options);
-    },
-    async close() {
-      // Closed by LibraryPageReader.close, not after each document.
-    },
+    recognize: (image, options) => engine.recognize(image, options),
+    close: async () => {},
   };
   const readPages: PageReader = (source, options) => {
     if (source.mime === 'text/plain') return readPlainTextPages(source, options);
@@ -45,15 +41,18 @@ export function createLibraryPageReader(config: Config): LibraryPageReader {
           signal: options.signal,
           onOpen: (pages) => options.onPage?.(0, pages),
           onPage: options.onPage,
+          skipPages: options.skipPages,
+          // A single-image file is its own page image; PDFs and multi-page TIFFs get a render per page.
+          pageImageDpi:
+            source.mime === 'application/pdf' || source.mime === 'image/tiff'
+              ? config.library.pageImageDpi
+              : undefined,
         },
       );
     })();
   };
   return {
     readPages,
-    async close() {
-      if (engine) await (await engine).close();
-      engine = undefined;
-    },
+    close: () => engine.close(),
   };
 }

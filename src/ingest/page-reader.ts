@@ -1,4 +1,4 @@
-import type { PageText } from '../read/types.js';
+import type { DocumentPage } from '../read/read-document.js';
 
 /** A stored original handed to a reader. */
 export interface ReadSource {
@@ -9,17 +9,21 @@ export interface ReadSource {
   mime: string;
 }
 
-/** A read page, optionally with the rendered image that was OCR'd (kept as a blob). */
-export interface ReadPage extends PageText {
-  image?: Uint8Array;
-}
+/** A read page, optionally with its rendered image (kept as a blob for the page viewer). */
+export type ReadPage = DocumentPage;
 
 /**
  * Reads a stored document page by page. Ingestion takes one of these so the pipeline does not
  * depend on how pages are read (text layer, OCR, a test reader), and so it can be tested alone.
- * `onPage(done, total)` reports the page count as soon as the reader knows it.
+ * `onPage(done, total)` reports the page count as soon as the reader knows it. A reader that skips the
+ * `skipPages` still calls `onPage` with the real total; pages it yields anyway are ignored.
  */
 export type PageReader = (
   source: ReadSource,
-  options: { signal: AbortSignal; onPage?(done: number, total: number): void },
+  options: {
+    signal: AbortSignal;
+    onPage?(done: number, total: number): void;
+    /** Pages already stored by an earlier run: a reader may skip them instead of reading them again. */
+    skipPages?: ReadonlySet<number>;
+  },
 ) => AsyncIterable<ReadPage>;

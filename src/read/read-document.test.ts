@@ -7,7 +7,7 @@ import { loadConfig } from '../config/config.js';
 import { buildPdf } from './intake/test-support/build-pdf.js';
 import { renderTextPng } from './intake/test-support/render-text.js';
 import { createOcrEngine, type OcrEngine } from './ocr/engine.js';
-import { readDocument } from './read-document.js';
+import { readDocument, type DocumentPage } from './read-document.js';
 import type { PageText } from './types.js';
 
 const config = loadConfig({
@@ -96,6 +96,24 @@ describe('readDocument', () => {
     const left = Math.min(...pages[1]!.lines.map((l) => l.box[0]));
     expect(left).toBeGreaterThan(150);
     expect(left).toBeLessThan(150 + 40);
+  });
+
+  it('skips pages an earlier run stored, and renders page images when asked', async () => {
+    const pdf = buildPdf([
+      { texts: [{ text: 'Page one', x: 72, y: 700, size: 14 }] },
+      { texts: [{ text: 'Page two', x: 72, y: 700, size: 14 }] },
+      { texts: [{ text: 'Page three', x: 72, y: 700, size: 14 }] },
+    ]);
+    const pages = await collect(
+      readDocument(
+        { bytes: pdf, name: 'three.pdf' },
+        { config, ocr, skipPages: new Set([1, 3]), pageImageDpi: 72 },
+      ),
+    );
+    expect(pages.map((p) => p.lines[0]?.text)).toEqual(['Page two']);
+    const image = await sharp((pages[0] as DocumentPage).image!).metadata();
+    // A4 at 72 dpi is 595×842 points = pixels.
+    expect([image.format, image.width, image.height]).toEqual(['png', 595, 842]);
   });
 
   it('reads from a path, and names a missing file', async () => {

@@ -18,6 +18,15 @@ export interface ReadOptions {
   onOpen?(pageCount: number): void;
   /** Called after each page is read, before it is yielded. */
   onPage?(done: number, total: number): void;
+  /** Pages not to read (already stored by an earlier, interrupted run): they are neither OCR'd nor yielded. */
+  skipPages?: ReadonlySet<number>;
+  /** Also render each page to PNG at this resolution (for a page viewer), attached as `image`. */
+  pageImageDpi?: number;
+}
+
+/** A read page, with its rendered image when `pageImageDpi` was asked for. */
+export interface DocumentPage extends PageText {
+  image?: Uint8Array;
 }
 
 /** Reads a file's bytes with a clear error for missing files, folders and oversize files. */
@@ -86,7 +95,7 @@ function throwIfAborted(signal: AbortSignal | undefined, name: string): void {
  *     console.log(page.page, page.source, page.lines.map((l) => l.text).join('\n'));
  *   }
  */
-export async function* readDocument(input: ReadInput, options: ReadOptions): AsyncGenerator<PageText> {
+export async function* readDocument(input: ReadInput, options: ReadOptions): AsyncGenerator<DocumentPage> {
   const { config, signal } = options;
   const name = 'path' in input ? input.path : input.name;
   const bytes = 'path' in input ? await loadBytes(input.path, config.intake) : input.bytes;
@@ -97,8 +106,9 @@ export async function* readDocument(input: ReadInput, options: ReadOptions): Asy
     options.onOpen?.(doc.pageCount);
     for (let n = 1; n <= doc.pageCount; n++) {
       throwIfAborted(signal, name);
+      if (options.skipPages?.has(n)) continue;
       const page = await doc.page(n);
-      let text: PageText;
+      let text: DocumentPage;
       if (page.textLines) {
         text = {
           page: n,
@@ -120,6 +130,7 @@ export async function* readDocument(input: ReadInput, options: ReadOptions): Asy
           rotation: result.rotation,
         };
       }
+      if (options.pageImageDpi) text.image = await page.renderPng(options.pageImageDpi);
       options.onPage?.(n, doc.pageCount);
       yield text;
     }

@@ -28,11 +28,15 @@ export function checkPageCount(name: string, pageCount: number, limits: Config['
 }
 
 /** Refuses files over the size limit; called before the bytes are read where the size is known. */
-export function checkFileSize(name: string, size: number, limits: Config['intake']): void {
+export function checkFileSize(
+  name: string,
+  size: number,
+  limits: Pick<Config['intake'], 'maxFileBytes'>,
+): void {
   if (size > limits.maxFileBytes) {
     const mib = (n: number): string => `${(n / 1024 / 1024).toFixed(1)} MiB`;
     throw new DocSightError(
-      'BAD_REQUEST',
+      'FILE_TOO_LARGE',
       `${name}: ${mib(size)} is over the file size limit of ${mib(limits.maxFileBytes)} (intake.maxFileBytes). ` +
         'Split the document, or raise the limit.',
     );

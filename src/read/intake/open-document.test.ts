@@ -374,7 +374,7 @@ describe('openDocument: bad input', () => {
   it('refuses files over maxFileBytes', async () => {
     const png = await redBlue().png().toBuffer();
     const { code, message } = await codeOf(openDocument(png, 'a.png', { ...limits, maxFileBytes: 100 }));
-    expect(code).toBe('BAD_REQUEST');
+    expect(code).toBe('FILE_TOO_LARGE');
     expect(message).toContain('over the file size limit');
   });
 });

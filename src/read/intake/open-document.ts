@@ -10,7 +10,7 @@ import { openPdf } from './pdf-source.js';
  * Opens a document from its bytes: detects the type from the content (never the name), checks the
  * limits (size, pixels, pages) before decoding anything, and returns a source that yields pages one at
  * a time. `name` is only used in error messages. Bad input is a DocSightError (EMPTY_FILE,
- * UNSUPPORTED_TYPE, CORRUPT_FILE, ENCRYPTED_PDF, TOO_MANY_PIXELS, TOO_MANY_PAGES, BAD_REQUEST for size).
+ * UNSUPPORTED_TYPE, CORRUPT_FILE, ENCRYPTED_PDF, TOO_MANY_PIXELS, TOO_MANY_PAGES, FILE_TOO_LARGE).
  *
  * @example
  *   const doc = await openDocument(await readFile('scan.pdf'), 'scan.pdf', config.intake);
