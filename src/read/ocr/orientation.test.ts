@@ -49,4 +49,13 @@ describe('classifyStrips on the real direction classifier', () => {
     expect(votes.map((v) => v.angle)).toEqual([0, 0, 180, 180]);
     for (const v of votes) expect(v.prob).toBeGreaterThan(0.8);
   });
+
+  it('judges a long lower-case line by unsqueezed windows (squeezed, it read as upside down)', async () => {
+    const img = toRgb(
+      await renderLine('revenue report quick payable invoice fox address quick revenue brown the', 40),
+    );
+    const strip = cropTextLine(img, [0, 0, img.width, 0, img.width, img.height, 0, img.height], REC_HEIGHT);
+    const votes = await classifyStrips(cls, [strip, rotateRgb(strip, 180)], 8);
+    expect(votes.map((v) => v.angle)).toEqual([0, 180]);
+  });
 });

@@ -23,28 +23,62 @@ export interface LineOrientation {
   prob: number;
 }
 
-/** Classifies strips (REC_HEIGHT px high) as upright or upside down, `batchSize` per call. */
+/**
+ * Windows of a strip the classifier can see unsqueezed: the strip itself when it is short, else up
+ * to three CLS_WIDTH-wide pieces spread along it. Squeezing a long line into 48×192 (as PaddleOCR
+ * does) leaves nothing legible, and lower-case lines then read as upside down.
+ */
+function windows(strip: RgbImage): RgbImage[] {
+  if (strip.width <= CLS_WIDTH * 1.5) return [strip];
+  const count = Math.min(3, Math.floor(strip.width / CLS_WIDTH));
+  const out: RgbImage[] = [];
+  for (let k = 0; k < count; k++) {
+    const x0 = Math.round(((strip.width - CLS_WIDTH) * (k + 0.5)) / count);
+    const data = new Uint8Array(CLS_WIDTH * strip.height * 3);
+    for (let y = 0; y < strip.height; y++) {
+      data.set(
+        strip.data.subarray((y * strip.width + x0) * 3, (y * strip.width + x0 + CLS_WIDTH) * 3),
+        y * CLS_WIDTH * 3,
+      );
+    }
+    out.push({ data, width: CLS_WIDTH, height: strip.height });
+  }
+  return out;
+}
+
+/** Classifies strips (REC_HEIGHT px high) as upright or upside down, `batchSize` windows per call. */
 export async function classifyStrips(
   runner: ModelRunner,
   strips: readonly RgbImage[],
   batchSize: number,
 ): Promise<LineOrientation[]> {
-  const out: LineOrientation[] = [];
-  for (let at = 0; at < strips.length; at += batchSize) {
-    const batch = strips.slice(at, at + batchSize);
-    const res = await runner.run(packStrips(batch, REC_HEIGHT, CLS_WIDTH), [
-      batch.length,
-      3,
-      REC_HEIGHT,
-      CLS_WIDTH,
-    ]);
-    for (let k = 0; k < batch.length; k++) {
+  const pieces: { strip: number; image: RgbImage }[] = [];
+  strips.forEach((s, i) => {
+    for (const w of windows(s)) pieces.push({ strip: i, image: w });
+  });
+  const sum180 = new Float64Array(strips.length);
+  const count = new Uint32Array(strips.length);
+  for (let at = 0; at < pieces.length; at += batchSize) {
+    const batch = pieces.slice(at, at + batchSize);
+    const res = await runner.run(
+      packStrips(
+        batch.map((p) => p.image),
+        REC_HEIGHT,
+        CLS_WIDTH,
+      ),
+      [batch.length, 3, REC_HEIGHT, CLS_WIDTH],
+    );
+    batch.forEach((p, k) => {
       const p0 = res.data[2 * k]!;
       const p180 = res.data[2 * k + 1]!;
-      out.push(p180 > p0 ? { angle: 180, prob: p180 } : { angle: 0, prob: p0 });
-    }
+      sum180[p.strip]! += p180 / (p0 + p180);
+      count[p.strip]!++;
+    });
   }
-  return out;
+  return strips.map((_, i) => {
+    const p180 = count[i]! > 0 ? sum180[i]! / count[i]! : 0;
+    return p180 > 0.5 ? { angle: 180, prob: p180 } : { angle: 0, prob: 1 - p180 };
+  });
 }
 
 /** Share of boxes, weighted by their long side, that are tall (vertical text or a sideways page). */
