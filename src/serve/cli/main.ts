@@ -7,6 +7,7 @@ import { registerJobsCommand } from './jobs-command.js';
 import { registerSearchCommand } from './search-command.js';
 import { registerOcrCommand } from './ocr-command.js';
 import { registerModelsCommand } from './models-command.js';
+import { registerModelFilesCommand } from './model-files-command.js';
 
 /**
  * The `docsight` command line. Each sub-command lives in its own file beside this one
@@ -27,6 +28,7 @@ export function buildProgram(): Command {
   registerEvalCommand(program);
   registerOcrCommand(program);
   registerModelsCommand(program);
+  registerModelFilesCommand(program);
   return program;
 }
 
