@@ -95,6 +95,8 @@ interface Step {
 
 interface StepResult {
   totalMs: number;
+  /** CPU time of the process for the step (all threads): unlike wall time, robust to a busy machine. */
+  cpuMs: number;
   firstTextMs: number;
   encodeMs: number;
   prefillMs: number;
@@ -338,6 +340,7 @@ async function main(): Promise<void> {
     rows.get(metric)!.set(column, value);
   };
   const ratio = (a: number, b: number) => (b > 0 ? (a / b).toFixed(3) : '–');
+  const cpuRows: string[][] = [];
 
   for (const q of quants) {
     const f = files[q]!;
@@ -433,6 +436,7 @@ async function main(): Promise<void> {
       }
       put(metric, E, format(value(e)));
       put(metric, N, format(value(n)));
+      cpuRows.push([`${q}: ${metric}`, s(e.cpuMs), s(n.cpuMs), ratio(e.cpuMs, n.cpuMs)]);
       // Ratio as a cost: engine time / native time (for rates: native rate / engine rate).
       put(metric, R, higher ? ratio(value(n), value(e)) : ratio(value(e), value(n)));
     }
@@ -497,7 +501,9 @@ async function main(): Promise<void> {
       `engine = DocSight LlamaEngine (worker process + addon); native = C++ driver on the same library; ` +
       `ratio = engine cost / native cost (goal ≤ 1.05)\nnative build: ${info.trim()}\n` +
       (prebuiltNote ? `${prebuiltNote}\n` : '') +
-      `\n${table}\n`,
+      `\n${table}\n\nCPU time per step (process, all threads; robust to other load on the machine):\n\n` +
+      formatTable(['step', 'engine CPU', 'native CPU', 'ratio'], cpuRows) +
+      '\n',
   );
   rmSync(work, { recursive: true, force: true });
 }

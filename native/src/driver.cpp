@@ -37,7 +37,16 @@ static docsight::ImageInput read_ppm(const std::string &path, const std::string 
   return img;
 }
 
+// CPU time of the whole process (all threads), in ms: unlike wall time, it does not grow when other
+// processes take the cores, so engine/native ratios stay meaningful on a shared machine.
+static double process_cpu_ms() {
+  struct rusage ru {};
+  getrusage(RUSAGE_SELF, &ru);
+  return (ru.ru_utime.tv_sec + ru.ru_stime.tv_sec) * 1e3 + (ru.ru_utime.tv_usec + ru.ru_stime.tv_usec) / 1e3;
+}
+
 static json run_step(docsight::VlmSession &session, const json &step) {
+  const double cpu0 = process_cpu_ms();
   if (step.value("clearCache", false)) session.clear_cache();
   docsight::GenerateOptions go;
   go.prompt = step.at("prompt");
@@ -53,6 +62,7 @@ static json run_step(docsight::VlmSession &session, const json &step) {
   });
   const double total = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
   return json{{"step", step.value("name", "")},
+              {"cpuMs", process_cpu_ms() - cpu0},
               {"totalMs", total},
               {"firstTextMs", first_ms},
               {"encodeMs", r.encode_ms},

@@ -31,4 +31,8 @@ export type FromWorker =
   | { kind: 'done'; id: number; value: unknown }
   | { kind: 'error'; id: number; code: string; message: string };
 
-export type GenerateResult = NativeGenerateResult & { imagePrepMs: number };
+export type GenerateResult = NativeGenerateResult & {
+  imagePrepMs: number;
+  /** CPU time the worker process spent on the request (all threads), ms. */
+  cpuMs: number;
+};

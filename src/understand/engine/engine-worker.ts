@@ -50,6 +50,7 @@ async function prepareImage(image: Uint8Array, maxSide: number): Promise<NativeI
 
 async function generate(id: number, req: WorkerGenerateRequest): Promise<unknown> {
   if (!session) throw new DocSightError('ENGINE_FAILED', 'the model is not loaded');
+  const cpu0 = process.cpuUsage();
   const t0 = performance.now();
   const images = await Promise.all(req.images.map((im) => prepareImage(im, req.imageMaxSide)));
   const imagePrepMs = performance.now() - t0;
@@ -75,7 +76,9 @@ async function generate(id: number, req: WorkerGenerateRequest): Promise<unknown
   );
   const rest = decoder.end();
   if (rest) send({ kind: 'piece', id, text: rest });
-  return { ...result, imagePrepMs };
+  const cpu = process.cpuUsage(cpu0);
+  // CPU time of the worker process (all threads) for this request: robust to a busy machine.
+  return { ...result, imagePrepMs, cpuMs: (cpu.user + cpu.system) / 1000 };
 }
 
 async function handle(msg: ToWorker): Promise<unknown> {
