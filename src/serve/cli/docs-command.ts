@@ -3,7 +3,7 @@ import { DocSightError } from '../../errors.js';
 import type { DocumentRecord } from '../../store/library-store.js';
 import { reindexLibrary } from '../../ingest/reindex-library.js';
 import { deleteDocument, openLibrary } from '../../store/library.js';
-import { configFromGlobals } from './ingest-command.js';
+import { configFromGlobals } from './command-config.js';
 
 function documentId(raw: string): number {
   const n = Number(raw);

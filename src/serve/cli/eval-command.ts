@@ -2,7 +2,7 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import type { Command } from 'commander';
-import { loadConfig } from '../../config/config.js';
+import { configFromGlobals } from './command-config.js';
 import { DocSightError } from '../../errors.js';
 import { loadDataset, type DatasetKind } from '../../eval/ocr/datasets.js';
 import { openEngineReader } from '../../eval/ocr/engine-reader.js';
@@ -33,11 +33,7 @@ function datasetKind(raw: string): DatasetKind {
 
 /** The configuration from the global flags (--home, --config), with --threads applied to OCR. */
 function configFor(command: Command, threads: number | undefined) {
-  const globals = command.optsWithGlobals<{ home?: string; config?: string }>();
-  return loadConfig({
-    configFile: globals.config,
-    flags: { home: globals.home, ocr: threads === undefined ? undefined : { threads } },
-  });
+  return configFromGlobals(command, threads === undefined ? {} : { ocr: { threads } });
 }
 
 /** Prints one line per page on stderr: word F1 for word-spaced text, char F1 for Chinese. */

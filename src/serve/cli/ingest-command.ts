@@ -1,16 +1,11 @@
 import type { Command } from 'commander';
-import { loadConfig, type Config } from '../../config/config.js';
+import type { Config } from '../../config/config.js';
+import { configFromGlobals } from './command-config.js';
 import { describeError, isDocSightError } from '../../errors.js';
 import { addToLibrary } from '../../ingest/add-to-library.js';
 import { expandInputPaths } from '../../ingest/expand-paths.js';
 import { startLibraryIngestion } from '../../ingest/start-library-ingestion.js';
 import { openLibrary, type Library } from '../../store/library.js';
-
-/** The configuration from the global --home/--config flags. */
-export function configFromGlobals(command: Command): Config {
-  const globals = command.optsWithGlobals<{ home?: string; config?: string }>();
-  return loadConfig({ configFile: globals.config, flags: { home: globals.home } });
-}
 
 /**
  * Runs the ingest workers until the queue is empty, drawing progress on stderr, and returns the

@@ -2,7 +2,8 @@ import type { Command } from 'commander';
 import { DocSightError } from '../../errors.js';
 import type { JobRecord, JobState } from '../../store/library-store.js';
 import { openLibrary } from '../../store/library.js';
-import { configFromGlobals, drainIngestQueue } from './ingest-command.js';
+import { configFromGlobals } from './command-config.js';
+import { drainIngestQueue } from './ingest-command.js';
 
 const STATES: JobState[] = ['queued', 'running', 'done', 'failed', 'cancelled'];
 

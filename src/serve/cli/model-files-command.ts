@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import { DEFAULT_MODEL } from '../../understand/model-files/catalog.js';
 import { listModels, pullModel, removeModel } from '../../understand/model-files/model-store.js';
-import { configFromGlobals } from './ingest-command.js';
+import { configFromGlobals } from './command-config.js';
 import { createProgressBar } from './progress.js';
 
 const gb = (bytes: number): string => `${(bytes / 1e9).toFixed(2)} GB`;

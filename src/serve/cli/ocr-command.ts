@@ -1,6 +1,7 @@
 import { basename } from 'node:path';
 import { InvalidArgumentError, Option, type Command } from 'commander';
-import { loadConfig, type Config, type ConfigOverrides } from '../../config/config.js';
+import type { Config } from '../../config/config.js';
+import { configFromGlobals } from './command-config.js';
 import { createLazyOcrEngine, readDocument } from '../../read/read-document.js';
 import type { PageText, TextLine } from '../../read/types.js';
 import { createProgressBar } from './progress.js';
@@ -169,13 +170,10 @@ export function registerOcrCommand(program: Command): void {
     )
     .option('--threads <n>', 'OCR threads (default: ocr.threads, 1)', wholeNumber)
     .action(async (files: string[], options: OcrCommandOptions, command: Command) => {
-      const globals = command.optsWithGlobals<{ home?: string; config?: string }>();
-      const flags: ConfigOverrides = {
-        ...(globals.home ? { home: globals.home } : {}),
+      const config = configFromGlobals(command, {
         ...(options.dpi !== undefined ? { intake: { pdfDpi: options.dpi } } : {}),
         ...(options.threads !== undefined ? { ocr: { threads: options.threads } } : {}),
-      };
-      const config = loadConfig({ configFile: globals.config, flags });
+      });
       await runOcr(files, options.format, config);
     });
 }

@@ -4,7 +4,7 @@ import { searchLibrary } from '../../find/search-library.js';
 import { needsReindex } from '../../ingest/reindex-library.js';
 import type { SearchFilters } from '../../store/library-store.js';
 import { openLibrary } from '../../store/library.js';
-import { configFromGlobals } from './ingest-command.js';
+import { configFromGlobals } from './command-config.js';
 
 interface SearchOptions {
   k: string;
