@@ -1,4 +1,4 @@
-import { mkdtempSync, readdirSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -62,6 +62,35 @@ describe('ImageStateCache', () => {
     ).rejects.toThrow('engine died');
     expect(cache.lookup('k')).toBeUndefined();
     expect(readdirSync(dir)).toEqual(['index.json']);
+  });
+});
+
+describe('ImageStateCache with an engine that writes companion files', () => {
+  // The llama engine's saveState(path) writes `path` and `path.items` (the identities of the cached images).
+  const saveWithItems = (bytes: number) => async (path: string) => {
+    await writeFile(path, Buffer.alloc(bytes, 1));
+    await writeFile(`${path}.items`, 'image-sha\n');
+  };
+
+  it('moves, counts and evicts the companions with their state', async () => {
+    const dir = tempDir();
+    const cache = await ImageStateCache.open({ dir, maxBytes: 150, modelId: 'm1' });
+    await cache.store('a', saveWithItems(60));
+    expect(readdirSync(dir).sort()).toEqual(['a.state', 'a.state.items', 'index.json']);
+    expect(readFileSync(`${cache.lookup('a')}.items`, 'utf8')).toBe('image-sha\n');
+    expect(cache.stats().bytes).toBe(70);
+    await cache.store('b', saveWithItems(60));
+    await cache.store('c', saveWithItems(60)); // over 150 bytes: a goes, with its companion
+    expect(readdirSync(dir).sort()).toEqual([
+      'b.state',
+      'b.state.items',
+      'c.state',
+      'c.state.items',
+      'index.json',
+    ]);
+    const reopened = await ImageStateCache.open({ dir, maxBytes: 150, modelId: 'm1' });
+    expect(reopened.stats().entries).toBe(2);
+    expect(readdirSync(dir)).toHaveLength(5);
   });
 });
 

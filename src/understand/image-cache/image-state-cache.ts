@@ -9,8 +9,9 @@ import { join } from 'node:path';
  * after a restart. Entries are evicted least-recently-used when their total size passes `maxBytes`; the whole
  * cache is dropped when the model changes, because a state is only valid for the weights that produced it.
  *
- * The engine writes and reads the state files (`saveState(path)` / `loadState(path)`); this class decides
- * names, admission, eviction and persistence of the index.
+ * The engine writes and reads the state files (`saveState(path)` / `loadState(path)`, which may write
+ * companion files `path.<suffix>` beside `path`); this class decides names, admission, eviction and
+ * persistence of the index, and moves and deletes a state's companions with it.
  */
 export interface ImageStateCacheOptions {
   dir: string;
@@ -39,6 +40,8 @@ export interface ImageStateCacheStats {
 
 const INDEX = 'index.json';
 const stateFile = (key: string) => `${key}.state`;
+/** `<key>.state` and its companions (`<key>.state.items`: the engine's image identities) → `<key>`. */
+const keyOfFile = (name: string): string | undefined => /^(.+)\.state(\..+)?$/.exec(name)?.[1];
 
 /** A cache key: the normalised image's sha256, the token budget and whatever else shapes the state. */
 export function imageStateKey(parts: { imageSha256: string; tokenBudget: number; prefix?: string }): string {
@@ -83,8 +86,8 @@ export class ImageStateCache {
     // Files the index does not know (a crash between write and index update, or another model's states).
     for (const name of await readdir(options.dir)) {
       if (name === INDEX) continue;
-      const key = name.replace(/\.state$/, '');
-      if (!cache.entries.has(key)) await rm(join(options.dir, name), { force: true });
+      const key = keyOfFile(name);
+      if (key === undefined || !cache.entries.has(key)) await rm(join(options.dir, name), { force: true });
     }
     await cache.evict();
     await cache.saveIndex();
@@ -107,18 +110,36 @@ export class ImageStateCache {
    * Admits a state: `write(tmpPath)` saves it (the engine's saveState), then it is renamed into place so a
    * reader never sees half a file. Older entries are evicted to stay within `maxBytes`.
    */
-  async store(key: string, write: (tmpPath: string) => Promise<void>): Promise<void> {
-    const tmp = join(this.options.dir, `${key}.tmp-${process.pid}`);
+  async store(key: string, write: (tmpPath: string) => Promise<unknown>): Promise<void> {
+    const tmpName = `${key}.tmp-${process.pid}`;
+    const written = async () =>
+      (await readdir(this.options.dir)).filter((n) => n === tmpName || n.startsWith(`${tmpName}.`));
     try {
-      await write(tmp);
-      const { size } = await stat(tmp);
-      if (size > this.options.maxBytes) return; // larger than the whole cache: not worth keeping
-      await rename(tmp, join(this.options.dir, stateFile(key)));
+      await write(join(this.options.dir, tmpName));
+      const names = await written();
+      let size = 0;
+      for (const name of names) size += (await stat(join(this.options.dir, name))).size;
+      if (!names.includes(tmpName) || size > this.options.maxBytes) return; // nothing saved, or too big to keep
+      await this.removeFiles(key); // an older copy's companions must not outlive it
+      // Companions first: a reader that finds `<key>.state` finds everything that goes with it.
+      for (const name of names.filter((n) => n !== tmpName)) {
+        await rename(
+          join(this.options.dir, name),
+          join(this.options.dir, stateFile(key) + name.slice(tmpName.length)),
+        );
+      }
+      await rename(join(this.options.dir, tmpName), join(this.options.dir, stateFile(key)));
       this.entries.set(key, { key, bytes: size, lastUsed: ++this.clock });
       await this.evict();
       await this.saveIndex();
     } finally {
-      await rm(tmp, { force: true });
+      for (const name of await written()) await rm(join(this.options.dir, name), { force: true });
+    }
+  }
+
+  private async removeFiles(key: string): Promise<void> {
+    for (const name of await readdir(this.options.dir)) {
+      if (keyOfFile(name) === key) await rm(join(this.options.dir, name), { force: true });
     }
   }
 
@@ -135,7 +156,7 @@ export class ImageStateCache {
       if (total <= this.options.maxBytes) break;
       this.entries.delete(entry.key);
       total -= entry.bytes;
-      await rm(join(this.options.dir, stateFile(entry.key)), { force: true });
+      await this.removeFiles(entry.key);
     }
   }
 
