@@ -8,6 +8,7 @@ import { registerSearchCommand } from './search-command.js';
 import { registerOcrCommand } from './ocr-command.js';
 import { registerModelsCommand } from './models-command.js';
 import { registerModelFilesCommand } from './model-files-command.js';
+import { registerAskCommand } from './ask-command.js';
 
 /**
  * The `docsight` command line. Each sub-command lives in its own file beside this one
@@ -29,6 +30,7 @@ export function buildProgram(): Command {
   registerOcrCommand(program);
   registerModelsCommand(program);
   registerModelFilesCommand(program);
+  registerAskCommand(program);
   return program;
 }
 

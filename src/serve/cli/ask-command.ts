@@ -1,0 +1,157 @@
+import { readFile } from 'node:fs/promises';
+import { basename, join } from 'node:path';
+import { InvalidArgumentError, Option, type Command } from 'commander';
+import type { Config } from '../../config/config.js';
+import { DocSightError } from '../../errors.js';
+import { openDocument } from '../../read/intake/index.js';
+import { chatWithImageCache } from '../../understand/ask/chat-with-image-cache.js';
+import { createLlamaEngine, type ChatStats } from '../../understand/engine/llama-engine.js';
+import { ImageStateCache, modelIdentity } from '../../understand/image-cache/image-state-cache.js';
+import { prepareImage } from '../../understand/images/prepare-image.js';
+import { DEFAULT_TOKEN_BUDGET } from '../../understand/images/token-budget.js';
+import { resolveModelPaths } from '../../understand/model-files/model-store.js';
+import { buildTaskRequest, type TaskName } from '../../understand/tasks/task-prompts.js';
+import type { EngineImage } from '../../understand/vision-language-engine.js';
+import { configFromGlobals } from './command-config.js';
+
+interface AskOptions {
+  image: string[];
+  task: TaskName;
+  schema?: string;
+  maxTokens: number;
+  budget?: number;
+  page: number;
+  threads?: number;
+  modelPath?: string;
+  mmprojPath?: string;
+}
+
+const positive = (value: string): number => {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 1) throw new InvalidArgumentError('must be a whole number of 1 or more.');
+  return n;
+};
+
+/** Saved engine states kept on disk for follow-up questions; 2 GB holds ~60 full-model page states. */
+const IMAGE_STATE_CACHE_BYTES = 2 * 1024 ** 3;
+
+/** An image file, or one page of a PDF/TIFF rendered, normalised to the token budget. */
+async function loadImage(path: string, page: number, budget: number, config: Config): Promise<EngineImage> {
+  const bytes = new Uint8Array(
+    await readFile(path).catch(() => {
+      throw new DocSightError('NOT_FOUND', `${path}: no such file.`);
+    }),
+  );
+  const doc = await openDocument(bytes, basename(path), config.intake);
+  try {
+    if (page > doc.pageCount) {
+      throw new DocSightError(
+        'BAD_REQUEST',
+        `${path} has ${doc.pageCount} page(s); --page ${page} does not exist.`,
+      );
+    }
+    // Single images go in as they are (prepareImage applies EXIF); documents are rendered page by page.
+    const source =
+      doc.kind === 'pdf' || doc.pageCount > 1 ? await (await doc.page(page)).renderPng(150) : bytes;
+    const prepared = await prepareImage(source, { maxTokens: budget, maxPixels: config.intake.maxPixels });
+    return { png: prepared.png, sha256: prepared.sha256 };
+  } finally {
+    await doc.close();
+  }
+}
+
+async function readSchema(schema: string | undefined): Promise<string | Record<string, unknown> | undefined> {
+  if (schema === undefined || ['receipt', 'invoice', 'contract'].includes(schema)) return schema;
+  try {
+    return JSON.parse(await readFile(schema, 'utf8')) as Record<string, unknown>;
+  } catch (err) {
+    throw new DocSightError(
+      'BAD_REQUEST',
+      `--schema ${schema}: not a preset and not a readable JSON file (${(err as Error).message}).`,
+    );
+  }
+}
+
+const seconds = (ms: number) => `${(ms / 1000).toFixed(1)} s`;
+
+/**
+ * `docsight ask`: a question (or transcription, summary, field extraction) about images, answered by the local
+ * Qwen3-VL and streamed to stdout. The engine state after each image is cached on disk, so asking again about
+ * the same page — even from a new process — skips the vision encoder.
+ */
+export function registerAskCommand(program: Command): void {
+  program
+    .command('ask')
+    .description('Ask the local vision-language model about document images (streams the answer).')
+    .argument('[question]', 'the question, or an extra instruction for --task extract|summarize|fields')
+    .option(
+      '--image <file>',
+      'an image or PDF (repeat for several)',
+      (v: string, all: string[]) => [...all, v],
+      [],
+    )
+    .addOption(
+      new Option('--task <task>', 'what to do')
+        .choices(['ask', 'extract', 'summarize', 'fields'])
+        .default('ask'),
+    )
+    .option('--schema <preset|file>', 'for --task fields: receipt, invoice, contract, or a JSON Schema file')
+    .option('--max-tokens <n>', 'longest answer, tokens', positive, 512)
+    .option('--budget <tokens>', 'image token budget (default per task: ask 256, extract 1024, …)', positive)
+    .option('--page <n>', 'page of a PDF or TIFF to look at', positive, 1)
+    .option('--threads <n>', 'CPU threads for the model', positive)
+    .option('--model-path <gguf>', 'text model GGUF (instead of the pulled default)')
+    .option('--mmproj-path <gguf>', 'vision projector GGUF (with --model-path)')
+    .action(async (question: string | undefined, opts: AskOptions, command: Command) => {
+      const config = configFromGlobals(command);
+      const paths = resolveModelPaths({
+        home: config.home,
+        modelPath: opts.modelPath,
+        mmprojPath: opts.mmprojPath,
+      });
+      if (opts.image.length === 0) throw new DocSightError('BAD_REQUEST', 'Give at least one --image FILE.');
+      const budget = opts.budget ?? DEFAULT_TOKEN_BUDGET[opts.task];
+      const images = [];
+      for (const file of opts.image) images.push(await loadImage(file, opts.page, budget, config));
+      const request = {
+        ...buildTaskRequest(opts.task, { images, question, schema: await readSchema(opts.schema) }),
+        maxTokens: opts.maxTokens,
+      };
+      const cache = await ImageStateCache.open({
+        dir: join(config.home, 'cache', 'image-state'),
+        maxBytes: IMAGE_STATE_CACHE_BYTES,
+        modelId: await modelIdentity([paths.model, paths.mmproj]),
+      });
+      const engine = createLlamaEngine({ model: paths.model, mmproj: paths.mmproj, threads: opts.threads });
+      const controller = new AbortController();
+      const stop = () => controller.abort();
+      process.once('SIGINT', stop);
+      try {
+        for await (const delta of chatWithImageCache(
+          engine,
+          cache,
+          { ...request, signal: controller.signal },
+          budget,
+        )) {
+          if (delta.type === 'text') process.stdout.write(delta.text);
+          else {
+            process.stdout.write('\n');
+            const stats = (delta as { stats?: ChatStats }).stats;
+            const parts = [delta.cacheHit ? 'image state from cache' : 'image state cached for follow-ups'];
+            if (stats) {
+              parts.push(
+                `${stats.imagesEncoded} image(s) encoded in ${seconds(stats.encodeMs)}`,
+                `prefill ${seconds(stats.prefillMs)}`,
+                `${stats.generatedTokens} tokens in ${seconds(stats.decodeMs)}`,
+                `first text after ${seconds(stats.firstTextMs)}`,
+              );
+            }
+            process.stderr.write(`[${parts.join('; ')}]\n`);
+          }
+        }
+      } finally {
+        process.off('SIGINT', stop);
+        await engine.close();
+      }
+    });
+}
