@@ -26,17 +26,22 @@ interface AskOptions {
   mmprojPath?: string;
 }
 
-const positive = (value: string): number => {
+export const positive = (value: string): number => {
   const n = Number(value);
   if (!Number.isInteger(n) || n < 1) throw new InvalidArgumentError('must be a whole number of 1 or more.');
   return n;
 };
 
 /** Saved engine states kept on disk for follow-up questions; 2 GB holds ~60 full-model page states. */
-const IMAGE_STATE_CACHE_BYTES = 2 * 1024 ** 3;
+export const IMAGE_STATE_CACHE_BYTES = 2 * 1024 ** 3;
 
 /** An image file, or one page of a PDF/TIFF rendered, normalised to the token budget. */
-async function loadImage(path: string, page: number, budget: number, config: Config): Promise<EngineImage> {
+export async function loadImage(
+  path: string,
+  page: number,
+  budget: number,
+  config: Config,
+): Promise<EngineImage> {
   const bytes = new Uint8Array(
     await readFile(path).catch(() => {
       throw new DocSightError('NOT_FOUND', `${path}: no such file.`);
@@ -73,6 +78,21 @@ async function readSchema(schema: string | undefined): Promise<string | Record<s
 }
 
 const seconds = (ms: number) => `${(ms / 1000).toFixed(1)} s`;
+
+/** Where the time of an answer went, for stderr: `cache note; N image(s) encoded in …; prefill …; …`. */
+export function describeAnswer(done: object, cacheNote: string): string {
+  const stats = (done as { stats?: ChatStats }).stats;
+  const parts = [cacheNote];
+  if (stats) {
+    parts.push(
+      `${stats.imagesEncoded} image(s) encoded in ${seconds(stats.encodeMs)}`,
+      `prefill ${seconds(stats.prefillMs)}`,
+      `${stats.generatedTokens} tokens in ${seconds(stats.decodeMs)}`,
+      `first text after ${seconds(stats.firstTextMs)}`,
+    );
+  }
+  return parts.join('; ');
+}
 
 /**
  * `docsight ask`: a question (or transcription, summary, field extraction) about images, answered by the local
@@ -136,17 +156,8 @@ export function registerAskCommand(program: Command): void {
           if (delta.type === 'text') process.stdout.write(delta.text);
           else {
             process.stdout.write('\n');
-            const stats = (delta as { stats?: ChatStats }).stats;
-            const parts = [delta.cacheHit ? 'image state from cache' : 'image state cached for follow-ups'];
-            if (stats) {
-              parts.push(
-                `${stats.imagesEncoded} image(s) encoded in ${seconds(stats.encodeMs)}`,
-                `prefill ${seconds(stats.prefillMs)}`,
-                `${stats.generatedTokens} tokens in ${seconds(stats.decodeMs)}`,
-                `first text after ${seconds(stats.firstTextMs)}`,
-              );
-            }
-            process.stderr.write(`[${parts.join('; ')}]\n`);
+            const cache = delta.cacheHit ? 'image state from cache' : 'image state cached for follow-ups';
+            process.stderr.write(`[${describeAnswer(delta, cache)}]\n`);
           }
         }
       } finally {

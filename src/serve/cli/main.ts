@@ -9,6 +9,7 @@ import { registerOcrCommand } from './ocr-command.js';
 import { registerModelsCommand } from './models-command.js';
 import { registerModelFilesCommand } from './model-files-command.js';
 import { registerAskCommand } from './ask-command.js';
+import { registerChatCommand } from './chat-command.js';
 
 /**
  * The `docsight` command line. Each sub-command lives in its own file beside this one
@@ -31,6 +32,7 @@ export function buildProgram(): Command {
   registerModelsCommand(program);
   registerModelFilesCommand(program);
   registerAskCommand(program);
+  registerChatCommand(program);
   return program;
 }
 
