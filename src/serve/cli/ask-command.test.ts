@@ -1,24 +1,9 @@
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { beforeAll, describe, expect, it, vi } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { testImage, tinyModel } from '../../understand/engine/test-support/test-models.js';
-import { runCli } from './main.js';
-
-/** Runs the CLI in-process and captures what it writes. */
-async function cli(args: string[]) {
-  let stdout = '';
-  let stderr = '';
-  const out = vi.spyOn(process.stdout, 'write').mockImplementation((c) => ((stdout += String(c)), true));
-  const err = vi.spyOn(process.stderr, 'write').mockImplementation((c) => ((stderr += String(c)), true));
-  try {
-    const code = await runCli(args);
-    return { code, stdout, stderr };
-  } finally {
-    out.mockRestore();
-    err.mockRestore();
-  }
-}
+import { runCliCaptured } from './test-support/run-cli-captured.js';
 
 // The tiny synthetic Qwen3-VL (real architecture, random weights): answers are gibberish, so these tests check
 // the plumbing — an answer streams, and the second question about the same image comes from the cache.
@@ -44,19 +29,26 @@ describe('docsight ask', () => {
       '--image',
       image,
     ];
-    const first = await cli([...base, '--max-tokens', '6', '--threads', '1', 'What is the total?']);
+    const first = await runCliCaptured([
+      ...base,
+      '--max-tokens',
+      '6',
+      '--threads',
+      '1',
+      'What is the total?',
+    ]);
     expect(first.stderr).toMatch(/\[image state cached for follow-ups; 1 image\(s\) encoded/);
     expect(first.code).toBe(0);
     expect(first.stdout.length).toBeGreaterThan(1);
     // A new engine (worker process) each run: the state comes back from disk.
-    const second = await cli([...base, '--max-tokens', '6', '--threads', '1', 'And the date?']);
+    const second = await runCliCaptured([...base, '--max-tokens', '6', '--threads', '1', 'And the date?']);
     expect(second.code).toBe(0);
     expect(second.stderr).toMatch(/\[image state from cache; 0 image\(s\) encoded/);
   });
 
   it('says how to get the model when none is installed', async () => {
     const home = mkdtempSync(join(tmpdir(), 'docsight-ask-home-'));
-    const result = await cli(['--home', home, 'ask', '--image', image, 'What?']);
+    const result = await runCliCaptured(['--home', home, 'ask', '--image', image, 'What?']);
     expect(result.code).toBe(1);
     expect(result.stderr).toMatch(/MODEL_MISSING.*docsight models pull/);
   });
@@ -74,7 +66,7 @@ describe('docsight ask', () => {
       '--image',
       image,
     ];
-    const result = await cli([...base, '--task', 'fields', '--schema', 'passport']);
+    const result = await runCliCaptured([...base, '--task', 'fields', '--schema', 'passport']);
     expect(result.stderr).toMatch(/--schema passport: not a preset/);
   });
 });

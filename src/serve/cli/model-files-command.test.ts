@@ -6,22 +6,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { DEFAULT_MODEL } from '../../understand/model-files/catalog.js';
 import { modelDir } from '../../understand/model-files/model-store.js';
-import { runCli } from './main.js';
-
-/** Runs the CLI in-process and captures what it writes. */
-async function cli(args: string[]) {
-  let stdout = '';
-  let stderr = '';
-  const out = vi.spyOn(process.stdout, 'write').mockImplementation((c) => ((stdout += String(c)), true));
-  const err = vi.spyOn(process.stderr, 'write').mockImplementation((c) => ((stderr += String(c)), true));
-  try {
-    const code = await runCli(args);
-    return { code, stdout, stderr };
-  } finally {
-    out.mockRestore();
-    err.mockRestore();
-  }
-}
+import { runCliCaptured } from './test-support/run-cli-captured.js';
 
 // A local mirror that has nothing: what a user sees when HF_ENDPOINT points to the wrong place.
 let server: Server;
@@ -40,7 +25,7 @@ describe('docsight models pull|list|rm', () => {
     const home = mkdtempSync(join(tmpdir(), 'docsight-cli-models-'));
     vi.stubEnv('HF_ENDPOINT', `http://127.0.0.1:${(server.address() as AddressInfo).port}`);
     try {
-      const { code, stderr } = await cli(['--home', home, 'models', 'pull']);
+      const { code, stderr } = await runCliCaptured(['--home', home, 'models', 'pull']);
       expect(code).toBe(1);
       expect(stderr).toMatch(/error \(DOWNLOAD_FAILED\).*HTTP 404.*HF_ENDPOINT/);
       expect(requested[0]).toBe(
@@ -53,22 +38,24 @@ describe('docsight models pull|list|rm', () => {
 
   it('lists the catalog with what is on disk, and removes a partial download', async () => {
     const home = mkdtempSync(join(tmpdir(), 'docsight-cli-models-'));
-    const before = await cli(['--home', home, 'models', 'list']);
+    const before = await runCliCaptured(['--home', home, 'models', 'list']);
     expect(before.stdout).toMatch(new RegExp(`^${DEFAULT_MODEL}\\tabsent\\t1\\.55 GB`));
     mkdirSync(modelDir(home, DEFAULT_MODEL), { recursive: true });
     writeFileSync(
       join(modelDir(home, DEFAULT_MODEL), 'Qwen3VL-2B-Instruct-Q4_K_M.gguf.part'),
       Buffer.alloc(1000),
     );
-    const partial = await cli(['--home', home, 'models', 'list', '--json']);
+    const partial = await runCliCaptured(['--home', home, 'models', 'list', '--json']);
     expect(JSON.parse(partial.stdout)[0]).toMatchObject({
       name: DEFAULT_MODEL,
       state: 'partial',
       bytes: 1000,
     });
-    expect((await cli(['--home', home, 'models', 'rm', DEFAULT_MODEL])).stdout).toBe(
+    expect((await runCliCaptured(['--home', home, 'models', 'rm', DEFAULT_MODEL])).stdout).toBe(
       `removed ${DEFAULT_MODEL}\n`,
     );
-    expect((await cli(['--home', home, 'models', 'rm', 'nope'])).stderr).toMatch(/Unknown model "nope"/);
+    expect((await runCliCaptured(['--home', home, 'models', 'rm', 'nope'])).stderr).toMatch(
+      /Unknown model "nope"/,
+    );
   });
 });

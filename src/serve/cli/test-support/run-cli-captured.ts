@@ -1,0 +1,19 @@
+import { vi } from 'vitest';
+import { runCli } from '../main.js';
+
+/** Runs the CLI in-process, as `docsight <args>` would, and returns its exit code and what it printed. */
+export async function runCliCaptured(
+  args: string[],
+): Promise<{ code: number; stdout: string; stderr: string }> {
+  let stdout = '';
+  let stderr = '';
+  const out = vi.spyOn(process.stdout, 'write').mockImplementation((c) => ((stdout += String(c)), true));
+  const err = vi.spyOn(process.stderr, 'write').mockImplementation((c) => ((stderr += String(c)), true));
+  try {
+    const code = await runCli(args);
+    return { code, stdout, stderr };
+  } finally {
+    out.mockRestore();
+    err.mockRestore();
+  }
+}
