@@ -16,9 +16,10 @@ describe('docsight ask', () => {
     writeFileSync(image, (await testImage(96)).png);
   });
 
-  it('answers about an image, and a follow-up in a new process skips the image encoder', async () => {
+  /** `docsight --home <new home> ask` with the tiny model and the test page. */
+  const askArgs = () => {
     const home = mkdtempSync(join(tmpdir(), 'docsight-ask-home-'));
-    const base = [
+    return [
       '--home',
       home,
       'ask',
@@ -29,6 +30,10 @@ describe('docsight ask', () => {
       '--image',
       image,
     ];
+  };
+
+  it('answers about an image, and a follow-up in a new process skips the image encoder', async () => {
+    const base = askArgs();
     const first = await runCliCaptured([
       ...base,
       '--max-tokens',
@@ -54,18 +59,7 @@ describe('docsight ask', () => {
   });
 
   it('refuses a fields request without a usable schema', async () => {
-    const home = mkdtempSync(join(tmpdir(), 'docsight-ask-home-'));
-    const base = [
-      '--home',
-      home,
-      'ask',
-      '--model-path',
-      model.model,
-      '--mmproj-path',
-      model.mmproj,
-      '--image',
-      image,
-    ];
+    const base = askArgs();
     const result = await runCliCaptured([...base, '--task', 'fields', '--schema', 'passport']);
     expect(result.stderr).toMatch(/--schema passport: not a preset/);
   });

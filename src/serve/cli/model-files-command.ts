@@ -2,6 +2,7 @@ import type { Command } from 'commander';
 import { DEFAULT_MODEL } from '../../understand/model-files/catalog.js';
 import { listModels, pullModel, removeModel } from '../../understand/model-files/model-store.js';
 import { configFromGlobals } from './command-config.js';
+import { modelsCommand } from './models-command.js';
 import { createProgressBar } from './progress.js';
 
 const gb = (bytes: number): string => `${(bytes / 1e9).toFixed(2)} GB`;
@@ -12,11 +13,7 @@ const gb = (bytes: number): string => `${(bytes / 1e9).toFixed(2)} GB`;
  * and sha256 verification. Registers on `models`, creating it if no other file did.
  */
 export function registerModelFilesCommand(program: Command): void {
-  const models =
-    program.commands.find((c) => c.name() === 'models') ??
-    program
-      .command('models')
-      .description('Manage model files (the vision-language model and its projector).');
+  const models = modelsCommand(program);
 
   models
     .command('pull')

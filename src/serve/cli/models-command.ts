@@ -16,13 +16,20 @@ function seedNumber(value: string): number {
 
 const mb = (bytes: number): string => `${(bytes / 1e6).toFixed(1)} MB`;
 
-/** Registers `models` (or adds to it when another file registered it first). */
-export function registerModelsCommand(program: Command): void {
-  const models =
+/**
+ * The `models` command, created by whichever of its files registers first (this one: synthesize;
+ * model-files-command.ts: pull, list, rm).
+ */
+export function modelsCommand(program: Command): Command {
+  return (
     program.commands.find((c) => c.name() === 'models') ??
-    program
-      .command('models')
-      .description('Manage model files (the vision-language model and its projector).');
+    program.command('models').description('Manage model files (the vision-language model and its projector).')
+  );
+}
+
+/** Registers `models synthesize`. */
+export function registerModelsCommand(program: Command): void {
+  const models = modelsCommand(program);
   models
     .command('synthesize')
     .description('Write random-weight Qwen3-VL GGUFs (text model + mmproj) for tests and benchmarks.')
