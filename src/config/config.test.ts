@@ -1,11 +1,11 @@
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { DocSightError } from '../errors.js';
-import { loadConfig } from './config.js';
+import { useTempDirs } from '../test-support/temp-dir.js';
+import { describeConfig, loadConfig } from './config.js';
 
-const tempHome = () => mkdtempSync(join(tmpdir(), 'docsight-config-'));
+const tempHome = useTempDirs('docsight-config-');
 
 describe('loadConfig', () => {
   it('fills sensible defaults under DOCSIGHT_HOME', () => {
@@ -47,5 +47,84 @@ describe('loadConfig', () => {
     expect(() => loadConfig({ env: { DOCSIGHT_HOME: home }, configFile: file })).toThrow(/bad\.json.*thread/);
     writeFileSync(file, '{ nope');
     expect(() => loadConfig({ env: { DOCSIGHT_HOME: home }, configFile: file })).toThrow(DocSightError);
+  });
+});
+
+describe('loadConfig: the understand section', () => {
+  it('defaults to one local llama slot with a bounded queue and a request timeout', () => {
+    const config = loadConfig({ env: { DOCSIGHT_HOME: tempHome() } });
+    expect(config.understand).toEqual({
+      backend: 'llama',
+      contextSize: 8192,
+      slots: 1,
+      upstreams: [],
+      upstreamModel: 'qwen3-vl-2b-instruct',
+      maxQueue: 16,
+      requestTimeoutMs: 300_000,
+      imageStateCacheBytes: 2 * 1024 ** 3,
+    });
+  });
+
+  it('takes the common settings from the environment, several upstreams comma-separated', () => {
+    const config = loadConfig({
+      env: {
+        DOCSIGHT_HOME: tempHome(),
+        DOCSIGHT_BACKEND: 'openai',
+        DOCSIGHT_UPSTREAM: 'http://gpu1:8080, http://gpu2:8080/v1',
+        DOCSIGHT_UPSTREAM_MODEL: 'qwen3-vl',
+        DOCSIGHT_UPSTREAM_API_KEY: 'sk-secret-123',
+        DOCSIGHT_SLOTS: '4',
+        DOCSIGHT_MAX_QUEUE: '32',
+        DOCSIGHT_REQUEST_TIMEOUT_MS: '60000',
+      },
+    });
+    expect(config.understand).toMatchObject({
+      backend: 'openai',
+      upstreams: ['http://gpu1:8080', 'http://gpu2:8080/v1'],
+      upstreamModel: 'qwen3-vl',
+      apiKey: 'sk-secret-123',
+      slots: 4,
+      maxQueue: 32,
+      requestTimeoutMs: 60_000,
+    });
+  });
+
+  it("merges the section key by key: a flag changes one setting and keeps the file's others", () => {
+    const home = tempHome();
+    writeFileSync(join(home, 'config.json'), JSON.stringify({ understand: { slots: 2, contextSize: 4096 } }));
+    const config = loadConfig({ env: { DOCSIGHT_HOME: home }, flags: { understand: { threads: 3 } } });
+    expect(config.understand).toMatchObject({ slots: 2, contextSize: 4096, threads: 3 });
+  });
+
+  it('explains bad values: a missing upstream, a bad URL, half a model pair, an unknown backend', () => {
+    const env = { DOCSIGHT_HOME: tempHome() };
+    expect(() => loadConfig({ env: { ...env, DOCSIGHT_BACKEND: 'openai' } })).toThrow(
+      /understand\.upstreams: the openai backend needs at least one upstream URL \(--upstream URL/,
+    );
+    expect(() => loadConfig({ env, flags: { understand: { upstreams: ['gpu1:8080'] } } })).toThrow(
+      /understand\.upstreams\.0: must be an http:\/\/ or https:\/\/ URL/,
+    );
+    expect(() => loadConfig({ env, flags: { understand: { modelPath: '/m.gguf' } } })).toThrow(
+      /understand\.mmprojPath: give both modelPath .* or neither/,
+    );
+    expect(() => loadConfig({ env: { ...env, DOCSIGHT_BACKEND: 'gpu' } })).toThrow(
+      /understand\.backend: .*"llama".*"openai"/,
+    );
+    expect(() => loadConfig({ env: { ...env, DOCSIGHT_SLOTS: 'two' } })).toThrow(
+      /DOCSIGHT_SLOTS=two is not a number/,
+    );
+    expect(() => loadConfig({ env: { ...env, DOCSIGHT_SLOTS: '0' } })).toThrow(/understand\.slots: .*>=\s*1/);
+  });
+});
+
+describe('describeConfig', () => {
+  it('prints the configuration without the upstream API key', () => {
+    const config = loadConfig({
+      env: { DOCSIGHT_HOME: tempHome(), DOCSIGHT_UPSTREAM_API_KEY: 'sk-secret-123' },
+    });
+    const printed = describeConfig(config);
+    expect(printed).not.toContain('sk-secret-123');
+    expect(JSON.parse(printed).understand.apiKey).toBe('******** (set)');
+    expect(config.understand.apiKey).toBe('sk-secret-123'); // the engine still gets the real key
   });
 });

@@ -4,6 +4,58 @@ import { join, resolve } from 'node:path';
 import { z } from 'zod';
 import { DocSightError } from '../errors.js';
 
+/** The vision-language engine: which backend answers, how many requests at once, how long they may wait. */
+const understandSchema = z
+  .object({
+    /** `llama`: Qwen3-VL in local worker processes; `openai`: OpenAI-compatible upstream servers. */
+    backend: z.enum(['llama', 'openai']).default('llama'),
+    /** llama: the text GGUF; default the pulled catalog model (`docsight models pull`). */
+    modelPath: z.string().min(1).optional(),
+    /** llama: the vision projector GGUF (with modelPath). */
+    mmprojPath: z.string().min(1).optional(),
+    /** llama: CPU threads per slot; default all cores. */
+    threads: z.number().int().min(1).max(256).optional(),
+    /** llama: context length per slot, tokens (prompt + image + answer). */
+    contextSize: z.number().int().min(512).max(262_144).default(8192),
+    /** Requests answered at once: llama worker processes (one model each), or parallel upstream requests. */
+    slots: z.number().int().min(1).max(64).default(1),
+    /** openai: upstream base URLs (llama-server, vLLM, Ollama); requests rotate over them. */
+    upstreams: z
+      .array(z.url({ protocol: /^https?$/, error: 'must be an http:// or https:// URL' }))
+      .default([]),
+    /** openai: the model name sent upstream. */
+    upstreamModel: z.string().min(1).default('qwen3-vl-2b-instruct'),
+    /** openai: bearer token for the upstreams (also DOCSIGHT_UPSTREAM_API_KEY); masked when printed. */
+    apiKey: z.string().min(1).optional(),
+    /** Requests allowed to wait for a slot; more are refused with BUSY. */
+    maxQueue: z.number().int().min(0).max(10_000).default(16),
+    /** Longest a request may run once it has a slot, ms; 0 = no limit. */
+    requestTimeoutMs: z.number().int().min(0).default(300_000),
+    /** Disk space for saved image states (llama only: follow-ups skip the vision encoder). */
+    imageStateCacheBytes: z
+      .number()
+      .int()
+      .min(0)
+      .default(2 * 1024 ** 3),
+  })
+  .strict()
+  .superRefine((u, ctx) => {
+    if (u.backend === 'openai' && u.upstreams.length === 0) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['upstreams'],
+        message: 'the openai backend needs at least one upstream URL (--upstream URL or DOCSIGHT_UPSTREAM)',
+      });
+    }
+    if ((u.modelPath === undefined) !== (u.mmprojPath === undefined)) {
+      ctx.addIssue({
+        code: 'custom',
+        path: [u.modelPath === undefined ? 'modelPath' : 'mmprojPath'],
+        message: 'give both modelPath (text GGUF) and mmprojPath (vision projector GGUF), or neither',
+      });
+    }
+  });
+
 /**
  * One typed configuration object for the whole process.
  * Sources, later ones win: defaults → config file (`$DOCSIGHT_HOME/config.json` or `--config`) → environment → flags.
@@ -59,6 +111,8 @@ export const configSchema = z
       })
       .strict()
       .default({ concurrency: 1, maxAttempts: 3, retryBaseMs: 2000, chunkChars: 1500, pageImageDpi: 110 }),
+    // Parsed from {} when absent, so every default above applies.
+    understand: understandSchema.prefault({}),
   })
   .strict();
 
@@ -70,6 +124,7 @@ export type ConfigOverrides = {
   ocr?: Partial<Config['ocr']>;
   intake?: Partial<Config['intake']>;
   library?: Partial<Config['library']>;
+  understand?: Partial<Config['understand']>;
 };
 
 export interface LoadConfigOptions {
@@ -99,7 +154,36 @@ function fromEnv(env: NodeJS.ProcessEnv): ConfigOverrides {
   if (maxPages !== undefined) intake.maxPages = maxPages;
   const pdfDpi = envNumber(env, 'DOCSIGHT_PDF_DPI');
   if (pdfDpi !== undefined) intake.pdfDpi = pdfDpi;
-  return { ocr, intake };
+  return { ocr, intake, understand: understandFromEnv(env) };
+}
+
+/** The common engine settings as environment variables (containers, systemd units). */
+function understandFromEnv(env: NodeJS.ProcessEnv): Partial<Config['understand']> {
+  const understand: Record<string, unknown> = {};
+  const text = (name: string) => (env[name] === undefined || env[name] === '' ? undefined : env[name]);
+  const strings: [string, keyof Config['understand']][] = [
+    ['DOCSIGHT_BACKEND', 'backend'],
+    ['DOCSIGHT_MODEL_PATH', 'modelPath'],
+    ['DOCSIGHT_MMPROJ_PATH', 'mmprojPath'],
+    ['DOCSIGHT_UPSTREAM_MODEL', 'upstreamModel'],
+    ['DOCSIGHT_UPSTREAM_API_KEY', 'apiKey'],
+  ];
+  for (const [name, key] of strings) if (text(name) !== undefined) understand[key] = text(name);
+  const numbers: [string, keyof Config['understand']][] = [
+    ['DOCSIGHT_THREADS', 'threads'],
+    ['DOCSIGHT_SLOTS', 'slots'],
+    ['DOCSIGHT_CONTEXT_SIZE', 'contextSize'],
+    ['DOCSIGHT_MAX_QUEUE', 'maxQueue'],
+    ['DOCSIGHT_REQUEST_TIMEOUT_MS', 'requestTimeoutMs'],
+  ];
+  for (const [name, key] of numbers) {
+    const n = envNumber(env, name);
+    if (n !== undefined) understand[key] = n;
+  }
+  // Several upstreams, comma-separated: DOCSIGHT_UPSTREAM=http://gpu1:8080,http://gpu2:8080
+  const upstreams = text('DOCSIGHT_UPSTREAM');
+  if (upstreams !== undefined) understand.upstreams = upstreams.split(',').map((u) => u.trim());
+  return understand as Partial<Config['understand']>;
 }
 
 function readConfigFile(path: string): ConfigOverrides {
@@ -123,6 +207,7 @@ function merge(...layers: ConfigOverrides[]): ConfigOverrides {
     if (layer.ocr) out.ocr = { ...out.ocr, ...layer.ocr };
     if (layer.intake) out.intake = { ...out.intake, ...layer.intake };
     if (layer.library) out.library = { ...out.library, ...layer.library };
+    if (layer.understand) out.understand = { ...out.understand, ...layer.understand };
   }
   return out;
 }
@@ -154,7 +239,12 @@ export function loadConfig(options: LoadConfigOptions = {}): Config {
   return parsed.data;
 }
 
-/** The configuration as printed at start-up (no secrets yet; mask them here when they come). */
+/** A secret as printed: whether it is set, never its characters. */
+export const maskSecret = (secret: string | undefined): string | undefined =>
+  secret === undefined ? undefined : '******** (set)';
+
+/** The configuration as printed at start-up, secrets masked. */
 export function describeConfig(config: Config): string {
-  return JSON.stringify(config, null, 2);
+  const understand = { ...config.understand, apiKey: maskSecret(config.understand.apiKey) };
+  return JSON.stringify({ ...config, understand }, null, 2);
 }
