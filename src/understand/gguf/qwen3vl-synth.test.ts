@@ -2,6 +2,8 @@ import { mkdtemp, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import { createLlamaEngine } from '../engine/llama-engine.js';
+import { testImage } from '../engine/test-support/test-models.js';
 import { GgmlType, tensorBytes } from './gguf-format.js';
 import { readGgufHeader } from './gguf-reader.js';
 import { planQwen3Vl, synthesizeQwen3Vl } from './qwen3vl-synth.js';
@@ -32,6 +34,43 @@ describe('synthesizeQwen3Vl', () => {
     });
   });
 
+  it("writes a Q8_0 mmproj laid out as llama.cpp's converter lays out the official one", async () => {
+    const r = await synthesizeQwen3Vl({ size: 'tiny', outDir: join(dir, 'q8'), mmprojQuant: 'q8_0' });
+    expect(r.mmproj).toMatch(/mmproj-qwen3vl-tiny-q8_0\.gguf$/);
+    const proj = await readGgufHeader(r.mmproj);
+    expect(proj.metadata.get('general.file_type')).toBe(7); // MOSTLY_Q8_0
+    const type = (name: string) => proj.tensors.find((t) => t.name === name)?.type;
+    // The large 2-D matrices are quantised ...
+    for (const name of [
+      'v.blk.1.attn_qkv.weight',
+      'v.blk.0.ffn_down.weight',
+      'v.deepstack.0.fc1.weight',
+      'mm.2.weight',
+    ])
+      expect(type(name), name).toBe(GgmlType.Q8_0);
+    // ... norms, biases, the position table and the patch-embedding convolution are not.
+    for (const name of [
+      'v.blk.0.ln1.weight',
+      'v.blk.0.attn_qkv.bias',
+      'v.post_ln.weight',
+      'v.position_embd.weight',
+    ])
+      expect(type(name), name).toBe(GgmlType.F32);
+    expect(type('v.patch_embd.weight')).toBe(GgmlType.F32);
+    expect(type('v.patch_embd.weight.1')).toBe(GgmlType.F32);
+  });
+
+  it('keeps the F16 mmproj as it was by default (same name, F16 matrices and patch kernels)', async () => {
+    const r = await synthesizeQwen3Vl({ size: 'tiny', outDir: join(dir, 'f16') });
+    expect(r.mmproj).toMatch(/mmproj-qwen3vl-tiny-f16\.gguf$/);
+    const proj = await readGgufHeader(r.mmproj);
+    const type = (name: string) => proj.tensors.find((t) => t.name === name)?.type;
+    expect(proj.metadata.get('general.file_type')).toBe(1);
+    expect(type('v.blk.1.attn_qkv.weight')).toBe(GgmlType.F16);
+    expect(type('v.patch_embd.weight.1')).toBe(GgmlType.F16);
+    expect(type('v.position_embd.weight')).toBe(GgmlType.F32);
+  });
+
   it('is deterministic for a seed', async () => {
     const a = await synthesizeQwen3Vl({ size: 'tiny', outDir: join(dir, 'a'), seed: 7 });
     const b = await synthesizeQwen3Vl({ size: 'tiny', outDir: join(dir, 'b'), seed: 7 });
@@ -58,10 +97,45 @@ describe('planQwen3Vl("full")', () => {
     expect(params(mmproj.tensors)).toBeGreaterThan(400_000_000);
   });
 
+  it("a Q8_0 mmproj holds the official mmproj-Qwen3VL-2B-Instruct-Q8_0.gguf's tensor bytes", () => {
+    const bytes = (q: 'f16' | 'q8_0') =>
+      planQwen3Vl('full', 'q8_0', q).mmproj.tensors.reduce((n, t) => n + tensorBytes(t.type, t.shape), 0);
+    // The official file is 445 053 216 bytes (FACTS.md); what is not tensor data is its header (names,
+    // shapes, metadata: tens of kB). Quantised patch kernels or an F16 position table would be MBs off.
+    const official = 445_053_216;
+    expect(bytes('q8_0')).toBeLessThan(official);
+    expect(official - bytes('q8_0')).toBeLessThan(64 * 1024);
+    expect(bytes('f16') / 1e9).toBeCloseTo(0.82, 2); // the F16 file of FACTS.md
+  });
+
   it('q8_0 is ~1.8 GB and q4_0 ~1 GB, as the real quantized files', () => {
     const bytes = (q: 'q8_0' | 'q4_0') =>
       planQwen3Vl('full', q).text.tensors.reduce((n, t) => n + tensorBytes(t.type, t.shape), 0);
     expect(bytes('q8_0') / 1e9).toBeCloseTo(1.83, 1);
     expect(bytes('q4_0') / 1e9).toBeCloseTo(0.97, 1);
+  });
+});
+
+// The real engine: llama.cpp's clip loader reads the Q8_0 mmproj and its qwen3vl graph encodes with it.
+const native = process.env.DOCSIGHT_SKIP_NATIVE === '1' ? describe.skip : describe;
+
+native('a Q8_0 mmproj in the real engine (tiny synthetic Qwen3-VL)', () => {
+  it('loads and encodes an image as the F16 one does', async () => {
+    const r = await synthesizeQwen3Vl({ size: 'tiny', outDir: join(dir, 'engine'), mmprojQuant: 'q8_0' });
+    const engine = createLlamaEngine({ model: r.model, mmproj: r.mmproj, threads: 1 });
+    try {
+      await engine.start();
+      const answer = await engine.complete({
+        messages: [{ role: 'user', content: 'What is on this page?' }],
+        images: [await testImage(448)],
+        maxTokens: 4,
+        ignoreEos: true,
+      });
+      expect(answer.stats.imagesEncoded).toBe(1);
+      expect(answer.stats.imageTokens).toBe(196); // 448² → 14×14 merged tokens
+      expect(answer.stats.generatedTokens).toBe(4);
+    } finally {
+      await engine.close();
+    }
   });
 });

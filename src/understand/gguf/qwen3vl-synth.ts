@@ -14,6 +14,8 @@ import { buildByteLevelVocab } from './byte-level-vocab.js';
 
 export type SynthSize = 'tiny' | 'full';
 export type SynthQuant = 'q8_0' | 'q4_0';
+/** Storage of the vision tower's matrices: the official repo ships both an F16 and a Q8_0 mmproj. */
+export type MmprojQuant = 'f16' | 'q8_0';
 
 export interface Qwen3VlDims {
   text: {
@@ -171,7 +173,28 @@ function textModel(d: Qwen3VlDims, quant: GgmlType, random: Rand) {
   return { metadata, tensors };
 }
 
-function mmprojModel(d: Qwen3VlDims, random: Rand, positionType: GgmlType) {
+/**
+ * Which ggml type each mmproj tensor gets, following llama.cpp's converter (convert_hf_to_gguf.py, the tool
+ * the official files were made with) so a synthetic Q8_0 mmproj costs what the official one costs:
+ * - 1-D tensors (norms, biases) stay F32: ggml's CPU ops take them in F32.
+ * - `v.position_embd.weight` stays F32 (the converter always keeps vision position tables in F32; the
+ *   qwen3vl graph asserts on anything else, FACTS.md).
+ * - The patch-embedding convolution kernels (`v.patch_embd.weight`, `.weight.1`) are F16 in an F16 file and
+ *   F32 otherwise: ggml's conv path (im2col) has no quantised kernels, so the converter never quantises them.
+ * - Every other 2-D matrix (attention, FFN, deepstack and merger projections) takes the file's type.
+ */
+function mmprojTensorType(name: string, dims: number, fileType: GgmlType): GgmlType {
+  if (dims <= 1 || name === 'v.position_embd.weight') return GgmlType.F32;
+  if (name.startsWith('v.patch_embd.weight')) return fileType === GgmlType.F16 ? GgmlType.F16 : GgmlType.F32;
+  return fileType;
+}
+
+function mmprojModel(
+  d: Qwen3VlDims,
+  random: Rand,
+  positionType: GgmlType,
+  fileType: GgmlType = GgmlType.F16,
+) {
   const v = d.vision;
   const H = v.hidden;
   const merged = H * 4; // spatial merge 2×2
@@ -181,7 +204,7 @@ function mmprojModel(d: Qwen3VlDims, random: Rand, positionType: GgmlType) {
   const metadata: Array<[string, GgufValue]> = [
     ['general.architecture', str('clip')],
     ['general.name', str('DocSight synthetic Qwen3-VL mmproj (random weights)')],
-    ['general.file_type', u32(1)],
+    ['general.file_type', u32(fileType === GgmlType.Q8_0 ? 7 : 1)], // llama_ftype: MOSTLY_Q8_0 or MOSTLY_F16
     ['clip.projector_type', str('qwen3vl_merger')],
     ['clip.has_vision_encoder', { type: 'bool', value: true }],
     ['clip.use_gelu', { type: 'bool', value: true }],
@@ -202,9 +225,10 @@ function mmprojModel(d: Qwen3VlDims, random: Rand, positionType: GgmlType) {
     ],
   ];
   const f = new TensorFactory(random);
-  const W = GgmlType.F16;
+  const weight = (name: string, shape: number[]): GgufTensorSpec =>
+    f.random_(name, shape, mmprojTensorType(name, shape.length, fileType));
   const withBias = (name: string, shape: number[]): GgufTensorSpec[] => [
-    f.random_(name + '.weight', shape, W),
+    weight(name + '.weight', shape),
     f.constant(name + '.bias', [shape[1]!], 0),
   ];
   const norm = (name: string, n: number): GgufTensorSpec[] => [
@@ -212,8 +236,8 @@ function mmprojModel(d: Qwen3VlDims, random: Rand, positionType: GgmlType) {
     f.constant(name + '.bias', [n], 0),
   ];
   const tensors: GgufTensorSpec[] = [
-    f.random_('v.patch_embd.weight', [v.patchSize, v.patchSize, 3, H], W),
-    f.random_('v.patch_embd.weight.1', [v.patchSize, v.patchSize, 3, H], W),
+    weight('v.patch_embd.weight', [v.patchSize, v.patchSize, 3, H]),
+    weight('v.patch_embd.weight.1', [v.patchSize, v.patchSize, 3, H]),
     f.constant('v.patch_embd.bias', [H], 0),
     // F32 only: an F16 position table makes llama.cpp's qwen3vl graph abort (FACTS.md).
     f.random_('v.position_embd.weight', [H, grid * grid], positionType),
@@ -246,18 +270,22 @@ function mmprojModel(d: Qwen3VlDims, random: Rand, positionType: GgmlType) {
 }
 
 /** The tensor table of each file, without writing anything (for size checks and tests). */
-export function planQwen3Vl(size: SynthSize, quant: SynthQuant = 'q8_0') {
+export function planQwen3Vl(size: SynthSize, quant: SynthQuant = 'q8_0', mmprojQuant: MmprojQuant = 'f16') {
   const dims = QWEN3VL_DIMS[size];
   const type = quant === 'q8_0' ? GgmlType.Q8_0 : GgmlType.Q4_0;
   return {
     text: textModel(dims, type, seededRandom(1)),
-    mmproj: mmprojModel(dims, seededRandom(2), GgmlType.F32),
+    mmproj: mmprojModel(dims, seededRandom(2), GgmlType.F32, mmprojFileType(mmprojQuant)),
   };
 }
+
+const mmprojFileType = (q: MmprojQuant): GgmlType => (q === 'q8_0' ? GgmlType.Q8_0 : GgmlType.F16);
 
 export interface SynthesizeOptions {
   size: SynthSize;
   quant?: SynthQuant;
+  /** The vision projector's matrices: 'f16' (default) or 'q8_0' (the official repo's smaller mmproj). */
+  mmprojQuant?: MmprojQuant;
   outDir: string;
   seed?: number;
   /**
@@ -275,7 +303,8 @@ export interface SynthesizedModel {
 }
 
 /**
- * Writes `qwen3vl-<size>-<quant>.gguf` and `mmproj-qwen3vl-<size>-f16.gguf` into `outDir`.
+ * Writes `qwen3vl-<size>-<quant>.gguf` and `mmproj-qwen3vl-<size>-<mmprojQuant>.gguf` (default `-f16`) into
+ * `outDir`.
  *
  * @example
  *   const { model, mmproj } = await synthesizeQwen3Vl({ size: 'tiny', outDir: '/tmp/m' });
@@ -286,13 +315,17 @@ export async function synthesizeQwen3Vl(options: SynthesizeOptions): Promise<Syn
   const dims = QWEN3VL_DIMS[options.size];
   await mkdir(options.outDir, { recursive: true });
   const model = join(options.outDir, `qwen3vl-${options.size}-${quant}.gguf`);
+  const mmprojQuant = options.mmprojQuant ?? 'f16';
   const mmproj = join(
     options.outDir,
-    `mmproj-qwen3vl-${options.size}${options.faultF16PositionEmbd ? '-badpos' : ''}-f16.gguf`,
+    `mmproj-qwen3vl-${options.size}${options.faultF16PositionEmbd ? '-badpos' : ''}-${mmprojQuant}.gguf`,
   );
   const seed = options.seed ?? 1;
   const modelBytes = await writeGguf(model, textModel(dims, type, seededRandom(seed)));
   const positionType = options.faultF16PositionEmbd ? GgmlType.F16 : GgmlType.F32;
-  const mmprojBytes = await writeGguf(mmproj, mmprojModel(dims, seededRandom(seed + 1), positionType));
+  const mmprojBytes = await writeGguf(
+    mmproj,
+    mmprojModel(dims, seededRandom(seed + 1), positionType, mmprojFileType(mmprojQuant)),
+  );
   return { model, mmproj, modelBytes, mmprojBytes };
 }
