@@ -10,6 +10,12 @@
  *
  *   npm run bench:vlm -- [--models DIR] [--quants q4_0,q8_0] [--budgets 256,512,1024] [--threads 2]
  *                        [--prefill 256] [--tokens 64] [--prebuilt-images] [--no-prebuilt]
+ *                        [--mmproj-quant f16,q8_0] [--images-only]
+ *
+ * `--mmproj-quant f16,q8_0` loads each text model once per vision projector (the official repo ships both an
+ * F16 and a Q8_0 mmproj) and adds a column pair per projector; text-only steps run with the first projector
+ * only, since the projector does not take part in them. `--images-only` keeps just the load, image and
+ * memory rows (to compare projectors quickly).
  *
  * Not a test: it prints a Markdown table. Figures depend on the machine and on its load.
  */
@@ -29,7 +35,11 @@ import {
   type LlamaEngine,
 } from '../src/understand/engine/llama-engine.js';
 import { nativeDriverPath } from '../src/understand/engine/native-addon.js';
-import { synthesizeQwen3Vl, type SynthQuant } from '../src/understand/gguf/qwen3vl-synth.js';
+import {
+  synthesizeQwen3Vl,
+  type MmprojQuant,
+  type SynthQuant,
+} from '../src/understand/gguf/qwen3vl-synth.js';
 import {
   withImagesInline,
   type ChatMessage,
@@ -50,6 +60,8 @@ const { values: args } = parseArgs({
     'prebuilt-images': { type: 'boolean', default: false },
     'no-prebuilt': { type: 'boolean', default: false },
     size: { type: 'string', default: 'full' }, // 'tiny' only to smoke-test this script
+    'mmproj-quant': { type: 'string', default: 'f16' },
+    'images-only': { type: 'boolean', default: false },
   },
 });
 
@@ -309,17 +321,35 @@ async function main(): Promise<void> {
   if (!existsSync(nativeDriverPath()))
     throw new Error(`${nativeDriverPath()} is missing: run npm run build:native`);
   const work = mkdtempSync(join(tmpdir(), 'bench-vlm-'));
-  const files: Record<string, { model: string; mmproj: string }> = {};
+  const mmprojQuants = args['mmproj-quant']!.split(',') as MmprojQuant[];
+  for (const mq of mmprojQuants) {
+    if (mq !== 'f16' && mq !== 'q8_0') throw new Error(`--mmproj-quant ${mq}: use f16 and/or q8_0`);
+  }
+  const files: Record<string, { model: string; mmproj: Record<string, string> }> = {};
   for (const q of quants) {
     const size = args.size === 'tiny' ? 'tiny' : 'full';
     const model = join(args.models!, `qwen3vl-${size}-${q}.gguf`);
-    const mmproj = join(args.models!, `mmproj-qwen3vl-${size}-f16.gguf`);
-    if (!existsSync(model) || !existsSync(mmproj)) {
-      log(`synthesizing ${size}-size ${q} GGUFs into ${args.models}`);
-      await synthesizeQwen3Vl({ size, quant: q, outDir: args.models! });
+    files[q] = { model, mmproj: {} };
+    for (const mq of mmprojQuants) {
+      const mmproj = join(args.models!, `mmproj-qwen3vl-${size}-${mq}.gguf`);
+      if (!existsSync(model) || !existsSync(mmproj)) {
+        log(`synthesizing ${size}-size ${q} + ${mq} mmproj GGUFs into ${args.models}`);
+        await synthesizeQwen3Vl({ size, quant: q, mmprojQuant: mq, outDir: args.models! });
+      }
+      files[q]!.mmproj[mq] = mmproj;
     }
-    files[q] = { model, mmproj };
   }
+  // One run per text model × projector; columns keep their old names when only the F16 projector is used.
+  const runs = quants.flatMap((q) =>
+    mmprojQuants.map((mq, i) => ({
+      q,
+      mq,
+      firstProjector: i === 0,
+      label: mmprojQuants.length === 1 && mq === 'f16' ? q : `${q}+${mq} mmproj`,
+      model: files[q]!.model,
+      mmproj: files[q]!.mmproj[mq]!,
+    })),
+  );
   const images = new Map<number, { png: Buffer; ppm: string; id: string }>();
   for (const side of [448, ...budgets]) {
     const { png, rgb } = await pageImage(side);
@@ -342,13 +372,14 @@ async function main(): Promise<void> {
   const ratio = (a: number, b: number) => (b > 0 ? (a / b).toFixed(3) : '–');
   const cpuRows: string[][] = [];
 
-  for (const q of quants) {
-    const f = files[q]!;
-    const E = `${q} engine`;
-    const N = `${q} native`;
-    const R = `${q} ratio`;
-    log(`${q}: loading in both layers (${threads} threads)`);
-    const loadJson = join(work, `load-${q}.json`);
+  for (const run of runs) {
+    const { q, label } = run;
+    const f = { model: run.model, mmproj: run.mmproj };
+    const E = `${label} engine`;
+    const N = `${label} native`;
+    const R = `${label} ratio`;
+    log(`${label}: loading in both layers (${threads} threads)`);
+    const loadJson = join(work, `load-${q}-${run.mq}.json`);
     writeFileSync(loadJson, JSON.stringify({ model: f.model, mmproj: f.mmproj, threads, nCtx: 8192 }));
     const driver = new DriverProcess(loadJson);
     const nLoad = (await driver.next()).loadMs!;
@@ -360,14 +391,15 @@ async function main(): Promise<void> {
 
     // Alternate layers step by step so both see the same machine load.
     const both = async (step: Step): Promise<[StepResult, StepResult]> => {
-      log(`${q}: ${step.name}`);
+      log(`${label}: ${step.name}`);
       const e = await engineStep(engine, step);
       const n = await driver.step(step);
       return [e, n];
     };
     const steps: Array<[string, Step, (r: StepResult) => number, (v: number) => string, boolean]> = [];
     // (metric, step, value, format, higherIsBetter)
-    const encodeBudgets = q === quants[quants.length - 1] ? budgets : []; // the mmproj is the same for every quant
+    // The mmproj is the same for every text quant: encode with the last one only (once per projector).
+    const encodeBudgets = q === quants[quants.length - 1] ? budgets : [];
     for (const side of encodeBudgets) {
       steps.push([
         `image encode, ${side}×${side} px`,
@@ -383,7 +415,7 @@ async function main(): Promise<void> {
         false,
       ]);
     }
-    steps.push(
+    const textSteps: typeof steps = [
       [
         `text prefill (${prefillTokens} tokens)`,
         { name: 'prefill', messages: ask(text), maxTokens: 1, clearCache: true },
@@ -398,6 +430,8 @@ async function main(): Promise<void> {
         tokS,
         true,
       ],
+    ];
+    const pageSteps: typeof steps = [
       [
         `first answer: 448-px page, ${answerTokens} tokens`,
         {
@@ -428,7 +462,12 @@ async function main(): Promise<void> {
         s,
         false,
       ],
-    );
+    ];
+    // The projector takes no part in text-only steps: run them with the first one only.
+    if (!args['images-only']) {
+      if (run.firstProjector) steps.push(...textSteps);
+      steps.push(...pageSteps);
+    }
     for (const [metric, step, value, format, higher] of steps) {
       const [e, n] = await both(step);
       if (step.name === 'follow-up' && (e.imagesEncoded !== 0 || n.imagesEncoded !== 0)) {
@@ -436,7 +475,7 @@ async function main(): Promise<void> {
       }
       put(metric, E, format(value(e)));
       put(metric, N, format(value(n)));
-      cpuRows.push([`${q}: ${metric}`, s(e.cpuMs), s(n.cpuMs), ratio(e.cpuMs, n.cpuMs)]);
+      cpuRows.push([`${label}: ${metric}`, s(e.cpuMs), s(n.cpuMs), ratio(e.cpuMs, n.cpuMs)]);
       // Ratio as a cost: engine time / native time (for rates: native rate / engine rate).
       put(metric, R, higher ? ratio(value(n), value(e)) : ratio(value(e), value(n)));
     }
@@ -456,7 +495,7 @@ async function main(): Promise<void> {
     const r = await runPrebuilt({
       entry: prebuiltEntry,
       model: files[q]!.model,
-      mmproj: files[q]!.mmproj,
+      mmproj: files[q]!.mmproj[mmprojQuants[0]!]!,
       page: args['prebuilt-images'] ? join(work, 'page-448.png') : undefined,
       question,
       text,
@@ -487,7 +526,7 @@ async function main(): Promise<void> {
   const info = await (async () => {
     const e = createLlamaEngine({
       model: files[quants[0]!]!.model,
-      mmproj: files[quants[0]!]!.mmproj,
+      mmproj: files[quants[0]!]!.mmproj[mmprojQuants[0]!]!,
       threads: 1,
     });
     try {
