@@ -57,7 +57,7 @@ describe('createRequestScheduler', () => {
     await tick();
     controller.abort();
     await expect(run).rejects.toMatchObject({ code: 'CANCELLED' });
-    expect(scheduler.stats()).toMatchObject({ running: 0, failed: 1 });
+    expect(scheduler.stats()).toMatchObject({ running: 0, failed: 0, cancelled: 1 });
   });
 
   it('drops a cancelled request from the queue without running it', async () => {
