@@ -24,6 +24,8 @@ export type ErrorCode =
   | 'CANCELLED'
   | 'TIMEOUT'
   | 'BUSY'
+  /** The model's answer is not what was asked for (e.g. fields JSON cut off or not matching its schema). */
+  | 'INVALID_OUTPUT'
   | 'DISK_FULL'
   | 'INTERNAL';
 
