@@ -40,6 +40,18 @@ describe('prepareImage', () => {
     expect(data[0]).toBeLessThan(60);
   });
 
+  it('makes a crop exactly the size it was planned at, enlarging small print when asked', async () => {
+    const crop = await prepareImage(await page(), {
+      maxTokens: 64,
+      region: { left: 0, top: 0, width: 100, height: 50 },
+      size: { width: 192, height: 96 },
+    });
+    expect([crop.width, crop.height, crop.tokens]).toEqual([192, 96, 18]);
+    await expect(
+      prepareImage(await page(), { maxTokens: 8, size: { width: 192, height: 96 } }),
+    ).rejects.toThrow(RangeError);
+  });
+
   it('refuses oversized and corrupt images with clear errors', async () => {
     await expect(prepareImage(await page(), { maxTokens: 64, maxPixels: 1000 })).rejects.toMatchObject({
       code: 'TOO_MANY_PIXELS',

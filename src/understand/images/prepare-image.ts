@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import sharp, { type Metadata } from 'sharp';
 import { DocSightError } from '../../errors.js';
 import type { Quad, TextLine } from '../../read/types.js';
-import { fitToTokenBudget } from './token-budget.js';
+import { fitToTokenBudget, PIXELS_PER_TOKEN_SIDE } from './token-budget.js';
 
 export interface Region {
   left: number;
@@ -27,6 +27,12 @@ export interface PrepareOptions {
   region?: Region;
   /** Refuse images above this many pixels before decoding them. */
   maxPixels?: number;
+  /**
+   * Exact output size (after the region), instead of the largest size within `maxTokens`: a zoomed crop is
+   * planned at the scale that makes its text legible, which may enlarge small print (question-crops.ts).
+   * Both sides must be multiples of 32 px and within `maxTokens`.
+   */
+  size?: { width: number; height: number };
 }
 
 /**
@@ -37,6 +43,7 @@ export interface PrepareOptions {
  *   const page = await prepareImage(bytes, { maxTokens: DEFAULT_TOKEN_BUDGET.ask });
  */
 export async function prepareImage(input: Uint8Array, options: PrepareOptions): Promise<PreparedImage> {
+  const exact = options.size ? exactSize(options.size, options.maxTokens) : undefined;
   let meta: Metadata;
   try {
     meta = await sharp(input).metadata();
@@ -65,7 +72,7 @@ export async function prepareImage(input: Uint8Array, options: PrepareOptions): 
       width = r.width;
       height = r.height;
     }
-    const fitted = fitToTokenBudget(width, height, options.maxTokens);
+    const fitted = exact ?? fitToTokenBudget(width, height, options.maxTokens);
     const raw = await image
       .resize(fitted.width, fitted.height, { fit: 'fill', kernel: 'lanczos3' })
       .removeAlpha()
@@ -82,6 +89,18 @@ export async function prepareImage(input: Uint8Array, options: PrepareOptions): 
     if (err instanceof DocSightError) throw err;
     throw new DocSightError('CORRUPT_FILE', `The image could not be decoded: ${(err as Error).message}`);
   }
+}
+
+function exactSize(size: { width: number; height: number }, maxTokens: number) {
+  const side = PIXELS_PER_TOKEN_SIDE;
+  const cols = size.width / side;
+  const rows = size.height / side;
+  if (!Number.isInteger(cols) || !Number.isInteger(rows) || cols < 1 || rows < 1 || cols * rows > maxTokens) {
+    throw new RangeError(
+      `Image size ${size.width}×${size.height} must be whole ${side}-px tiles, at most ${maxTokens} tokens.`,
+    );
+  }
+  return { width: size.width, height: size.height, tokens: cols * rows };
 }
 
 function clampRegion(region: Region, width: number, height: number): Region {
