@@ -1,29 +1,32 @@
 import { readFile } from 'node:fs/promises';
-import { basename, join } from 'node:path';
+import { basename } from 'node:path';
 import { InvalidArgumentError, Option, type Command } from 'commander';
 import type { Config } from '../../config/config.js';
 import { DocSightError } from '../../errors.js';
 import { openDocument } from '../../read/intake/index.js';
-import { chatWithImageCache } from '../../understand/ask/chat-with-image-cache.js';
-import { createLlamaEngine, type ChatStats } from '../../understand/engine/llama-engine.js';
-import { ImageStateCache, modelIdentity } from '../../understand/image-cache/image-state-cache.js';
+import { createConfiguredEngine } from '../../understand/create-engine.js';
+import type { ChatStats } from '../../understand/engine/llama-engine.js';
 import { prepareImage } from '../../understand/images/prepare-image.js';
 import { DEFAULT_TOKEN_BUDGET } from '../../understand/images/token-budget.js';
-import { resolveModelPaths } from '../../understand/model-files/model-store.js';
+import { requireValidFields } from '../../understand/tasks/fields-output.js';
 import { buildTaskRequest, type TaskName } from '../../understand/tasks/task-prompts.js';
-import type { EngineImage } from '../../understand/vision-language-engine.js';
+import type { ChatDelta, EngineImage } from '../../understand/vision-language-engine.js';
 import { configFromGlobals } from './command-config.js';
+import {
+  addEngineFlags,
+  chatMaybeCached,
+  engineOverrides,
+  openImageStateCache,
+  type EngineFlags,
+} from './engine-flags.js';
 
-interface AskOptions {
+interface AskOptions extends EngineFlags {
   image: string[];
   task: TaskName;
   schema?: string;
   maxTokens: number;
   budget?: number;
   page: number;
-  threads?: number;
-  modelPath?: string;
-  mmprojPath?: string;
 }
 
 export const positive = (value: string): number => {
@@ -31,9 +34,6 @@ export const positive = (value: string): number => {
   if (!Number.isInteger(n) || n < 1) throw new InvalidArgumentError('must be a whole number of 1 or more.');
   return n;
 };
-
-/** Saved engine states kept on disk for follow-up questions; 2 GB holds ~60 full-model page states. */
-export const IMAGE_STATE_CACHE_BYTES = 2 * 1024 ** 3;
 
 /** An image file, or one page of a PDF/TIFF rendered, normalised to the token budget. */
 export async function loadImage(
@@ -79,10 +79,18 @@ async function readSchema(schema: string | undefined): Promise<string | Record<s
 
 const seconds = (ms: number) => `${(ms / 1000).toFixed(1)} s`;
 
+/** The stderr note on where the answer came from: the image-state cache (llama) or the upstream (openai). */
+export function answerSource(delta: { cacheHit?: boolean }, cached: boolean): string {
+  if (!cached) return 'answered upstream';
+  return delta.cacheHit ? 'image state from cache' : 'image state cached for follow-ups';
+}
+
 /** Where the time of an answer went, for stderr: `cache note; N image(s) encoded in …; prefill …; …`. */
 export function describeAnswer(done: object, cacheNote: string): string {
   const stats = (done as { stats?: ChatStats }).stats;
+  const usage = (done as Partial<Extract<ChatDelta, { type: 'done' }>>).usage;
   const parts = [cacheNote];
+  if (!stats && usage) parts.push(`${usage.promptTokens} prompt + ${usage.completionTokens} answer tokens`);
   if (stats) {
     parts.push(
       `${stats.imagesEncoded} image(s) encoded in ${seconds(stats.encodeMs)}`,
@@ -96,13 +104,16 @@ export function describeAnswer(done: object, cacheNote: string): string {
 
 /**
  * `docsight ask`: a question (or transcription, summary, field extraction) about images, answered by the local
- * Qwen3-VL and streamed to stdout. The engine state after each image is cached on disk, so asking again about
- * the same page — even from a new process — skips the vision encoder.
+ * Qwen3-VL (or the configured OpenAI-compatible upstreams) and streamed to stdout. With the local model the
+ * engine state after each image is cached on disk, so asking again about the same page — even from a new
+ * process — skips the vision encoder. `--task fields` output is checked against its schema.
  */
 export function registerAskCommand(program: Command): void {
-  program
+  const ask = program
     .command('ask')
-    .description('Ask the local vision-language model about document images (streams the answer).')
+    .description(
+      'Ask the vision-language model (local or upstream) about document images (streams the answer).',
+    )
     .argument('[question]', 'the question, or an extra instruction for --task extract|summarize|fields')
     .option(
       '--image <file>',
@@ -118,51 +129,45 @@ export function registerAskCommand(program: Command): void {
     .option('--schema <preset|file>', 'for --task fields: receipt, invoice, contract, or a JSON Schema file')
     .option('--max-tokens <n>', 'longest answer, tokens', positive, 512)
     .option('--budget <tokens>', 'image token budget (default per task: ask 256, extract 1024, …)', positive)
-    .option('--page <n>', 'page of a PDF or TIFF to look at', positive, 1)
-    .option('--threads <n>', 'CPU threads for the model', positive)
-    .option('--model-path <gguf>', 'text model GGUF (instead of the pulled default)')
-    .option('--mmproj-path <gguf>', 'vision projector GGUF (with --model-path)')
-    .action(async (question: string | undefined, opts: AskOptions, command: Command) => {
-      const config = configFromGlobals(command);
-      const paths = resolveModelPaths({
-        home: config.home,
-        modelPath: opts.modelPath,
-        mmprojPath: opts.mmprojPath,
-      });
-      if (opts.image.length === 0) throw new DocSightError('BAD_REQUEST', 'Give at least one --image FILE.');
-      const budget = opts.budget ?? DEFAULT_TOKEN_BUDGET[opts.task];
-      const images = [];
-      for (const file of opts.image) images.push(await loadImage(file, opts.page, budget, config));
-      const request = {
-        ...buildTaskRequest(opts.task, { images, question, schema: await readSchema(opts.schema) }),
-        maxTokens: opts.maxTokens,
-      };
-      const cache = await ImageStateCache.open({
-        dir: join(config.home, 'cache', 'image-state'),
-        maxBytes: IMAGE_STATE_CACHE_BYTES,
-        modelId: await modelIdentity([paths.model, paths.mmproj]),
-      });
-      const engine = createLlamaEngine({ model: paths.model, mmproj: paths.mmproj, threads: opts.threads });
-      const controller = new AbortController();
-      const stop = () => controller.abort();
-      process.once('SIGINT', stop);
-      try {
-        for await (const delta of chatWithImageCache(
-          engine,
-          cache,
-          { ...request, signal: controller.signal },
-          budget,
-        )) {
-          if (delta.type === 'text') process.stdout.write(delta.text);
-          else {
-            process.stdout.write('\n');
-            const cache = delta.cacheHit ? 'image state from cache' : 'image state cached for follow-ups';
-            process.stderr.write(`[${describeAnswer(delta, cache)}]\n`);
+    .option('--page <n>', 'page of a PDF or TIFF to look at', positive, 1);
+  addEngineFlags(ask).action(async (question: string | undefined, opts: AskOptions, command: Command) => {
+    const config = configFromGlobals(command, { understand: engineOverrides(opts) });
+    const { engine, modelFiles } = createConfiguredEngine(config);
+    if (opts.image.length === 0) throw new DocSightError('BAD_REQUEST', 'Give at least one --image FILE.');
+    const budget = opts.budget ?? DEFAULT_TOKEN_BUDGET[opts.task];
+    const images = [];
+    for (const file of opts.image) images.push(await loadImage(file, opts.page, budget, config));
+    const request = {
+      ...buildTaskRequest(opts.task, { images, question, schema: await readSchema(opts.schema) }),
+      maxTokens: opts.maxTokens,
+    };
+    const cache = await openImageStateCache(config, modelFiles);
+    const controller = new AbortController();
+    const stop = () => controller.abort();
+    process.once('SIGINT', stop);
+    let text = '';
+    try {
+      for await (const delta of chatMaybeCached(
+        engine,
+        cache,
+        { ...request, signal: controller.signal },
+        budget,
+      )) {
+        if (delta.type === 'text') {
+          text += delta.text;
+          process.stdout.write(delta.text);
+        } else {
+          process.stdout.write('\n');
+          process.stderr.write(`[${describeAnswer(delta, answerSource(delta, cache !== undefined))}]\n`);
+          // The grammar shapes the llama answer; the check catches a cut-off answer or an upstream that ignored the schema.
+          if (request.jsonSchema && delta.finishReason !== 'cancelled') {
+            requireValidFields(text, request.jsonSchema, delta.finishReason);
           }
         }
-      } finally {
-        process.off('SIGINT', stop);
-        await engine.close();
       }
-    });
+    } finally {
+      process.off('SIGINT', stop);
+      await engine.close();
+    }
+  });
 }

@@ -1,29 +1,40 @@
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { rm } from 'node:fs/promises';
 import { PassThrough, Readable } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createLlamaEngine, type LlamaEngine } from '../../understand/engine/llama-engine.js';
+import { loadConfig } from '../../config/config.js';
+import { useTempDirs } from '../../test-support/temp-dir.js';
+import { createConfiguredEngine } from '../../understand/create-engine.js';
 import { testImage, tinyModel } from '../../understand/engine/test-support/test-models.js';
 import { ImageStateCache } from '../../understand/image-cache/image-state-cache.js';
+import type { ScheduledEngine } from '../../understand/scheduler/scheduled-engine.js';
 import { runChatLoop } from './chat-command.js';
 
 // The tiny synthetic Qwen3-VL (random weights): the answers are gibberish; the test checks the conversation
 // plumbing — one answer per line, and follow-ups that reuse the encoded image instead of encoding it again.
 describe('runChatLoop', () => {
-  let engine: LlamaEngine;
+  const tempDir = useTempDirs('docsight-chat-');
+  let engine: ScheduledEngine;
+  let modelDir: string;
   beforeAll(async () => {
     const model = await tinyModel();
-    engine = createLlamaEngine({ model: model.model, mmproj: model.mmproj, threads: 1 });
+    modelDir = model.dir;
+    const config = loadConfig({
+      env: {},
+      flags: {
+        home: tempDir(),
+        // Two slots: the follow-ups must still find the slot whose KV cache holds the image.
+        understand: { modelPath: model.model, mmprojPath: model.mmproj, threads: 1, slots: 2 },
+      },
+    });
+    engine = createConfiguredEngine(config).engine;
   });
-  afterAll(() => engine.close());
+  afterAll(async () => {
+    await engine.close();
+    await rm(modelDir, { recursive: true, force: true });
+  });
 
   it('answers each line, and follow-ups evaluate only the new turn', async () => {
-    const cache = await ImageStateCache.open({
-      dir: mkdtempSync(join(tmpdir(), 'docsight-chat-')),
-      maxBytes: 1e9,
-      modelId: 'tiny',
-    });
+    const cache = await ImageStateCache.open({ dir: tempDir(), maxBytes: 1e9, modelId: 'tiny' });
     const output = new PassThrough();
     const log = new PassThrough();
     let logged = '';
@@ -34,14 +45,22 @@ describe('runChatLoop', () => {
       images: [await testImage(96)],
       budget: 256,
       maxTokens: 4,
-      input: Readable.from(['What is the total?\n', '\n', 'And the date?\n', '/quit\n', 'never asked\n']),
+      input: Readable.from([
+        'What is the total?\n',
+        '\n',
+        'And the date?\n',
+        'And the seller?\n',
+        '/quit\n',
+        'never asked\n',
+      ]),
       output,
       log,
     });
-    expect(turns).toBe(2);
+    expect(turns).toBe(3);
     const notes = logged.trim().split('\n');
-    expect(notes).toHaveLength(2);
-    expect(notes[0]).toMatch(/^\[image state cached; 1 image\(s\) encoded/);
+    expect(notes).toHaveLength(3);
+    expect(notes[0]).toMatch(/^\[image state cached for follow-ups; 1 image\(s\) encoded/);
     expect(notes[1]).toMatch(/^\[follow-up; 0 image\(s\) encoded/);
+    expect(notes[2]).toMatch(/^\[follow-up; 0 image\(s\) encoded/);
   });
 });

@@ -8,6 +8,12 @@ export interface StatefulEngine extends VisionLanguageEngine {
   loadState(path: string): Promise<unknown>;
 }
 
+/** True when `engine` can save and load its state (the llama engine; an upstream cannot). */
+export function isStatefulEngine(engine: VisionLanguageEngine): engine is StatefulEngine {
+  const e = engine as Partial<StatefulEngine>;
+  return typeof e.saveState === 'function' && typeof e.loadState === 'function';
+}
+
 /**
  * The cache key of a request: its images, their token budget and the system instructions that precede them,
  * since a saved state is only reusable when the prompt up to and including the images is the same.
