@@ -1,9 +1,9 @@
-import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { useTempDirs } from '../../test-support/temp-dir.js';
 import { DEFAULT_MODEL } from '../../understand/model-files/catalog.js';
 import { modelDir } from '../../understand/model-files/model-store.js';
 import { runCliCaptured } from './test-support/run-cli-captured.js';
@@ -19,10 +19,11 @@ beforeAll(async () => {
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
 });
 afterAll(() => new Promise<void>((resolve) => server.close(() => resolve())));
+const tempHome = useTempDirs('docsight-cli-models-');
 
 describe('docsight models pull|list|rm', () => {
   it('pulls from $HF_ENDPOINT at the pinned revision and explains a 404', async () => {
-    const home = mkdtempSync(join(tmpdir(), 'docsight-cli-models-'));
+    const home = tempHome();
     vi.stubEnv('HF_ENDPOINT', `http://127.0.0.1:${(server.address() as AddressInfo).port}`);
     try {
       const { code, stderr } = await runCliCaptured(['--home', home, 'models', 'pull']);
@@ -37,7 +38,7 @@ describe('docsight models pull|list|rm', () => {
   });
 
   it('lists the catalog with what is on disk, and removes a partial download', async () => {
-    const home = mkdtempSync(join(tmpdir(), 'docsight-cli-models-'));
+    const home = tempHome();
     const before = await runCliCaptured(['--home', home, 'models', 'list']);
     expect(before.stdout).toMatch(new RegExp(`^${DEFAULT_MODEL}\\tabsent\\t1\\.55 GB`));
     mkdirSync(modelDir(home, DEFAULT_MODEL), { recursive: true });

@@ -1,11 +1,11 @@
 import { execFile, spawn } from 'node:child_process';
 import { once } from 'node:events';
-import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
-import { afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { buildPdf } from '../../read/intake/test-support/build-pdf.js';
 import { renderTextPng } from '../../read/intake/test-support/render-text.js';
 import { runCli } from './main.js';
@@ -13,6 +13,7 @@ import { pageToMarkdown, pageToText } from './ocr-command.js';
 import type { PageText } from '../../read/types.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'docsight-ocr-cli-'));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
 const home = join(dir, 'home');
 const letter = join(dir, 'letter.pdf');
 const receipt = join(dir, 'receipt.png');

@@ -1,11 +1,11 @@
-import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { useTempDirs } from '../../test-support/temp-dir.js';
 import { ImageStateCache, imageStateKey, modelIdentity } from './image-state-cache.js';
 
-const tempDir = () => mkdtempSync(join(tmpdir(), 'docsight-state-'));
+const tempDir = useTempDirs('docsight-state-');
 /** Stands in for the engine's saveState: writes `bytes` bytes to the path it is given. */
 const saveStateOf = (bytes: number) => (path: string) => writeFile(path, Buffer.alloc(bytes, 1));
 

@@ -1,10 +1,10 @@
 import { createHash, randomBytes } from 'node:crypto';
-import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { useTempDirs } from '../../test-support/temp-dir.js';
 import { downloadFile, partialPath } from './download.js';
 
 /**
@@ -56,7 +56,8 @@ beforeAll(async () => {
 });
 afterAll(() => new Promise<void>((resolve) => server.close(() => resolve())));
 
-const tempDest = () => join(mkdtempSync(join(tmpdir(), 'docsight-dl-')), 'model.gguf');
+const tempDir = useTempDirs('docsight-dl-');
+const tempDest = () => join(tempDir(), 'model.gguf');
 
 describe('downloadFile', () => {
   it('downloads, verifies size and sha256, and reports progress up to the total', async () => {

@@ -1,10 +1,10 @@
 import { createHash, randomBytes } from 'node:crypto';
-import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { useTempDirs } from '../../test-support/temp-dir.js';
 import { DEFAULT_MODEL, type CatalogEntry } from './catalog.js';
 import { listModels, modelDir, pullModel, removeModel, resolveModelPaths } from './model-store.js';
 
@@ -43,7 +43,7 @@ beforeAll(async () => {
 });
 afterAll(() => new Promise<void>((resolve) => server.close(() => resolve())));
 
-const tempHome = () => mkdtempSync(join(tmpdir(), 'docsight-models-'));
+const tempHome = useTempDirs('docsight-models-');
 
 describe('pullModel', () => {
   it('downloads each file of the model from the endpoint into <home>/models/<name>', async () => {
