@@ -32,6 +32,30 @@ describe('buildTaskRequest', () => {
     );
   });
 
+  it('names zoomed crops after the page, in the question’s language, before the question', () => {
+    const crop = { png: Buffer.from('crop'), sha256: 'def' };
+    const en = buildTaskRequest('ask', {
+      images: [page, crop],
+      question: 'What is the total?',
+      zoomedRegions: 1,
+    });
+    const enUser = en.messages[1]!.content as string;
+    expect(enUser).toMatch(/the last image is a zoomed view of the region of that page/);
+    expect(enUser.indexOf('zoomed')).toBeLessThan(enUser.indexOf('What is the total?'));
+    expect(en.images).toEqual([page, crop]);
+    // The system text (the cached prefix) does not change with a crop: the images are what differ.
+    expect(en.messages[0]).toEqual(buildTaskRequest('ask', { images: [page], question: 'x?' }).messages[0]);
+    const zh = buildTaskRequest('ask', {
+      images: [page, crop, crop],
+      question: '总金额是多少？',
+      zoomedRegions: 2,
+    });
+    expect(zh.messages[1]!.content).toContain('最后 2 张图片是该页中与问题相关区域的放大图');
+    expect(buildTaskRequest('ask', { images: [page], question: 'Total?' }).messages[1]!.content).toBe(
+      'Total?',
+    );
+  });
+
   it('constrains fields output with a preset or a caller’s schema', () => {
     expect(buildTaskRequest('fields', { images: [page], schema: 'invoice' }).jsonSchema).toBe(
       fieldPresets.invoice,

@@ -15,6 +15,11 @@ export interface TaskInput {
   schema?: string | Record<string, unknown>;
   /** Language of the instructions and the answer; default: the question's language, else English. */
   language?: Language;
+  /**
+   * How many of the last `images` are zoomed crops of the first (question-zoom.ts): the prompt says so, so
+   * the model reads small print from the crop and takes the layout from the page.
+   */
+  zoomedRegions?: number;
 }
 
 const CJK = /[\u3400-\u9fff\uf900-\ufaff]/;
@@ -55,6 +60,20 @@ const ocrHeading: Record<Language, string> = {
   en: 'Text read from the page by OCR (may contain errors; the image is authoritative):',
   zh: 'OCR 识别出的页面文字（可能有误，以图片为准）：',
 };
+
+/** What the extra images are: crops of the page image, enlarged where the question's text is. */
+function zoomNote(count: number, language: Language): string {
+  if (language === 'zh') {
+    return count === 1
+      ? '第一张图片是整页；最后一张图片是该页中与问题相关区域的放大图，小字请以放大图为准。'
+      : `第一张图片是整页；最后 ${count} 张图片是该页中与问题相关区域的放大图，小字请以放大图为准。`;
+  }
+  return count === 1
+    ? 'The first image is the whole page; the last image is a zoomed view of the region of that page the ' +
+        'question is about: read small print there.'
+    : `The first image is the whole page; the last ${count} images are zoomed views of regions of that page ` +
+        'the question is about: read small print there.';
+}
 
 function resolveSchema(schema: TaskInput['schema']): Record<string, unknown> {
   if (schema === undefined) {
@@ -98,6 +117,7 @@ export function buildTaskRequest(task: TaskName, input: TaskInput): ChatRequest 
   const parts: string[] = [];
   if (input.ocrText?.trim()) parts.push(`${ocrHeading[language]}\n${input.ocrText.trim()}`);
   if (jsonSchema) parts.push(`JSON Schema:\n${JSON.stringify(jsonSchema)}`);
+  if (input.zoomedRegions) parts.push(zoomNote(input.zoomedRegions, language));
   if (input.question?.trim()) parts.push(input.question.trim());
   return {
     messages: [
