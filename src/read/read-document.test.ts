@@ -1,14 +1,17 @@
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { useTempDirs } from '../test-support/temp-dir.js';
 import { loadConfig } from '../config/config.js';
 import { buildPdf } from './intake/test-support/build-pdf.js';
 import { renderTextPng } from './intake/test-support/render-text.js';
 import { createOcrEngine, type OcrEngine } from './ocr/engine.js';
 import { readDocument, type DocumentPage } from './read-document.js';
 import type { PageText } from './types.js';
+
+const tempDir = useTempDirs('docsight-read-');
 
 const config = loadConfig({
   env: {},
@@ -117,7 +120,7 @@ describe('readDocument', () => {
   });
 
   it('reads from a path, and names a missing file', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'docsight-read-'));
+    const dir = tempDir();
     const path = join(dir, 'letter.pdf');
     writeFileSync(path, buildPdf([{ texts: [{ text: 'Dear Sir', x: 72, y: 700, size: 12 }] }]));
     const pages = await collect(readDocument({ path }, { config, ocr }));

@@ -22,13 +22,3 @@ export function useTempDirs(prefix: string): () => string {
     return dir;
   };
 }
-
-/** Removes folders made outside {@link useTempDirs} (by fixtures such as tinyModel()) after the file's tests. */
-export function removeAfterAll(...dirs: (() => string | undefined)[]): void {
-  afterAll(() => {
-    for (const dir of dirs) {
-      const path = dir();
-      if (path) rmSync(path, { recursive: true, force: true });
-    }
-  });
-}
