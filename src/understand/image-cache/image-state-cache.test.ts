@@ -95,6 +95,21 @@ describe('ImageStateCache with an engine that writes companion files', () => {
 });
 
 describe('keys and model identity', () => {
+  it('takes stores and index saves from several engine slots at once', async () => {
+    const dir = tempDir();
+    const cache = await ImageStateCache.open({ dir, maxBytes: 10_000, modelId: 'm1' });
+    // Two slots answered about the same page, a third about another, while the index is flushed.
+    await Promise.all([
+      cache.store('page', saveStateOf(100)),
+      cache.store('page', saveStateOf(100)),
+      cache.store('other', saveStateOf(50)),
+      cache.flush(),
+    ]);
+    expect(cache.lookup('page')).toBeDefined();
+    expect(cache.lookup('other')).toBeDefined();
+    expect(readdirSync(dir).sort()).toEqual(['index.json', 'other.state', 'page.state']);
+  });
+
   it('keys differ by image and by budget', () => {
     const a = imageStateKey({ imageSha256: 'x', tokenBudget: 256 });
     expect(imageStateKey({ imageSha256: 'x', tokenBudget: 256 })).toBe(a);

@@ -65,6 +65,8 @@ export class ImageStateCache {
   private hits = 0;
   private misses = 0;
   private clock = 0;
+  /** Makes temporary names unique: several engine slots may store (and the index be saved) at once. */
+  private writes = 0;
 
   private constructor(private readonly options: ImageStateCacheOptions) {}
 
@@ -111,7 +113,7 @@ export class ImageStateCache {
    * reader never sees half a file. Older entries are evicted to stay within `maxBytes`.
    */
   async store(key: string, write: (tmpPath: string) => Promise<unknown>): Promise<void> {
-    const tmpName = `${key}.tmp-${process.pid}`;
+    const tmpName = `${key}.tmp-${process.pid}-${++this.writes}`;
     const written = async () =>
       (await readdir(this.options.dir)).filter((n) => n === tmpName || n.startsWith(`${tmpName}.`));
     try {
@@ -162,7 +164,7 @@ export class ImageStateCache {
 
   private async saveIndex(): Promise<void> {
     const index: IndexFile = { modelId: this.options.modelId, entries: [...this.entries.values()] };
-    const tmp = join(this.options.dir, `${INDEX}.tmp-${process.pid}`);
+    const tmp = join(this.options.dir, `${INDEX}.tmp-${process.pid}-${++this.writes}`);
     await writeFile(tmp, JSON.stringify(index));
     await rename(tmp, join(this.options.dir, INDEX));
   }
