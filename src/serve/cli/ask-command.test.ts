@@ -1,7 +1,9 @@
 import { existsSync, writeFileSync } from 'node:fs';
 import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
+import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { renderPage } from '../../read/ocr/test-pages.js';
 import { useTempDirs } from '../../test-support/temp-dir.js';
 import { testImage, tinyModel } from '../../understand/engine/test-support/test-models.js';
 import { startFakeUpstreamServer, type FakeUpstreamServer } from './test-support/fake-upstream-server.js';
@@ -48,6 +50,31 @@ describe('docsight ask (local model)', () => {
     const second = await runCliCaptured([...base, '--max-tokens', '6', 'And the date?']);
     expect(second.code).toBe(0);
     expect(second.stderr).toMatch(/\[image state from cache; 0 image\(s\) encoded/);
+  });
+
+  it('adds a zoomed crop for a question about small print, unless --no-zoom', async () => {
+    // An A4 page at 150 dpi with 10-pt print: ~7 px high once the page is fitted to 256 tokens.
+    const raw = await renderPage({
+      width: 1240,
+      height: 1754,
+      lines: [
+        { text: 'Corner Shop receipt', x: 100, y: 150, size: 21 },
+        { text: 'Total 3.55', x: 100, y: 400, size: 21 },
+      ],
+    });
+    const receipt = join(tempDir(), 'receipt.png');
+    await sharp(raw.data, { raw: { width: raw.width, height: raw.height, channels: 3 } })
+      .png()
+      .toFile(receipt);
+    const args = askArgs().slice(0, -1).concat(receipt, '--max-tokens', '2');
+    const zoomed = await runCliCaptured([...args, 'What is the total?']);
+    expect(zoomed.code).toBe(0);
+    expect(zoomed.stderr).toMatch(/\[zoomed on "Total 3\.55": its text renders at [\d.]+ px in the page/);
+    expect(zoomed.stderr).toMatch(/2 image\(s\) encoded/);
+    const plain = await runCliCaptured([...args, '--no-zoom', 'What is the total?']);
+    expect(plain.code).toBe(0);
+    expect(plain.stderr).not.toMatch(/zoom/);
+    expect(plain.stderr).toMatch(/1 image\(s\) encoded/);
   });
 
   it('prints fields as JSON that matches the preset, and fails clearly when --max-tokens cuts it off', async () => {

@@ -4,6 +4,7 @@ import { InvalidArgumentError, Option, type Command } from 'commander';
 import type { Config } from '../../config/config.js';
 import { DocSightError } from '../../errors.js';
 import { openDocument } from '../../read/intake/index.js';
+import { zoomForFile, zoomModeFromFlag } from '../../understand/ask/zoom-file.js';
 import { createConfiguredEngine } from '../../understand/create-engine.js';
 import type { ChatStats } from '../../understand/engine/llama-engine.js';
 import { prepareImage } from '../../understand/images/prepare-image.js';
@@ -27,6 +28,8 @@ interface AskOptions extends EngineFlags {
   maxTokens: number;
   budget?: number;
   page: number;
+  /** --zoom: true, --no-zoom: false, neither: undefined (zoom only where the print is too small). */
+  zoom?: boolean;
 }
 
 export const positive = (value: string): number => {
@@ -129,7 +132,9 @@ export function registerAskCommand(program: Command): void {
     .option('--schema <preset|file>', 'for --task fields: receipt, invoice, contract, or a JSON Schema file')
     .option('--max-tokens <n>', 'longest answer, tokens', positive, 512)
     .option('--budget <tokens>', 'image token budget (default per task: ask 256, extract 1024, …)', positive)
-    .option('--page <n>', 'page of a PDF or TIFF to look at', positive, 1);
+    .option('--page <n>', 'page of a PDF or TIFF to look at', positive, 1)
+    .option('--zoom', 'ask: always add a zoomed crop of the lines the question is about')
+    .option('--no-zoom', 'ask: never add one (by default: only when their print is too small to read)');
   addEngineFlags(ask).action(async (question: string | undefined, opts: AskOptions, command: Command) => {
     const config = configFromGlobals(command, { understand: engineOverrides(opts) });
     const { engine, modelFiles } = createConfiguredEngine(config);
@@ -137,8 +142,28 @@ export function registerAskCommand(program: Command): void {
     const budget = opts.budget ?? DEFAULT_TOKEN_BUDGET[opts.task];
     const images = [];
     for (const file of opts.image) images.push(await loadImage(file, opts.page, budget, config));
+    // A question about one page: add a legible crop of the lines it is about (src/understand/ask/).
+    let zoomedRegions = 0;
+    if (opts.task === 'ask' && question?.trim() && opts.image.length === 1 && opts.zoom !== false) {
+      const zoom = await zoomForFile({
+        path: opts.image[0]!,
+        page: opts.page,
+        question,
+        pageBudget: budget,
+        mode: zoomModeFromFlag(opts.zoom),
+        config,
+      });
+      images.push(...zoom.images);
+      zoomedRegions = zoom.images.length;
+      process.stderr.write(`[${zoom.note}]\n`);
+    }
     const request = {
-      ...buildTaskRequest(opts.task, { images, question, schema: await readSchema(opts.schema) }),
+      ...buildTaskRequest(opts.task, {
+        images,
+        question,
+        schema: await readSchema(opts.schema),
+        zoomedRegions,
+      }),
       maxTokens: opts.maxTokens,
     };
     const cache = await openImageStateCache(config, modelFiles);
