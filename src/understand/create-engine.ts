@@ -44,7 +44,9 @@ export function createConfiguredEngine(config: Pick<Config, 'home' | 'understand
     modelPath: u.modelPath,
     mmprojPath: u.mmprojPath,
   });
-  // One worker process per slot: the text weights are mmap'd, so the page cache holds them once.
+  // One worker process per slot (llama.cpp's sequences are not exposed by our addon). The GGUFs are mmap'd:
+  // weights used in place (Q8_0) are one copy in the page cache for all workers; weights llama.cpp repacks for
+  // the CPU (Q4_0, Q4_K on AVX2), the projector and the KV cache are private to each (README: slots).
   const slots = Array.from({ length: u.slots }, () =>
     createLlamaEngine({
       model: modelFiles.model,
