@@ -13,7 +13,7 @@ export interface BenchPage {
 }
 
 /** An English business letter written for the benchmark, drawn on a 300-dpi A4 page. */
-const ENGLISH_LETTER = [
+export const ENGLISH_LETTER = [
   'Harbour Street Office Supplies Ltd.',
   'Unit 4, Riverside Business Park, Leeds LS11 5QT',
   'Invoice No. INV-2024-0419 Date: 19 April 2024',
@@ -35,7 +35,7 @@ const ENGLISH_LETTER = [
 ];
 
 /** A4 at 300 dpi with 2.5 cm margins; 42 px is about 10 pt. */
-const A4_300DPI = { width: 2480, height: 3508, margin: 295, fontSize: 42 };
+export const A4_300DPI = { width: 2480, height: 3508, margin: 295, fontSize: 42 };
 
 /**
  * The fixed benchmark set: the first `perDataset` pages (by id) of SROIE and FUNSD dev when `evalRoot`

@@ -1,3 +1,4 @@
+import { join } from 'node:path';
 import type { Config } from '../../config/config.js';
 import { DocSightError } from '../../errors.js';
 import type { Quad, RawImage, TextLine } from '../types.js';
@@ -12,6 +13,7 @@ import {
   loadModel,
   type OcrModelPaths,
 } from './models.js';
+import { defaultModelCacheDir, preparedModel, type PreparedModel } from './model-cache.js';
 import { classifyStrips, mostlyUpsideDown, sampleForVote, tallShare, type Rotation } from './orientation.js';
 import {
   assertRawImage,
@@ -51,7 +53,21 @@ export interface OcrEngineExtras {
   stripContrast?: boolean;
   /** Run the 0/180 classifier on every line (default true). */
   lineOrientation?: boolean;
+  /**
+   * Run the folded models (fold-graph.ts: the same arithmetic, ~20 % less CPU; default true), cached in
+   * `modelCacheDir` (default node_modules/.cache/docsight-ocr).
+   */
+  foldModels?: boolean;
+  modelCacheDir?: string;
+  /** Write onnxruntime's per-node traces to `<dir>/{det,rec,cls}_*.json` (profiling only; slows every run). */
+  profileDir?: string;
+  /** Called after each stage of a page with the process CPU and wall seconds it took (for profiling). */
+  onStage?: (stage: OcrStage, cpuSeconds: number, wallSeconds: number) => void;
 }
+
+/** The stages of reading a page, in order (see `onStage`). */
+export type OcrStage =
+  'prepare' | 'detect' | 'page-orientation' | 'crop' | 'line-orientation' | 'recognize' | 'layout';
 
 /** A page whose boxes are mostly tall (by length) is lying on its side. */
 const SIDEWAYS_SHARE = 0.5;
@@ -109,11 +125,26 @@ export async function createOcrEngine(
   const paths: OcrModelPaths = { ...defaultModelPaths(), ...extras.models };
   assertModelFiles(paths);
   const dictionary = loadDictionary(paths.dictionary);
+  const profile = (name: string) =>
+    extras.profileDir === undefined ? {} : { profilePrefix: join(extras.profileDir, name) };
+  const cacheDir = extras.modelCacheDir ?? defaultModelCacheDir();
+  const prepare = (path: string): PreparedModel =>
+    extras.foldModels === false ? { path } : preparedModel(path, cacheDir);
   const [det, rec, cls] = await Promise.all([
-    loadModel(paths.detection, options.threads),
-    loadModel(paths.recognition, options.threads),
-    loadModel(paths.classifier, options.threads),
+    loadModel(prepare(paths.detection), options.threads, profile('det')),
+    loadModel(prepare(paths.recognition), options.threads, profile('rec')),
+    loadModel(prepare(paths.classifier), options.threads, profile('cls')),
   ]);
+  /** Runs one stage, reporting its CPU (all threads of the process) and wall time to `onStage`. */
+  async function stage<T>(name: OcrStage, run: () => T | Promise<T>): Promise<T> {
+    if (!extras.onStage) return run();
+    const cpu = process.cpuUsage();
+    const started = performance.now();
+    const result = await run();
+    const used = process.cpuUsage(cpu);
+    extras.onStage(name, (used.user + used.system) / 1e6, (performance.now() - started) / 1000);
+    return result;
+  }
   const closeAll = async (): Promise<void> => {
     await Promise.all([det.close(), rec.close(), cls.close()]);
   };
@@ -133,23 +164,27 @@ export async function createOcrEngine(
     boxes: DetectedBox[],
     signal?: AbortSignal,
   ): Promise<LayoutItem[]> {
-    const strips = boxes.map((b) => {
-      const strip = cropTextLine(page, b.quad, REC_HEIGHT);
-      return extras.stripContrast ? normaliseContrast(strip, 255) : strip;
-    });
+    const strips = await stage('crop', () =>
+      boxes.map((b) => {
+        const strip = cropTextLine(page, b.quad, REC_HEIGHT);
+        return extras.stripContrast ? normaliseContrast(strip, 255) : strip;
+      }),
+    );
     throwIfAborted(signal);
     if (extras.lineOrientation !== false && strips.length > 0) {
-      const votes = await classifyStrips(cls, strips, options.batchSize);
+      const votes = await stage('line-orientation', () => classifyStrips(cls, strips, options.batchSize));
       votes.forEach((v, i) => {
         if (v.angle === 180 && v.prob >= LINE_FLIP_PROB) strips[i] = rotateRgb(strips[i]!, 180);
       });
     }
     throwIfAborted(signal);
-    const decoded = await recognizeStrips(rec, strips, dictionary, {
-      batchSize: options.batchSize,
-      spaces: extras.spaces,
-      signal,
-    });
+    const decoded = await stage('recognize', () =>
+      recognizeStrips(rec, strips, dictionary, {
+        batchSize: options.batchSize,
+        spaces: extras.spaces,
+        signal,
+      }),
+    );
     const items: LayoutItem[] = [];
     decoded.forEach((d, i) => {
       if (d.text.length === 0 || d.confidence < options.minConfidence) return;
@@ -180,15 +215,15 @@ export async function createOcrEngine(
       const signal = callOptions.signal;
       assertRawImage(image);
       throwIfAborted(signal);
-      const page = normaliseContrast(toRgb(image));
+      const page = await stage('prepare', () => normaliseContrast(toRgb(image)));
       const detectOptions = {
         ...extras.detect,
         maxSide: options.detectMaxSide,
         maxUpscale: extras.detectUpscale,
       };
-      let boxes = await detectText(det, page, detectOptions);
+      let boxes = await stage('detect', () => detectText(det, page, detectOptions));
       throwIfAborted(signal);
-      const rotation = await findRotation(page, boxes);
+      const rotation = await stage('page-orientation', () => findRotation(page, boxes));
       let upright = page;
       if (rotation !== 0) {
         upright = rotateRgb(page, rotation);
@@ -197,11 +232,12 @@ export async function createOcrEngine(
         boxes =
           rotation === 180
             ? boxes.map((b) => ({ ...b, quad: rotateQuad(b.quad, 180, page.width, page.height) }))
-            : await detectText(det, upright, detectOptions);
+            : await stage('detect', () => detectText(det, upright, detectOptions));
       }
       throwIfAborted(signal);
       const items = await readUpright(upright, boxes, signal);
-      const lines: TextLine[] = layoutLines(items).map((l) => ({
+      const laidOut = await stage('layout', () => layoutLines(items));
+      const lines: TextLine[] = laidOut.map((l) => ({
         text: l.text,
         box: unrotateQuad(l.quad, rotation, image.width, image.height),
         confidence: l.confidence,

