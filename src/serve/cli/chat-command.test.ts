@@ -8,6 +8,7 @@ import { testImage, tinyModel } from '../../understand/engine/test-support/test-
 import { ImageStateCache } from '../../understand/image-cache/image-state-cache.js';
 import type { ScheduledEngine } from '../../understand/scheduler/scheduled-engine.js';
 import { runChatLoop } from './chat-command.js';
+import { startFakeUpstreamServer } from './test-support/fake-upstream-server.js';
 
 // The tiny synthetic Qwen3-VL (random weights): the answers are gibberish; the test checks the conversation
 // plumbing — one answer per line, and follow-ups that reuse the encoded image instead of encoding it again.
@@ -62,5 +63,40 @@ describe('runChatLoop', () => {
     expect(notes[0]).toMatch(/^\[image state cached for follow-ups; 1 image\(s\) encoded/);
     expect(notes[1]).toMatch(/^\[follow-up; 0 image\(s\) encoded/);
     expect(notes[2]).toMatch(/^\[follow-up; 0 image\(s\) encoded/);
+  });
+});
+
+describe('runChatLoop with an OpenAI-compatible upstream', () => {
+  const tempDir = useTempDirs('docsight-chat-');
+
+  it('streams each answer from the upstream and sends the conversation so far with each question', async () => {
+    const upstream = await startFakeUpstreamServer('Nine ninety.');
+    const config = loadConfig({
+      env: {},
+      flags: { home: tempDir(), understand: { backend: 'openai', upstreams: [upstream.url] } },
+    });
+    const { engine } = createConfiguredEngine(config);
+    const output = new PassThrough();
+    let answers = '';
+    output.on('data', (c) => (answers += String(c)));
+    try {
+      const turns = await runChatLoop({
+        engine,
+        images: [await testImage(96)],
+        budget: 256,
+        maxTokens: 16,
+        input: Readable.from(['What is the total?\n', 'Are you sure?\n']),
+        output,
+        log: new PassThrough(),
+      });
+      expect(turns).toBe(2);
+      expect(answers).toBe('Nine ninety.\nNine ninety.\n');
+      const second = upstream.requests[1]!.body.messages as { role: string; content: unknown }[];
+      expect(second.map((m) => m.role)).toEqual(['system', 'user', 'assistant', 'user']);
+      expect(second[2]!.content).toBe('Nine ninety.');
+    } finally {
+      await engine.close();
+      await upstream.close();
+    }
   });
 });
