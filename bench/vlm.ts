@@ -10,12 +10,14 @@
  *
  *   npm run bench:vlm -- [--models DIR] [--quants q4_0,q8_0] [--budgets 256,512,1024] [--threads 2]
  *                        [--prefill 256] [--tokens 64] [--prebuilt-images] [--no-prebuilt]
- *                        [--mmproj-quant f16,q8_0] [--images-only]
+ *                        [--mmproj-quant f16,q8_0] [--images-only] [--zoom]
  *
  * `--mmproj-quant f16,q8_0` loads each text model once per vision projector (the official repo ships both an
  * F16 and a Q8_0 mmproj) and adds a column pair per projector; text-only steps run with the first projector
  * only, since the projector does not take part in them. `--images-only` keeps just the load, image and
- * memory rows (to compare projectors quickly).
+ * memory rows (to compare projectors quickly). `--zoom` adds a table of what the ask task's zoomed crop costs:
+ * an A4 invoice page (150 dpi, 10-pt print) read by the real OCR, a question about its total, and the page
+ * alone against the page plus the crop that `docsight ask` would add (first run's model only).
  *
  * Not a test: it prints a Markdown table. Figures depend on the machine and on its load.
  */
@@ -27,7 +29,11 @@ import { join } from 'node:path';
 import { createInterface, type Interface } from 'node:readline';
 import { parseArgs } from 'node:util';
 import sharp from 'sharp';
+import { configSchema } from '../src/config/config.js';
 import { formatTable } from '../src/eval/table.js';
+import { createOcrEngine } from '../src/read/ocr/engine.js';
+import { renderPage } from '../src/read/ocr/test-pages.js';
+import { zoomForQuestion } from '../src/understand/ask/question-zoom.js';
 import { formatChatMl } from '../src/understand/engine/chat-format.js';
 import {
   createLlamaEngine,
@@ -40,6 +46,9 @@ import {
   type MmprojQuant,
   type SynthQuant,
 } from '../src/understand/gguf/qwen3vl-synth.js';
+import { prepareImage } from '../src/understand/images/prepare-image.js';
+import { DEFAULT_TOKEN_BUDGET } from '../src/understand/images/token-budget.js';
+import { buildTaskRequest } from '../src/understand/tasks/task-prompts.js';
 import {
   withImagesInline,
   type ChatMessage,
@@ -62,6 +71,7 @@ const { values: args } = parseArgs({
     size: { type: 'string', default: 'full' }, // 'tiny' only to smoke-test this script
     'mmproj-quant': { type: 'string', default: 'f16' },
     'images-only': { type: 'boolean', default: false },
+    zoom: { type: 'boolean', default: false },
   },
 });
 
@@ -91,16 +101,78 @@ async function pageImage(side: number): Promise<{ png: Buffer; rgb: Buffer }> {
   return { png, rgb };
 }
 
+/** An image for both layers: PNG for the engine, PPM for the native driver. */
+async function benchImage(png: Buffer, work: string, id: string): Promise<BenchImage> {
+  const { data, info } = await sharp(png).removeAlpha().raw().toBuffer({ resolveWithObject: true });
+  const ppm = join(work, `${id}.ppm`);
+  writeFileSync(ppm, Buffer.concat([Buffer.from(`P6\n${info.width} ${info.height}\n255\n`), data]));
+  return { png, ppm, id };
+}
+
+/**
+ * The ask task's zoom on a realistic page: an A4 invoice at 150 dpi with 10-pt print, OCR'd by the real
+ * models, the page at the ask budget and the crop the zoom step makes for a question about the total.
+ */
+async function zoomInputs(work: string) {
+  const lines = [
+    'ACME Office Supplies Ltd., 12 Harbour Road',
+    'Invoice No. 2024-0117, issued 2024-03-01',
+    'Paper A4, 12 boxes                84.00',
+    'Toner cartridge, 4 pieces        236.50',
+    'Delivery fee                      15.00',
+    'Total due                        335.50',
+    'Payment within 30 days to account 6222 0000 1234',
+  ].map((text, i) => ({ text, x: 100, y: 200 + i * 60, size: 21 }));
+  const raw = await renderPage({ width: 1240, height: 1754, lines });
+  const png = await sharp(raw.data, { raw: { width: raw.width, height: raw.height, channels: 3 } })
+    .png()
+    .toBuffer();
+  const question = 'What is the total due?';
+  const ocr = await createOcrEngine(configSchema.parse({ home: join(work, 'home') }).ocr);
+  try {
+    const zoom = await zoomForQuestion({ image: png, question, pageBudget: DEFAULT_TOKEN_BUDGET.ask, ocr });
+    if (zoom.images.length === 0) throw new Error(`the zoom step made no crop: ${zoom.note}`);
+    const page = await prepareImage(png, { maxTokens: DEFAULT_TOKEN_BUDGET.ask });
+    const crop = zoom.images[0]!;
+    return {
+      question,
+      note: zoom.note,
+      page: {
+        ...(await benchImage(page.png, work, 'zoom-page')),
+        tokens: page.tokens,
+        size: `${page.width}×${page.height}`,
+      },
+      crop: {
+        ...(await benchImage(crop.png, work, 'zoom-crop')),
+        tokens: crop.tokens,
+        size: `${crop.width}×${crop.height}`,
+      },
+    };
+  } finally {
+    await ocr.close();
+  }
+}
+
 /** Prose of `n` bytes: with the synthetic byte-level vocabulary, exactly `n` tokens. */
 function prose(n: number): string {
   const base = 'The invoice lists twelve boxes of paper, four toner cartridges and a delivery fee. ';
   return base.repeat(Math.ceil(n / base.length)).slice(0, n);
 }
 
+interface BenchImage {
+  png: Buffer;
+  ppm: string;
+  id: string;
+}
+
+const stepImages = (s: Step): BenchImage[] => s.images ?? (s.image ? [s.image] : []);
+
 interface Step {
   name: string;
   messages: ChatMessage[];
-  image?: { png: Buffer; ppm: string; id: string };
+  image?: BenchImage;
+  /** Several images in one request (a page and its zoomed crop); used instead of `image` when given. */
+  images?: BenchImage[];
   maxTokens: number;
   clearCache: boolean;
 }
@@ -151,12 +223,12 @@ class DriverProcess {
     });
   }
   async step(s: Step): Promise<StepResult> {
-    const images: EngineImage[] = s.image ? [{ png: s.image.png, sha256: s.image.id }] : [];
+    const images: EngineImage[] = stepImages(s).map((i) => ({ png: i.png, sha256: i.id }));
     const { prompt } = formatChatMl(withImagesInline({ messages: s.messages, images }), '<__media__>');
     const line = {
       name: s.name,
       prompt,
-      images: s.image ? [{ ppm: s.image.ppm, id: s.image.id }] : [],
+      images: stepImages(s).map((i) => ({ ppm: i.ppm, id: i.id })),
       maxTokens: s.maxTokens,
       ignoreEos: true,
       clearCache: s.clearCache,
@@ -172,7 +244,7 @@ class DriverProcess {
 
 async function engineStep(engine: LlamaEngine, s: Step): Promise<StepResult> {
   if (s.clearCache) await engine.clearCache();
-  const images: EngineImage[] = s.image ? [{ png: s.image.png, sha256: s.image.id }] : [];
+  const images: EngineImage[] = stepImages(s).map((i) => ({ png: i.png, sha256: i.id }));
   const t0 = performance.now();
   const { stats } = await engine.complete({
     messages: s.messages,
@@ -371,6 +443,9 @@ async function main(): Promise<void> {
   };
   const ratio = (a: number, b: number) => (b > 0 ? (a / b).toFixed(3) : '–');
   const cpuRows: string[][] = [];
+  const zoomRows: string[][] = [];
+  const zoom = args.zoom ? await zoomInputs(work) : undefined;
+  if (zoom) log(`zoom: ${zoom.note}`);
 
   for (const run of runs) {
     const { q, label } = run;
@@ -479,6 +554,39 @@ async function main(): Promise<void> {
       // Ratio as a cost: engine time / native time (for rates: native rate / engine rate).
       put(metric, R, higher ? ratio(value(n), value(e)) : ratio(value(e), value(n)));
     }
+    if (zoom && run === runs[0]) {
+      // The page alone, then page + crop, each from an empty cache: what a first question costs.
+      const variants: Array<[string, BenchImage[], number]> = [
+        [`page alone (${zoom.page.size}, ${zoom.page.tokens} tokens)`, [zoom.page], 0],
+        [`page + crop (${zoom.crop.size}, ${zoom.crop.tokens} tokens)`, [zoom.page, zoom.crop], 1],
+      ];
+      for (const [name, imgs, zoomedRegions] of variants) {
+        const request = buildTaskRequest('ask', {
+          images: imgs.map((i) => ({ png: i.png, sha256: i.id })),
+          question: zoom.question,
+          zoomedRegions,
+        });
+        const [e, n] = await both({
+          name: `zoom: ${name}`,
+          messages: request.messages,
+          images: imgs,
+          maxTokens: 1,
+          clearCache: true,
+        });
+        zoomRows.push([
+          `${label}: ${name}`,
+          String(e.imageTokens),
+          s(e.encodeMs),
+          s(n.encodeMs),
+          s(e.prefillMs),
+          s(n.prefillMs),
+          s(e.totalMs),
+          s(n.totalMs),
+          s(e.cpuMs),
+          s(n.cpuMs),
+        ]);
+      }
+    }
     const eRss = await engine.peakRssKb();
     const nRss = await driver.end();
     put('peak RSS', E, gb(eRss));
@@ -542,7 +650,26 @@ async function main(): Promise<void> {
       (prebuiltNote ? `${prebuiltNote}\n` : '') +
       `\n${table}\n\nCPU time per step (process, all threads; robust to other load on the machine):\n\n` +
       formatTable(['step', 'engine CPU', 'native CPU', 'ratio'], cpuRows) +
-      '\n',
+      '\n' +
+      (zoom
+        ? `\nAsk with a zoomed crop (${zoom.note}); first question, empty cache, 1 answer token:\n\n` +
+          formatTable(
+            [
+              'request',
+              'image tokens',
+              'encode engine',
+              'encode native',
+              'prefill engine',
+              'prefill native',
+              'to first token engine',
+              'to first token native',
+              'CPU engine',
+              'CPU native',
+            ],
+            zoomRows,
+          ) +
+          '\n'
+        : ''),
   );
   rmSync(work, { recursive: true, force: true });
 }
