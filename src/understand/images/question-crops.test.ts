@@ -120,6 +120,8 @@ describe('planQuestionCrops on a rendered invoice read by the real OCR models', 
     // ... unless forced.
     const forced = plan('What does the warehouse notice say?', { mode: 'force' });
     expect(forced.crops[0]?.matched[0]).toBe(lineIndex(page, 'WAREHOUSE'));
+    // A forced crop never shows the text smaller than the page does.
+    expect(forced.crops[0]!.cropTextPx).toBeGreaterThanOrEqual(forced.crops[0]!.pageTextPx);
   });
 
   it('makes no crop when nothing on the page matches the question', () => {

@@ -197,11 +197,12 @@ function withContext(group: Group, boxes: Box[]): { box: Box; lines: number[] } 
  * The size is whole 32-px tiles; `box` is later widened to that size's aspect ratio so the scale is the same
  * on both axes (prepareImage stretches to the size it is given).
  */
-function cropSize(box: Box, textHeight: number, budget: number) {
+function cropSize(box: Box, textHeight: number, budget: number, minScale = 0) {
   const side = PIXELS_PER_TOKEN_SIDE;
   const w = Math.max(1, box.right - box.left);
   const h = Math.max(1, box.bottom - box.top);
-  const want = Math.min(MAX_UPSCALE, TARGET_TEXT_PX / textHeight);
+  // Never below `minScale` (the page's own scale): a forced crop of large print must not shrink it.
+  const want = Math.min(MAX_UPSCALE, Math.max(TARGET_TEXT_PX / textHeight, minScale));
   // Rounding up keeps the target scale (rounding down would shrink a 2-tile-high crop by a quarter).
   const cols = Math.ceil((w * want) / side);
   const rows = Math.ceil((h * want) / side);
@@ -301,7 +302,7 @@ export function planQuestionCrops(
       right: Math.min(page.width, context.box.right + margin),
       bottom: Math.min(page.height, context.box.bottom + margin),
     };
-    const size = cropSize(box, group.textHeight, cropBudget);
+    const size = cropSize(box, group.textHeight, cropBudget, toPage);
     const cropTextPx = group.textHeight * size.scale;
     if (options.mode !== 'force' && cropTextPx < pageTextPx * MIN_GAIN) continue;
     crops.push({
