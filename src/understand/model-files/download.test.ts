@@ -1,5 +1,5 @@
 import { createHash, randomBytes } from 'node:crypto';
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
@@ -16,7 +16,8 @@ const sha256 = createHash('sha256').update(file).digest('hex');
 let server: Server;
 let base: string;
 const seenRanges: (string | undefined)[] = [];
-let dropAfterBytes: number | undefined; // next response is cut after this many bytes, once
+let dropAfterBytes: number | undefined; // next response stops after this many bytes, once, and hangs…
+let dropWhen: (() => boolean) | undefined; // …until this says the client has them on disk; then the socket dies
 
 function serve(req: IncomingMessage, res: ServerResponse) {
   if (req.url === '/missing.gguf') {
@@ -43,7 +44,16 @@ function serve(req: IncomingMessage, res: ServerResponse) {
   if (dropAfterBytes !== undefined) {
     const cut = dropAfterBytes;
     dropAfterBytes = undefined;
-    res.write(body.subarray(0, cut), () => res.socket?.destroy());
+    // Cutting the connection right after the write raced the client's disk write (sometimes nothing was
+    // saved, and the retry rightly asked for the whole file): drop it only once the part is on disk.
+    res.write(body.subarray(0, cut), () => {
+      const timer = setInterval(() => {
+        if (dropWhen?.() ?? true) {
+          clearInterval(timer);
+          res.socket?.destroy();
+        }
+      }, 5);
+    });
     return;
   }
   res.end(body);
@@ -79,6 +89,7 @@ describe('downloadFile', () => {
     const dest = tempDest();
     seenRanges.length = 0;
     dropAfterBytes = 100_000;
+    dropWhen = () => existsSync(partialPath(dest)) && statSync(partialPath(dest)).size > 0;
     await downloadFile({
       url: `${base}/model.gguf`,
       dest,
