@@ -192,6 +192,17 @@ describe('planQuestionCrops geometry (boxes given directly)', () => {
     expect(p.crops[0]?.matched.sort()).toEqual([0, 1]);
   });
 
+  it('skips a match the page already shows legibly and zooms on the next one', () => {
+    const lines = [line('INVOICE', 100, 100, 600, 90), line('Invoice No. 4471', 100, 400, 300, 20)];
+    const p = planQuestionCrops(
+      'What is the invoice number?',
+      lines,
+      { width: 2000, height: 3000 },
+      { pageBudget: 256 },
+    );
+    expect(p.crops.map((c) => c.matched)).toEqual([[1]]);
+  });
+
   it('ignores lines OCR was unsure of', () => {
     const lines = [{ ...line('Total 9.99', 100, 100, 300, 20), confidence: 0.2 }];
     expect(planQuestionCrops('total', lines, { width: 2000, height: 3000 }, { pageBudget: 256 }).reason).toBe(

@@ -288,7 +288,10 @@ export function planQuestionCrops(
   const toPage = pageScale(page, options.pageBudget);
   const crops: PlannedCrop[] = [];
   let legible = 0;
-  for (const group of groups.slice(0, maxCrops)) {
+  // Best first; a match the page already shows legibly needs no crop, so the slot goes to the next one
+  // (a question about "the invoice number" matches the large INVOICE heading and the small "Invoice No." line).
+  for (const group of groups) {
+    if (crops.length >= maxCrops) break;
     const pageTextPx = group.textHeight * toPage;
     if (options.mode !== 'force' && pageTextPx >= MIN_LEGIBLE_TEXT_PX) {
       legible++;
