@@ -5,6 +5,7 @@
 #include <memory>
 #include <mutex>
 
+#include "embed-session.h"
 #include "vlm-session.h"
 
 namespace {
@@ -255,8 +256,134 @@ Napi::Value Session::LoadState(const Napi::CallbackInfo &info) {
   return w->deferred.Promise();
 }
 
+// N-API face of EmbedSession: load a text-embedding GGUF, embed texts into unit vectors. Like
+// Session, every model call runs on a libuv worker thread.
+class EmbedSession : public Napi::ObjectWrap<EmbedSession> {
+ public:
+  static Napi::Function Init(Napi::Env env) {
+    return DefineClass(env, "EmbedSession",
+                       {InstanceMethod("load", &EmbedSession::Load), InstanceMethod("embed", &EmbedSession::Embed),
+                        InstanceMethod("abort", &EmbedSession::Abort), InstanceMethod("release", &EmbedSession::Release)});
+  }
+  explicit EmbedSession(const Napi::CallbackInfo &info) : Napi::ObjectWrap<EmbedSession>(info) {}
+
+  std::shared_ptr<docsight::EmbedSession> session;
+  std::mutex busy;
+
+ private:
+  Napi::Value Load(const Napi::CallbackInfo &info);
+  Napi::Value Embed(const Napi::CallbackInfo &info);
+  Napi::Value Abort(const Napi::CallbackInfo &info) {
+    if (session) session->request_abort();
+    return info.Env().Undefined();
+  }
+  Napi::Value Release(const Napi::CallbackInfo &info) {
+    std::lock_guard<std::mutex> lock(busy);
+    session.reset();
+    return info.Env().Undefined();
+  }
+};
+
+class EmbedLoadWorker : public PromiseWorker {
+ public:
+  EmbedLoadWorker(Napi::Env env, EmbedSession *s, docsight::EmbedLoadOptions o) : PromiseWorker(env), s_(s), opts_(std::move(o)) {}
+  void Execute() override {
+    std::lock_guard<std::mutex> lock(s_->busy);
+    if (!run_guarded(failure, [&] { s_->session = std::make_shared<docsight::EmbedSession>(opts_); })) SetError(failure.message);
+  }
+  void OnOK() override {
+    Napi::Object o = Napi::Object::New(Env());
+    o.Set("loadMs", s_->session->load_ms());
+    o.Set("nCtx", s_->session->n_ctx());
+    o.Set("dimensions", s_->session->dimensions());
+    o.Set("pooling", s_->session->pooling());
+    o.Set("modelAddsEos", s_->session->model_adds_eos());
+    deferred.Resolve(o);
+  }
+
+ private:
+  EmbedSession *s_;
+  docsight::EmbedLoadOptions opts_;
+};
+
+class EmbedWorker : public PromiseWorker {
+ public:
+  EmbedWorker(Napi::Env env, EmbedSession *s, std::vector<std::string> texts) : PromiseWorker(env), s_(s), texts_(std::move(texts)) {}
+  void Execute() override {
+    std::lock_guard<std::mutex> lock(s_->busy);
+    if (!s_->session) {
+      failure = {"ENGINE_FAILED", "the embedding model is not loaded"};
+      return SetError(failure.message);
+    }
+    if (!run_guarded(failure, [&] { res_ = s_->session->embed(texts_); })) SetError(failure.message);
+  }
+  void OnOK() override {
+    Napi::Env env = Env();
+    Napi::Object o = Napi::Object::New(env);
+    Napi::Array vectors = Napi::Array::New(env, res_.vectors.size());
+    Napi::Array counts = Napi::Array::New(env, res_.vectors.size());
+    Napi::Array originals = Napi::Array::New(env, res_.vectors.size());
+    for (size_t i = 0; i < res_.vectors.size(); i++) {
+      const auto &v = res_.vectors[i];
+      Napi::Float32Array a = Napi::Float32Array::New(env, v.size());
+      std::copy(v.begin(), v.end(), a.Data());
+      vectors.Set(static_cast<uint32_t>(i), a);
+      counts.Set(static_cast<uint32_t>(i), res_.token_counts[i]);
+      originals.Set(static_cast<uint32_t>(i), res_.original_token_counts[i]);
+    }
+    o.Set("vectors", vectors);
+    o.Set("tokenCounts", counts);
+    o.Set("originalTokenCounts", originals);
+    o.Set("totalTokens", res_.total_tokens);
+    o.Set("embedMs", res_.embed_ms);
+    deferred.Resolve(o);
+  }
+
+ private:
+  EmbedSession *s_;
+  std::vector<std::string> texts_;
+  docsight::EmbedResult res_;
+};
+
+Napi::Value EmbedSession::Load(const Napi::CallbackInfo &info) {
+  Napi::Object o = info[0].As<Napi::Object>();
+  docsight::EmbedLoadOptions opts;
+  opts.model_path = get_string(o, "model");
+  opts.n_ctx = static_cast<int>(get_number(o, "nCtx", 2048));
+  opts.n_batch = static_cast<int>(get_number(o, "nBatch", 256));
+  opts.n_seq_max = static_cast<int>(get_number(o, "nSeqMax", 16));
+  opts.n_threads = static_cast<int>(get_number(o, "threads", 0));
+  Napi::Value mm = o.Get("useMmap");
+  if (mm.IsBoolean()) opts.use_mmap = mm.As<Napi::Boolean>().Value();
+  auto *w = new EmbedLoadWorker(info.Env(), this, std::move(opts));
+  w->Queue();
+  return w->deferred.Promise();
+}
+
+Napi::Value EmbedSession::Embed(const Napi::CallbackInfo &info) {
+  Napi::Env env = info.Env();
+  if (!info[0].IsArray()) {
+    make_error(env, "BAD_REQUEST", "embed() takes an array of strings").ThrowAsJavaScriptException();
+    return env.Undefined();
+  }
+  Napi::Array a = info[0].As<Napi::Array>();
+  std::vector<std::string> texts;
+  for (uint32_t i = 0; i < a.Length(); i++) {
+    Napi::Value v = a.Get(i);
+    if (!v.IsString()) {
+      make_error(env, "BAD_REQUEST", "embed() takes an array of strings").ThrowAsJavaScriptException();
+      return env.Undefined();
+    }
+    texts.push_back(v.As<Napi::String>().Utf8Value());
+  }
+  auto *w = new EmbedWorker(env, this, std::move(texts));
+  w->Queue();
+  return w->deferred.Promise();
+}
+
 Napi::Object InitModule(Napi::Env env, Napi::Object exports) {
   exports.Set("Session", Session::Init(env));
+  exports.Set("EmbedSession", EmbedSession::Init(env));
   exports.Set("systemInfo", Napi::Function::New(env, [](const Napi::CallbackInfo &info) {
                 return Napi::String::New(info.Env(), VlmSession::system_info());
               }));

@@ -36,7 +36,8 @@ function invalid(path: string, what: string): DocSightError {
   );
 }
 
-async function readHeader(path: string, role: string): Promise<{ header: GgufHeader; size: number }> {
+/** Reads a GGUF header after checking the file exists, is not empty and holds every tensor it lists. */
+export async function readHeader(path: string, role: string): Promise<{ header: GgufHeader; size: number }> {
   let size: number;
   try {
     const st = statSync(path);

@@ -72,8 +72,46 @@ export interface NativeSession {
   info(): { nCtx?: number; cachedTokens?: number; loadMs?: number };
 }
 
+/** Options of the addon's text-embedding session (native/src/embed-session.h). */
+export interface NativeEmbedLoadOptions {
+  model: string;
+  /** KV positions shared by the texts evaluated together; also the longest text (longer ones are cut). */
+  nCtx?: number;
+  /** Tokens per llama_decode call; bounds the logits buffer (vocabulary × nBatch floats). */
+  nBatch?: number;
+  /** Texts evaluated together as separate sequences. */
+  nSeqMax?: number;
+  threads?: number;
+  useMmap?: boolean;
+}
+
+export interface NativeEmbedResult {
+  /** One L2-normalised vector per text, in input order. */
+  vectors: Float32Array[];
+  /** Tokens evaluated per text (end-of-text token included, after truncation). */
+  tokenCounts: number[];
+  /** Tokens per text before truncation to the context. */
+  originalTokenCounts: number[];
+  totalTokens: number;
+  embedMs: number;
+}
+
+export interface NativeEmbedSession {
+  load(options: NativeEmbedLoadOptions): Promise<{
+    loadMs: number;
+    nCtx: number;
+    dimensions: number;
+    pooling: 'last' | 'mean' | 'cls';
+    modelAddsEos: boolean;
+  }>;
+  embed(texts: string[]): Promise<NativeEmbedResult>;
+  abort(): void;
+  release(): void;
+}
+
 export interface NativeAddon {
   Session: new () => NativeSession;
+  EmbedSession: new () => NativeEmbedSession;
   systemInfo(): string;
   mediaMarker(): string;
   schemaToGrammar(jsonSchema: string): string;
