@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import { DEFAULT_MODEL } from '../../understand/model-files/catalog.js';
-import { listModels, pullModel, removeModel } from '../../understand/model-files/model-store.js';
+import { listModels, pullModelFiles, removeModel } from '../../understand/model-files/model-store.js';
 import { configFromGlobals } from './command-config.js';
 import { modelsCommand } from './models-command.js';
 import { createProgressBar } from './progress.js';
@@ -24,7 +24,7 @@ export function registerModelFilesCommand(program: Command): void {
       let bar: ReturnType<typeof createProgressBar> | undefined;
       let current = '';
       let lastLogged = -1;
-      const paths = await pullModel({
+      const paths = await pullModelFiles({
         home: config.home,
         name,
         onProgress: (file, p) => {
@@ -45,7 +45,7 @@ export function registerModelFilesCommand(program: Command): void {
         },
       });
       bar?.finish();
-      process.stdout.write(`${paths.model}\n${paths.mmproj}\n`);
+      process.stdout.write(paths.map((p) => `${p}\n`).join(''));
     });
 
   models

@@ -36,15 +36,17 @@ function entryOrThrow(name: string): CatalogEntry {
 }
 
 /**
- * Downloads every file of a model that is not already complete. Files already present with the right size
- * are kept (their sha256 was checked when they were written).
+ * Downloads every file of a model that is not already complete and returns their paths. Files already
+ * present with the right size are kept (their sha256 was checked when they were written).
  */
-export async function pullModel(options: PullOptions): Promise<ModelPaths> {
+export async function pullModelFiles(options: PullOptions): Promise<string[]> {
   const entry = options.entry ?? entryOrThrow(options.name ?? DEFAULT_MODEL);
   const endpoint = options.endpoint ?? process.env.HF_ENDPOINT ?? 'https://huggingface.co';
   const dir = modelDir(options.home, entry.name);
+  const paths: string[] = [];
   for (const file of entry.files) {
     const dest = join(dir, file.file);
+    paths.push(dest);
     if (existsSync(dest) && (await stat(dest)).size === file.size) continue;
     await downloadFile({
       url: fileUrl(endpoint, entry, file),
@@ -56,7 +58,14 @@ export async function pullModel(options: PullOptions): Promise<ModelPaths> {
       onProgress: (progress) => options.onProgress?.(file.file, progress),
     });
   }
-  return pathsOf(dir, entry);
+  return paths;
+}
+
+/** {@link pullModelFiles} for a vision-language model: its text model and vision projector. */
+export async function pullModel(options: PullOptions): Promise<ModelPaths> {
+  const entry = options.entry ?? entryOrThrow(options.name ?? DEFAULT_MODEL);
+  await pullModelFiles({ ...options, entry });
+  return pathsOf(modelDir(options.home, entry.name), entry);
 }
 
 function pathsOf(dir: string, entry: CatalogEntry): ModelPaths {
@@ -155,4 +164,45 @@ export function resolveModelPaths(options: ResolveOptions): ModelPaths {
     );
   }
   return paths;
+}
+
+/**
+ * The embedding GGUF `library.embeddingModel` names: a catalog name (e.g. `qwen3-embedding-0.6b`,
+ * pulled into `<home>/models`) or a file path. Throws MODEL_MISSING with the command that fixes it.
+ *
+ * @example resolveEmbeddingModelPath(config.home, 'qwen3-embedding-0.6b'); // ~/.docsight/models/qwen3-embedding-0.6b/Qwen3-Embedding-0.6B-Q8_0.gguf
+ */
+export function resolveEmbeddingModelPath(home: string, nameOrPath: string): string {
+  const entry = findCatalogEntry(nameOrPath);
+  if (entry) {
+    const file = entry.files.find((f) => f.role === 'embedding');
+    if (!file) {
+      throw new DocSightError(
+        'BAD_CONFIG',
+        `${entry.name} is not an embedding model; set library.embeddingModel to qwen3-embedding-0.6b or a GGUF path.`,
+      );
+    }
+    const path = join(modelDir(home, entry.name), file.file);
+    if (!existsSync(path)) {
+      throw new DocSightError(
+        'MODEL_MISSING',
+        `The embedding model ${entry.name} is not installed. Run \`docsight models pull ${entry.name}\` ` +
+          `(${(file.size / 1e9).toFixed(2)} GB), or set library.embeddingModel to a local GGUF file.`,
+      );
+    }
+    return path;
+  }
+  const path = resolve(nameOrPath);
+  if (!existsSync(path)) {
+    const known = catalog
+      .filter((e) => e.files.some((f) => f.role === 'embedding'))
+      .map((e) => e.name)
+      .join(', ');
+    throw new DocSightError(
+      'MODEL_MISSING',
+      `The embedding model ${nameOrPath} is neither a file nor a known model (${known}). ` +
+        'Set library.embeddingModel to a GGUF path or a model name from `docsight models list`.',
+    );
+  }
+  return path;
 }
