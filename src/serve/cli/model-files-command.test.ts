@@ -4,7 +4,7 @@ import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { useTempDirs } from '../../test-support/temp-dir.js';
-import { DEFAULT_MODEL } from '../../understand/model-files/catalog.js';
+import { DEFAULT_EMBEDDING_MODEL, DEFAULT_MODEL } from '../../understand/model-files/catalog.js';
 import { modelDir } from '../../understand/model-files/model-store.js';
 import { runCliCaptured } from './test-support/run-cli-captured.js';
 
@@ -57,6 +57,34 @@ describe('docsight models pull|list|rm', () => {
     );
     expect((await runCliCaptured(['--home', home, 'models', 'rm', 'nope'])).stderr).toMatch(
       /Unknown model "nope"/,
+    );
+  });
+});
+
+describe('docsight models pull|list|rm qwen3-embedding-0.6b', () => {
+  it('pulls the embedding model from its pinned revision, lists it and removes it', async () => {
+    const home = tempHome();
+    vi.stubEnv('HF_ENDPOINT', `http://127.0.0.1:${(server.address() as AddressInfo).port}`);
+    try {
+      requested.length = 0;
+      const { code } = await runCliCaptured(['--home', home, 'models', 'pull', DEFAULT_EMBEDDING_MODEL]);
+      expect(code).toBe(1); // this mirror has nothing
+      expect(requested[0]).toBe(
+        '/Qwen/Qwen3-Embedding-0.6B-GGUF/resolve/370f27d7550e0def9b39c1f16d3fbaa13aa67728/Qwen3-Embedding-0.6B-Q8_0.gguf',
+      );
+    } finally {
+      vi.unstubAllEnvs();
+    }
+    const listed = await runCliCaptured(['--home', home, 'models', 'list']);
+    expect(listed.stdout).toMatch(new RegExp(`^${DEFAULT_EMBEDDING_MODEL}\\tabsent\\t0\\.64 GB`, 'm'));
+    mkdirSync(modelDir(home, DEFAULT_EMBEDDING_MODEL), { recursive: true });
+    writeFileSync(join(modelDir(home, DEFAULT_EMBEDDING_MODEL), 'Qwen3-Embedding-0.6B-Q8_0.gguf.part'), 'x');
+    const json = JSON.parse((await runCliCaptured(['--home', home, 'models', 'list', '--json'])).stdout);
+    expect(json.find((m: { name: string }) => m.name === DEFAULT_EMBEDDING_MODEL)).toMatchObject({
+      state: 'partial',
+    });
+    expect((await runCliCaptured(['--home', home, 'models', 'rm', DEFAULT_EMBEDDING_MODEL])).stdout).toBe(
+      `removed ${DEFAULT_EMBEDDING_MODEL}\n`,
     );
   });
 });

@@ -5,8 +5,16 @@ import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { useTempDirs } from '../../test-support/temp-dir.js';
-import { DEFAULT_MODEL, type CatalogEntry } from './catalog.js';
-import { listModels, modelDir, pullModel, removeModel, resolveModelPaths } from './model-store.js';
+import { DEFAULT_EMBEDDING_MODEL, DEFAULT_MODEL, findCatalogEntry, type CatalogEntry } from './catalog.js';
+import {
+  listModels,
+  modelDir,
+  pullModel,
+  pullModelFiles,
+  removeModel,
+  resolveEmbeddingModelPath,
+  resolveModelPaths,
+} from './model-store.js';
 
 // A local stand-in for the hub: serves `/{repo}/resolve/{revision}/{file}` like the real one.
 const textGguf = randomBytes(40_000);
@@ -105,5 +113,51 @@ describe('resolveModelPaths', () => {
     expect(() => resolveModelPaths({ home, modelPath: model, mmprojPath: join(home, 'nope.gguf') })).toThrow(
       /nope\.gguf does not exist/,
     );
+  });
+});
+
+describe('the embedding model (qwen3-embedding-0.6b)', () => {
+  const embeddingEntry: CatalogEntry = {
+    name: 'tiny-embedding',
+    description: 'one small file served from loopback',
+    repo: 'test/tiny',
+    revision: 'abc123',
+    files: [{ role: 'embedding', file: 'text.gguf', size: textGguf.length, sha256: sha(textGguf) }],
+  };
+
+  it('is in the catalog at a pinned revision with its published size and sha256', () => {
+    const entry = findCatalogEntry(DEFAULT_EMBEDDING_MODEL);
+    expect(entry).toMatchObject({ repo: 'Qwen/Qwen3-Embedding-0.6B-GGUF' });
+    expect(entry?.revision).toMatch(/^[0-9a-f]{40}$/);
+    expect(entry?.files).toEqual([
+      expect.objectContaining({
+        role: 'embedding',
+        file: 'Qwen3-Embedding-0.6B-Q8_0.gguf',
+        size: 639_150_592,
+      }),
+    ]);
+  });
+
+  it('downloads a model of one embedding file and returns its path', async () => {
+    const home = tempHome();
+    const paths = await pullModelFiles({ home, entry: embeddingEntry, endpoint });
+    expect(paths).toEqual([join(modelDir(home, 'tiny-embedding'), 'text.gguf')]);
+    expect(readFileSync(paths[0]!).equals(textGguf)).toBe(true);
+  });
+
+  it('resolves library.embeddingModel from a catalog name under <home>/models, or from a path', () => {
+    const home = tempHome();
+    expect(() => resolveEmbeddingModelPath(home, DEFAULT_EMBEDDING_MODEL)).toThrow(
+      /not installed\. Run `docsight models pull qwen3-embedding-0\.6b`/,
+    );
+    const pulled = join(modelDir(home, DEFAULT_EMBEDDING_MODEL), 'Qwen3-Embedding-0.6B-Q8_0.gguf');
+    mkdirSync(modelDir(home, DEFAULT_EMBEDDING_MODEL), { recursive: true });
+    writeFileSync(pulled, 'x');
+    expect(resolveEmbeddingModelPath(home, DEFAULT_EMBEDDING_MODEL)).toBe(pulled);
+    expect(resolveEmbeddingModelPath(home, pulled)).toBe(pulled);
+    expect(() => resolveEmbeddingModelPath(home, join(home, 'nope.gguf'))).toThrow(
+      /neither a file nor a known model \(qwen3-embedding-0\.6b\)/,
+    );
+    expect(() => resolveEmbeddingModelPath(home, DEFAULT_MODEL)).toThrow(/is not an embedding model/);
   });
 });
