@@ -10,6 +10,8 @@ import { createScheduledEngine } from './scheduled-engine.js';
 class ScriptedEngine implements VisionLanguageEngine {
   readonly ran: string[] = [];
   aborted = 0;
+  /** Generations whose reader stopped reading before the end (the generator was returned). */
+  abandoned = 0;
   closed = false;
   constructor(
     readonly name: string,
@@ -20,16 +22,23 @@ class ScriptedEngine implements VisionLanguageEngine {
     const question = String(request.messages.at(-1)?.content);
     this.ran.push(question);
     const tokens = request.maxTokens ?? this.tokens;
-    for (let i = 0; i < tokens; i++) {
-      await new Promise((resolve) => setTimeout(resolve, this.intervalMs));
-      if (request.signal?.aborted) {
-        this.aborted++;
-        yield { type: 'done', finishReason: 'cancelled', usage: { promptTokens: 1, completionTokens: i } };
-        return;
+    let ended = false;
+    try {
+      for (let i = 0; i < tokens; i++) {
+        await new Promise((resolve) => setTimeout(resolve, this.intervalMs));
+        if (request.signal?.aborted) {
+          this.aborted++;
+          ended = true;
+          yield { type: 'done', finishReason: 'cancelled', usage: { promptTokens: 1, completionTokens: i } };
+          return;
+        }
+        yield { type: 'text', text: `${this.name}:${question}:${i} ` };
       }
-      yield { type: 'text', text: `${this.name}:${question}:${i} ` };
+      ended = true;
+      yield { type: 'done', finishReason: 'stop', usage: { promptTokens: 1, completionTokens: tokens } };
+    } finally {
+      if (!ended) this.abandoned++;
     }
-    yield { type: 'done', finishReason: 'stop', usage: { promptTokens: 1, completionTokens: tokens } };
   }
   async status() {
     return { backend: 'llama' as const, ready: true, model: this.name };
@@ -122,6 +131,15 @@ describe('createScheduledEngine', () => {
     expect((await next).done?.finishReason).toBe('stop');
     expect(backend.ran).toEqual(['long', 'next']);
     expect(engine.stats()).toMatchObject({ cancelled: 1, completed: 1 });
+  });
+
+  it('counts a caller that stops reading mid-answer as cancelled, and one that stops after it as completed', async () => {
+    const backend = new ScriptedEngine('a', 1000, 2);
+    const engine = createScheduledEngine({ slots: [backend], maxQueue: 1, timeoutMs: 0 });
+    for await (const delta of engine.chat(ask('long'))) if (delta.type === 'text') break;
+    expect(backend.abandoned).toBe(1); // the backend's stream was closed, so it stopped generating
+    for await (const delta of engine.chat(ask('short', { maxTokens: 1 }))) if (delta.type === 'done') break;
+    expect(engine.stats()).toMatchObject({ cancelled: 1, completed: 1, running: 0 });
   });
 
   it('drops a request cancelled while it waits, without running it', async () => {

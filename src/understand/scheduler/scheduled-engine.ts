@@ -113,11 +113,13 @@ export function createScheduledEngine<E extends VisionLanguageEngine>(
     const imagesKey = imagesKeyOf(request);
     const slot = takeSlot(imagesKey);
     const started = performance.now();
-    let outcome: 'completed' | 'failed' | 'cancelled' = 'failed';
+    let outcome: 'completed' | 'failed' | 'cancelled' | undefined;
     let completionTokens: number | undefined;
+    let sawDone = false;
     try {
       for await (const delta of work(slot.engine, { ...chatRequest, signal })) {
         if (delta.type === 'done') {
+          sawDone = true;
           completionTokens = delta.usage?.completionTokens;
           // A timeout is an error, not a short answer: the backend saw only "cancelled".
           if (isDocSightError(signal.reason, 'TIMEOUT')) throw signal.reason;
@@ -130,6 +132,8 @@ export function createScheduledEngine<E extends VisionLanguageEngine>(
       outcome = isDocSightError(signal.reason, 'CANCELLED') ? 'cancelled' : 'failed';
       throw signal.aborted ? signal.reason : err;
     } finally {
+      // No outcome: the caller stopped reading — after the answer (done) or in the middle of it.
+      outcome ??= sawDone && !signal.aborted ? 'completed' : 'cancelled';
       const ms = performance.now() - started;
       if (outcome === 'completed' && completionTokens !== undefined && ms > 0) {
         recent.push({ tokens: completionTokens, ms });
