@@ -91,10 +91,14 @@ export async function searchLibrary(
     ...v,
   }));
 
+  const index = options.embedder ? await store.vectorIndexInfo() : undefined;
   if (!options.embedder) {
     note = 'No embedding model configured: BM25 only.';
-  } else if (!(await store.vectorIndexInfo())) {
+  } else if (!index) {
     note = 'The library has no vectors yet: BM25 only.';
+  } else if (index.model !== options.embedder.model || index.dimensions !== options.embedder.dimensions) {
+    // Vectors of two models are not comparable: never mix them.
+    note = `The library's vectors come from ${index.model}, not the configured ${options.embedder.model}: BM25 only.`;
   } else {
     mode = 'hybrid';
     const [vector] = await options.embedder.embed([query], 'query');

@@ -1,3 +1,4 @@
+import type { Embedder } from '../find/embedder.js';
 import { SEARCH_TERMS_VERSION } from '../find/search-terms.js';
 import type { PageText } from '../read/types.js';
 import type { Library } from '../store/library.js';
@@ -20,16 +21,19 @@ export async function needsReindex(library: Library): Promise<boolean> {
 /**
  * Rebuilds every page's chunks and index entries from its stored lines, without reading the
  * originals again (no OCR), and records the current terms version. Each page is rewritten in its
- * own transaction, so an interrupted re-index is simply run again.
+ * own transaction, so an interrupted re-index is simply run again. With an embedder the new chunks
+ * get vectors too (rewriting a page replaces its chunks, and their vectors with them).
  *
  * @example
  *   if (await needsReindex(library)) await reindexLibrary(library, { chunkChars: config.library.chunkChars });
  */
 export async function reindexLibrary(
   library: Library,
-  options: { chunkChars?: number; onPage?(done: number): void } = {},
+  options: { chunkChars?: number; embedder?: Embedder; onPage?(done: number): void } = {},
 ): Promise<number> {
   let done = 0;
+  const { embedder } = options;
+  if (embedder) await library.store.ensureVectorIndex(embedder.model, embedder.dimensions);
   for (const doc of await library.store.listDocuments()) {
     for (const record of await library.store.listPages(doc.id)) {
       const stored = (await library.store.getPage(doc.id, record.page))!;
@@ -41,11 +45,19 @@ export async function reindexLibrary(
         rotation: stored.rotation,
         lines: stored.lines.map((l) => ({ ...l, block: l.block ?? undefined })),
       };
+      const chunks = chunkPage(page, options.chunkChars);
+      if (embedder && chunks.length > 0) {
+        const vectors = await embedder.embed(
+          chunks.map((c) => c.text),
+          'document',
+        );
+        chunks.forEach((c, i) => (c.vector = vectors[i]));
+      }
       await library.store.writePage({
         jobId: null,
         documentId: doc.id,
         page,
-        chunks: chunkPage(page, options.chunkChars),
+        chunks,
         imageSha256: stored.imageSha256 ?? undefined,
       });
       done++;

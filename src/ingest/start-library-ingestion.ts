@@ -1,4 +1,5 @@
 import type { Config } from '../config/config.js';
+import type { Embedder } from '../find/embedder.js';
 import type { Library } from '../store/library.js';
 import { startIngestWorkers, type IngestWorkers } from './ingest-workers.js';
 import { createLibraryPageReader } from './library-page-reader.js';
@@ -13,7 +14,8 @@ export interface LibraryIngestion {
 /**
  * Starts ingestion for a library as the CLI and the server run it: the default page reader (plain
  * text, PDF text layer, OCR with one shared engine) and the `library.*` settings (concurrency,
- * retries, chunk size). Forward `workers.events` ('progress', 'job') to clients.
+ * retries, chunk size). With an embedder (see find/open-configured-embedder.ts) every chunk is
+ * written with its vector. Forward `workers.events` ('progress', 'job') to clients.
  *
  * @example
  *   const ingestion = startLibraryIngestion(library, config);
@@ -24,7 +26,7 @@ export interface LibraryIngestion {
 export function startLibraryIngestion(
   library: Library,
   config: Config,
-  options: { pollMs?: number } = {},
+  options: { pollMs?: number; embedder?: Embedder } = {},
 ): LibraryIngestion {
   const reader = createLibraryPageReader(config);
   const workers = startIngestWorkers({
@@ -34,6 +36,7 @@ export function startLibraryIngestion(
     retryBaseMs: config.library.retryBaseMs,
     chunkChars: config.library.chunkChars,
     pollMs: options.pollMs,
+    embedder: options.embedder,
   });
   return {
     workers,

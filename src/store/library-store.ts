@@ -68,6 +68,13 @@ export interface LibraryStore {
   vectorIndexInfo(): Promise<{ model: string; dimensions: number } | undefined>;
   /** Chunks nearest to `vector` (cosine distance, lower = better). */
   nearestChunks(vector: Float32Array, filters: SearchFilters, limit: number): Promise<ChunkHit[]>;
+  /**
+   * Chunks without a vector (written before an embedding model was configured), in id order after
+   * `afterChunkId`, for filling the vector index in batches.
+   */
+  chunksWithoutVectors(limit: number, afterChunkId?: number): Promise<{ chunkId: number; text: string }[]>;
+  /** Stores (or replaces) the vectors of existing chunks in one transaction; the vector index must exist. */
+  writeChunkVectors(vectors: { chunkId: number; vector: Float32Array }[]): Promise<void>;
   /** Text, page and lines of chunks, for snippets and boxes. */
   chunkDetails(chunkIds: number[]): Promise<Map<number, ChunkDetails>>;
 

@@ -551,6 +551,45 @@ class SqliteLibraryStore implements LibraryStore {
     return rows.map(toHit);
   }
 
+  async chunksWithoutVectors(limit: number, afterChunkId = 0): Promise<{ chunkId: number; text: string }[]> {
+    const hasIndex = (await this.vectorIndexInfo()) !== undefined;
+    // A vec0 rowid lookup is a point query, so the anti-join costs one probe per chunk.
+    const rows = this.db
+      .prepare(
+        `SELECT c.id, c.text FROM chunks c WHERE c.id > ?
+         ${hasIndex ? 'AND NOT EXISTS (SELECT 1 FROM chunk_vec v WHERE v.rowid = c.id)' : ''}
+         ORDER BY c.id LIMIT ?`,
+      )
+      .all(afterChunkId, limit) as Row[];
+    return rows.map((r) => ({ chunkId: r.id as number, text: r.text as string }));
+  }
+
+  async writeChunkVectors(vectors: { chunkId: number; vector: Float32Array }[]): Promise<void> {
+    const info = await this.vectorIndexInfo();
+    if (!info) throw new DocSightError('INTERNAL', 'writeChunkVectors before ensureVectorIndex.');
+    const del = this.db.prepare('DELETE FROM chunk_vec WHERE rowid = ?');
+    const ins = this.db.prepare('INSERT INTO chunk_vec (rowid, embedding) VALUES (?, ?)');
+    const exists = this.db.prepare('SELECT 1 FROM chunks WHERE id = ?');
+    const write = this.db.transaction(() => {
+      for (const { chunkId, vector } of vectors) {
+        if (vector.length !== info.dimensions) {
+          throw new DocSightError(
+            'INTERNAL',
+            `A ${vector.length}-dimensional vector for an index of ${info.dimensions} dimensions.`,
+          );
+        }
+        if (!exists.get(chunkId)) continue; // deleted meanwhile
+        del.run(BigInt(chunkId));
+        ins.run(BigInt(chunkId), Buffer.from(vector.buffer, vector.byteOffset, vector.byteLength));
+      }
+    });
+    try {
+      write.immediate();
+    } catch (err) {
+      throw asDiskFull(err);
+    }
+  }
+
   async chunkDetails(chunkIds: number[]): Promise<Map<number, ChunkDetails>> {
     const out = new Map<number, ChunkDetails>();
     const chunk = this.db.prepare(

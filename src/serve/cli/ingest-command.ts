@@ -2,6 +2,7 @@ import type { Command } from 'commander';
 import type { Config } from '../../config/config.js';
 import { configFromGlobals } from './command-config.js';
 import { describeError, isDocSightError } from '../../errors.js';
+import { openConfiguredEmbedder } from '../../find/open-configured-embedder.js';
 import { addToLibrary } from '../../ingest/add-to-library.js';
 import { expandInputPaths } from '../../ingest/expand-paths.js';
 import { startLibraryIngestion } from '../../ingest/start-library-ingestion.js';
@@ -16,7 +17,9 @@ export async function drainIngestQueue(
   config: Config,
   jobIds?: Set<number>,
 ): Promise<number> {
-  const ingestion = startLibraryIngestion(library, config, { pollMs: 200 });
+  // With library.embeddingModel set, chunks are embedded as they are written (hybrid search).
+  const embedder = await openConfiguredEmbedder(config);
+  const ingestion = startLibraryIngestion(library, config, { pollMs: 200, embedder });
   const { workers } = ingestion;
   const tty = process.stderr.isTTY;
   let failed = 0;
@@ -43,6 +46,12 @@ export async function drainIngestQueue(
     await workers.settled(jobIds);
   } finally {
     await ingestion.stop();
+    await embedder?.close();
+  }
+  if (embedder && embedder.truncatedTexts > 0) {
+    process.stderr.write(
+      `${embedder.truncatedTexts} chunk(s) were longer than the embedding context and embedded from their beginning.\n`,
+    );
   }
   return failed;
 }
