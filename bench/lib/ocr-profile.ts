@@ -2,7 +2,7 @@
  * Where the OCR time goes on one dense page: CPU seconds per engine stage, and onnxruntime's own trace summed
  * by operator type per model (with the number of model calls and the time spent outside the nodes).
  *
- *   npx tsx bench/lib/ocr-profile.ts [--lang en|zh] [--threads 1] [--runs 2] [--no-trace]
+ *   npx tsx bench/lib/ocr-profile.ts [--lang en|zh | --image FILE] [--threads 1] [--runs 2] [--no-trace] [--nodes N]
  *
  * The page is a 300-dpi A4 sheet of about 60 lines. Tracing slows every node a little, so stage times are
  * taken from the runs without the trace (`--no-trace` skips the traced run altogether).
@@ -23,6 +23,8 @@ import { A4_300DPI, ENGLISH_LETTER } from './ocr-pages.js';
 const { values } = parseArgs({
   options: {
     lang: { type: 'string', default: 'en' },
+    /** Profile this image file instead of the generated dense page. */
+    image: { type: 'string' },
     threads: { type: 'string', default: '1' },
     runs: { type: 'string', default: '2' },
     'no-trace': { type: 'boolean', default: false },
@@ -91,7 +93,15 @@ function summariseTrace(path: string) {
   return { byOp, byNode, nodeUs, runUs, calls };
 }
 
-const { image, lines } = await densePage(values.lang);
+async function imageFile(path: string): Promise<{ image: RawImage; lines: number }> {
+  const { data, info } = await sharp(path).rotate().removeAlpha().raw().toBuffer({ resolveWithObject: true });
+  return {
+    image: { data, width: info.width, height: info.height, channels: info.channels as 1 | 3 },
+    lines: 0,
+  };
+}
+
+const { image, lines } = values.image ? await imageFile(values.image) : await densePage(values.lang);
 const config = loadConfig({ flags: { ocr: { threads } } }).ocr;
 const stageCpu = new Map<OcrStage, number>();
 const stageWall = new Map<OcrStage, number>();
@@ -112,7 +122,10 @@ await engine.close();
 const totalCpu = (used.user + used.system) / 1e6 / runs;
 
 process.stdout.write(
-  `OCR profile, ${new Date().toISOString()}, ${values.lang} A4 300 dpi, ${lines} lines drawn, ${found} read, ` +
+  `OCR profile, ${new Date().toISOString()}, ` +
+    (values.image
+      ? `${values.image} (${image.width}×${image.height}), ${found} lines read, `
+      : `${values.lang} A4 300 dpi, ${lines} lines drawn, ${found} read, `) +
     `${threads} thread(s), mean of ${runs} runs, load average ${loadavg()
       .map((x) => x.toFixed(2))
       .join(' ')}\n\n` +
