@@ -7,7 +7,9 @@
  * repacking of quantised matrices), the KV cache and compute buffers are private to each worker.
  * This prints, per slot count, every worker's RSS, PSS and private memory after one answer on each slot
  * (an image and a few tokens, so the vision buffers are allocated too), and the total PSS: the memory the
- * slots really cost together.
+ * slots really cost together. A second table shows how fast a cancel frees a slot: one slot busy with an
+ * endless generation, a short request queued behind it, the caller cancels; time from the cancel to the
+ * queued request's first text (its own prompt evaluation included).
  *
  *   npx tsx bench/slots.ts [--sizes tiny,full] [--quant q8_0] [--slots 1,2] [--threads 1] [--models DIR]
  *
@@ -55,6 +57,7 @@ async function page(): Promise<{ png: Buffer; sha256: string }> {
 }
 
 const rows: string[][] = [];
+const cancelRows: string[][] = [];
 const image = await page();
 for (const size of args.sizes.split(',') as SynthSize[]) {
   const quant = args.quant as SynthQuant;
@@ -97,10 +100,43 @@ for (const size of args.sizes.split(',') as SynthSize[]) {
         mb(workers.reduce((sum, w) => sum + w.pss, 0)),
         mb((files.modelBytes + files.mmprojBytes) / 1024),
       ]);
+      if (slots === 1) cancelRows.push([`${size} ${quant}`, ...(await cancelLatency(engine))]);
     } finally {
       await engine.close();
     }
   }
+}
+
+/** Cancels a long generation with a short request queued behind it: ms until the short one's first text. */
+async function cancelLatency(engine: ReturnType<typeof createConfiguredEngine>['engine']): Promise<string[]> {
+  const controller = new AbortController();
+  let cancelledAt = 0;
+  let pieces = 0;
+  const long = (async () => {
+    const stream = engine.chatOnSlot(
+      { messages: [{ role: 'user', content: 'Write a long essay.' }], signal: controller.signal },
+      (slot, request) => (slot as LlamaEngine).chat({ ...request, maxTokens: 2000, ignoreEos: true }),
+    );
+    for await (const delta of stream) {
+      if (delta.type === 'text' && ++pieces === 8) {
+        cancelledAt = performance.now();
+        controller.abort();
+      }
+    }
+  })();
+  let firstTextAt = 0;
+  for await (const delta of engine.chat({ messages: [{ role: 'user', content: 'Hi' }], maxTokens: 2 })) {
+    if (delta.type === 'text' && firstTextAt === 0) firstTextAt = performance.now();
+  }
+  await long;
+  // The same kind of request on an idle slot: what the queued one would have taken without the cancel.
+  const idleStart = performance.now();
+  let idleFirstText = 0;
+  for await (const delta of engine.chat({ messages: [{ role: 'user', content: 'Hey' }], maxTokens: 2 })) {
+    if (delta.type === 'text' && idleFirstText === 0) idleFirstText = performance.now();
+  }
+  // Pieces already generated or in flight when the worker saw the abort.
+  return [String(pieces - 8), (firstTextAt - cancelledAt).toFixed(0), (idleFirstText - idleStart).toFixed(0)];
 }
 
 console.log(
@@ -115,5 +151,17 @@ console.log(
       'files MB',
     ],
     rows,
+  ),
+);
+console.log();
+console.log(
+  formatTable(
+    [
+      'model',
+      'pieces after the cancel',
+      'cancel → queued request first text, ms',
+      'same request on an idle slot, ms',
+    ],
+    cancelRows,
   ),
 );
