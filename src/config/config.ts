@@ -154,7 +154,11 @@ function fromEnv(env: NodeJS.ProcessEnv): ConfigOverrides {
   if (maxPages !== undefined) intake.maxPages = maxPages;
   const pdfDpi = envNumber(env, 'DOCSIGHT_PDF_DPI');
   if (pdfDpi !== undefined) intake.pdfDpi = pdfDpi;
-  return { ocr, intake, understand: understandFromEnv(env) };
+  // The embedding model for hybrid search: a catalog name (qwen3-embedding-0.6b) or a GGUF path.
+  const library: Partial<Config['library']> = env.DOCSIGHT_EMBEDDING_MODEL
+    ? { embeddingModel: env.DOCSIGHT_EMBEDDING_MODEL }
+    : {};
+  return { ocr, intake, library, understand: understandFromEnv(env) };
 }
 
 /** The common engine settings as environment variables (containers, systemd units). */

@@ -64,6 +64,8 @@ export interface LibraryStore {
   searchChunks(match: string, filters: SearchFilters, limit: number): Promise<ChunkHit[]>;
   /** Creates the vector index for one embedding model; a different model/dimension is an error until re-indexed. */
   ensureVectorIndex(model: string, dimensions: number): Promise<void>;
+  /** Drops the vector index and its vectors (to switch to another embedding model). */
+  dropVectorIndex(): Promise<void>;
   /** The embedding model the vector index holds, if any. */
   vectorIndexInfo(): Promise<{ model: string; dimensions: number } | undefined>;
   /** Chunks nearest to `vector` (cosine distance, lower = better). */

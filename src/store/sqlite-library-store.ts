@@ -530,6 +530,16 @@ class SqliteLibraryStore implements LibraryStore {
       .immediate();
   }
 
+  async dropVectorIndex(): Promise<void> {
+    this.db
+      .transaction(() => {
+        this.db.exec('DROP TRIGGER IF EXISTS chunks_delete_vec');
+        this.db.exec('DROP TABLE IF EXISTS chunk_vec');
+        this.db.prepare("DELETE FROM meta WHERE key = 'vector_index'").run();
+      })
+      .immediate();
+  }
+
   async vectorIndexInfo(): Promise<{ model: string; dimensions: number } | undefined> {
     const r = this.db.prepare("SELECT value FROM meta WHERE key = 'vector_index'").get() as Row | undefined;
     return r ? (JSON.parse(r.value as string) as { model: string; dimensions: number }) : undefined;

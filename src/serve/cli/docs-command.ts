@@ -1,7 +1,9 @@
 import type { Command } from 'commander';
 import { DocSightError } from '../../errors.js';
 import type { DocumentRecord } from '../../store/library-store.js';
-import { reindexLibrary } from '../../ingest/reindex-library.js';
+import { openConfiguredEmbedder } from '../../find/open-configured-embedder.js';
+import { embedMissingChunks } from '../../ingest/embed-missing-chunks.js';
+import { needsReindex, reindexLibrary } from '../../ingest/reindex-library.js';
 import { deleteDocument, openLibrary } from '../../store/library.js';
 import { configFromGlobals } from './command-config.js';
 
@@ -94,15 +96,54 @@ export function registerDocsCommand(program: Command): Command {
   docs
     .command('reindex')
     .description(
-      'Rebuild the search index from the stored lines (after an upgrade changed the index terms); no OCR.',
+      'Bring the index up to date from the stored lines, without OCR: rebuild the index terms after an ' +
+        'upgrade changed them, and embed every chunk that has no vector when library.embeddingModel is set.',
     )
-    .action(async (_options: object, command: Command) => {
+    .option('--full', 'rebuild every page (and, with an embedding model, re-embed every chunk)')
+    .action(async (options: { full?: boolean }, command: Command) => {
       const config = configFromGlobals(command);
       const library = openLibrary(config.home);
+      const embedder = await openConfiguredEmbedder(config);
       try {
-        const pages = await reindexLibrary(library, { chunkChars: config.library.chunkChars });
-        process.stdout.write(`Re-indexed ${pages} page(s).\n`);
+        const index = await library.store.vectorIndexInfo();
+        if (embedder && index && index.model !== embedder.model) {
+          if (!options.full) {
+            throw new DocSightError(
+              'BAD_CONFIG',
+              `The library's vectors come from ${index.model}, not the configured ${embedder.model}. ` +
+                'Run `docsight docs reindex --full` to re-embed the library with the new model.',
+            );
+          }
+          await library.store.dropVectorIndex();
+        }
+        if (options.full || (await needsReindex(library))) {
+          const pages = await reindexLibrary(library, { chunkChars: config.library.chunkChars, embedder });
+          process.stdout.write(`Re-indexed ${pages} page(s)${embedder ? ' with vectors' : ''}.\n`);
+        } else {
+          process.stdout.write('The index terms are current.\n');
+        }
+        if (embedder) {
+          const t0 = performance.now();
+          const tty = process.stderr.isTTY;
+          const n = await embedMissingChunks(library, embedder, {
+            onProgress: (done) => {
+              if (tty) process.stderr.write(`\r\x1b[2Kembedding: ${done} chunk(s)`);
+            },
+          });
+          if (tty) process.stderr.write('\r\x1b[2K');
+          const seconds = (performance.now() - t0) / 1000;
+          process.stdout.write(
+            n > 0
+              ? `Embedded ${n} chunk(s) in ${seconds.toFixed(1)} s with ${embedder.model}.\n`
+              : `Every chunk has a vector (${embedder.model}).\n`,
+          );
+        } else {
+          process.stdout.write(
+            'No embedding model configured (library.embeddingModel): search stays BM25 only.\n',
+          );
+        }
       } finally {
+        await embedder?.close();
         await library.close();
       }
     });

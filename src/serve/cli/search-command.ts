@@ -1,9 +1,11 @@
 import type { Command } from 'commander';
 import { DocSightError } from '../../errors.js';
+import { openConfiguredEmbedder } from '../../find/open-configured-embedder.js';
 import { searchLibrary } from '../../find/search-library.js';
 import { needsReindex } from '../../ingest/reindex-library.js';
 import type { SearchFilters } from '../../store/library-store.js';
 import { openLibrary } from '../../store/library.js';
+import { DEFAULT_EMBEDDING_MODEL } from '../../understand/model-files/catalog.js';
 import { configFromGlobals } from './command-config.js';
 
 interface SearchOptions {
@@ -64,10 +66,22 @@ export function registerSearchCommand(program: Command): Command {
       const config = configFromGlobals(command);
       const library = openLibrary(config.home);
       try {
-        // No embedding engine exists yet: a configured model is reported, and search stays BM25.
-        const response = await searchLibrary(library.store, query, { k, filters });
-        if (config.library.embeddingModel) {
-          response.note = `Embedding model ${config.library.embeddingModel} is configured but the embedding engine is not available yet: BM25 only.`;
+        // With library.embeddingModel: hybrid (BM25 + dense, fused by rank); without: BM25 only.
+        const embedder = await openConfiguredEmbedder(config);
+        let response;
+        try {
+          response = await searchLibrary(library.store, query, { k, filters, embedder });
+        } finally {
+          await embedder?.close();
+        }
+        if (!embedder) {
+          response.note =
+            `${response.note ?? ''} For hybrid (dense + BM25) search: \`docsight models pull ${DEFAULT_EMBEDDING_MODEL}\`, ` +
+            `set "library": {"embeddingModel": "${DEFAULT_EMBEDDING_MODEL}"} in ${config.home}/config.json ` +
+            '(or DOCSIGHT_EMBEDDING_MODEL), then `docsight docs reindex`.';
+          response.note = response.note.trim();
+        } else if (response.mode === 'bm25' && /no vectors/.test(response.note ?? '')) {
+          response.note = `${response.note} Run \`docsight docs reindex\` to embed it.`;
         }
         if (await needsReindex(library)) {
           response.note =
@@ -77,7 +91,9 @@ export function registerSearchCommand(program: Command): Command {
           process.stdout.write(`${JSON.stringify(response, null, 2)}\n`);
           return;
         }
-        if (response.note) process.stderr.write(`(${response.note})\n`);
+        // The mode always shows: a BM25-only result says why and how to get hybrid search.
+        const mode = response.mode === 'hybrid' ? 'Hybrid search: BM25 + dense.' : 'BM25 only.';
+        process.stderr.write(`(${response.note ?? mode})\n`);
         if (response.results.length === 0) {
           process.stdout.write('No matches.\n');
           return;
