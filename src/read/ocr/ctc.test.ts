@@ -1,10 +1,7 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { cropTextLine } from './crop.js';
-import { decodeCtc, gapExcess, isCjk, joinWithSpaces, type DecodedChar } from './ctc.js';
-import { defaultModelPaths, loadDictionary, loadModel, type ModelRunner } from './models.js';
-import { toRgb } from './pixels.js';
-import { packStrips, REC_HEIGHT } from './recognize.js';
+import { describe, expect, it } from 'vitest';
+import { decodeCtc } from './ctc.js';
 import { renderLine } from './test-pages.js';
+import { useRecognizer } from './test-support/recognizer.js';
 
 const dict = ['a', 'b', '中', '文'];
 const CLASSES = dict.length + 2; // blank, dictionary, space
@@ -18,15 +15,6 @@ function probs(classPerStep: number[], p = 0.9): Float32Array {
   });
   return out;
 }
-
-const ch = (char: string, at: number): DecodedChar => ({
-  char,
-  start: at,
-  end: at,
-  centre: at,
-  prob: 1,
-  spaceBefore: 0,
-});
 
 describe('decodeCtc', () => {
   it('collapses repeats, drops blanks, keeps each character’s time steps and mean confidence', () => {
@@ -54,46 +42,45 @@ describe('decodeCtc', () => {
   });
 });
 
-describe('joinWithSpaces / gapExcess', () => {
-  it('puts a space at a gap wider than the line’s pitch, and none at normal pitch', () => {
-    const chars = [ch('a', 0), ch('b', 3), ch('a', 6), ch('b', 9), ch('a', 16), ch('b', 19), ch('a', 22)];
-    const excess = gapExcess(chars);
-    expect(excess[4]).toBeGreaterThan(0.6);
-    expect(Math.abs(excess[2]!)).toBeLessThan(0.2);
-    expect(joinWithSpaces(chars)).toBe('abab aba');
+describe('decodeCtc: the space class', () => {
+  it('records before each character the strongest space probability since the previous character', () => {
+    // a, two blank steps where the space class reaches 0.3 and 0.1, then b.
+    const p = probs([1, 0, 0, 2]);
+    p[1 * CLASSES + 5] = 0.3;
+    p[2 * CLASSES + 5] = 0.1;
+    const line = decodeCtc(p, 0, 4, CLASSES, dict);
+    expect(line.text).toBe('ab');
+    expect(line.chars[1]!.spaceBefore).toBeCloseTo(0.3);
+    expect(line.chars[0]!.spaceBefore).toBe(0);
   });
 
-  it('never puts a space between two CJK characters, however wide the gap', () => {
-    expect(joinWithSpaces([ch('中', 0), ch('文', 5), ch('中', 10), ch('文', 30)])).toBe('中文中文');
-    expect(isCjk('中')).toBe(true);
-    expect(isCjk('a')).toBe(false);
+  it('counts an emitted space, so the character after it carries its probability', () => {
+    const line = decodeCtc(probs([1, 5, 2], 0.8), 0, 3, CLASSES, dict);
+    expect(line.text).toBe('a b');
+    expect(line.chars.map((c) => c.char)).toEqual(['a', ' ', 'b']);
+    expect(line.chars[2]!.spaceBefore).toBeCloseTo(0.8);
   });
 });
 
 describe('decodeCtc on real recogniser output', () => {
-  let rec: ModelRunner;
-  let dictionary: string[];
-  beforeAll(async () => {
-    const paths = defaultModelPaths();
-    rec = await loadModel(paths.recognition, 1);
-    dictionary = loadDictionary(paths.dictionary);
-  });
-  afterAll(async () => {
-    await rec.close();
-  });
+  const rec = useRecognizer();
 
   it('has one class per dictionary entry plus blank and space, and times characters left to right', async () => {
-    const img = toRgb(await renderLine('HELLO   WORLD', 32));
-    const strip = cropTextLine(img, [0, 0, img.width, 0, img.width, img.height, 0, img.height], REC_HEIGHT);
-    const out = await rec.run(packStrips([strip], REC_HEIGHT, strip.width), [1, 3, REC_HEIGHT, strip.width]);
-    expect(out.dims[2]).toBe(dictionary.length + 2);
-    const line = decodeCtc(out.data, 0, out.dims[1]!, out.dims[2]!, dictionary);
-    expect(line.text).toBe('HELLO WORLD');
+    const { line } = await rec.read(await renderLine('HELLO   WORLD', 32));
+    expect(line.text.replace(/ /g, '')).toBe('HELLOWORLD');
     const letters = line.chars.filter((c) => c.char !== ' ');
     for (let i = 1; i < letters.length; i++)
       expect(letters[i]!.centre).toBeGreaterThan(letters[i - 1]!.centre);
-    // The widest gap between letters is the one between the two words.
+    // The widest gap between letters is the one between the two words, and the space class rose there.
     const gaps = letters.slice(1).map((c, i) => c.centre - letters[i]!.centre);
     expect(gaps.indexOf(Math.max(...gaps))).toBe(4);
+    expect(letters[5]!.spaceBefore).toBeGreaterThan(
+      Math.max(...letters.slice(1, 5).map((c) => c.spaceBefore)),
+    );
+  });
+
+  it('emits the dictionary’s classes: blank + dictionary + space', async () => {
+    const out = await rec.model().run(new Float32Array(3 * 48 * 96), [1, 3, 48, 96]);
+    expect(out.dims[2]).toBe(rec.dictionary().length + 2);
   });
 });

@@ -1,10 +1,14 @@
 /**
- * CTC greedy decoding for the PP-OCR recogniser, plus word-space restoration.
+ * CTC greedy decoding for the PP-OCR recogniser.
  *
  * Classes: 0 = CTC blank, 1..N = the dictionary, N+1 = space. The model often swallows spaces
- * ("UserManual"), so we keep the time step of every character and put spaces back where the gap
- * between neighbours is wider than their expected pitch.
+ * ("UserManual"), so every character keeps its time steps and the space class's probability before
+ * it; spaces.ts decides the word spaces from those and the strip's pixels.
  */
+import type { WordGapOptions } from './spaces.js';
+
+/** The word-space options, under the name engine.ts imports (see `WordGapOptions` in spaces.ts). */
+export type SpaceOptions = WordGapOptions;
 
 export interface DecodedChar {
   char: string;
@@ -15,51 +19,19 @@ export interface DecodedChar {
   centre: number;
   /** Highest class probability over its steps. */
   prob: number;
-  /** Highest probability of the space class between the previous character and this one. */
+  /**
+   * Highest probability of the space class at any step since the previous non-space character,
+   * including steps where the space won (so it is high where the model emitted a space).
+   */
   spaceBefore: number;
 }
 
 export interface DecodedLine {
+  /** The characters as the model read them, with only the spaces it emitted itself (see spaces.ts). */
   text: string;
   /** Mean of the characters' probabilities; 0 for an empty line. */
   confidence: number;
   chars: DecodedChar[];
-}
-
-export interface SpaceOptions {
-  /** Insert a space when the gap exceeds the expected pitch by this many ems (a space is ~0.25–0.33 em). */
-  gapEm?: number;
-  /** Between a CJK character and a Latin one the bar is higher: CJK text rarely puts spaces there. */
-  cjkGapEm?: number;
-  /** Also insert a space when the model's own space class reaches this probability between two characters. */
-  spaceProb?: number;
-}
-
-/** Ideographs, kana, hangul and full-width forms: no spaces between these. */
-export function isCjk(ch: string): boolean {
-  const c = ch.codePointAt(0) ?? 0;
-  return (
-    (c >= 0x2e80 && c <= 0x9fff) ||
-    (c >= 0xac00 && c <= 0xd7af) ||
-    (c >= 0xf900 && c <= 0xfaff) ||
-    (c >= 0xff00 && c <= 0xffef) ||
-    (c >= 0x20000 && c <= 0x2fa1f)
-  );
-}
-
-/** Advance widths in ems of a typical sans-serif face, by character class. */
-const NARROW = new Set([...'.,:;\'!|`()[]{}"/\\-']);
-const THIN = new Set([...'iljIft1r']);
-
-/** Nominal advance of a character in ems: what "no gap" looks like between it and its neighbour. */
-export function nominalWidth(ch: string): number {
-  if (isCjk(ch)) return 1;
-  if (NARROW.has(ch)) return 0.3;
-  if (THIN.has(ch)) return 0.3;
-  if (ch === 'M' || ch === 'W' || ch === 'm' || ch === '@' || ch === '%') return 0.85;
-  if (ch === 'w') return 0.72;
-  if (ch >= 'A' && ch <= 'Z') return 0.68;
-  return 0.55;
 }
 
 /**
@@ -75,7 +47,6 @@ export function decodeCtc(
   steps: number,
   classes: number,
   dictionary: readonly string[],
-  spaces: SpaceOptions = {},
 ): DecodedLine {
   const spaceClass = dictionary.length + 1;
   const chars: DecodedChar[] = [];
@@ -93,6 +64,9 @@ export function decodeCtc(
         best = k;
       }
     }
+    // The space class's probability builds up over blank and space steps until the next character.
+    if ((best === 0 || best === spaceClass) && spaceClass < classes)
+      spaceMax = Math.max(spaceMax, probs[base + spaceClass]!);
     if (best !== 0 && best === prev) {
       const last = chars[chars.length - 1]!;
       last.end = t;
@@ -101,9 +75,7 @@ export function decodeCtc(
       const ch = best === spaceClass ? ' ' : (dictionary[best - 1] ?? '');
       chars.push({ char: ch, start: t, end: t, centre: t, prob: bestP, spaceBefore: spaceMax });
       classIds.push(best);
-      spaceMax = 0;
-    } else if (spaceClass < classes) {
-      spaceMax = Math.max(spaceMax, probs[base + spaceClass]!);
+      if (best !== spaceClass) spaceMax = 0;
     }
     prev = best;
   }
@@ -121,55 +93,10 @@ export function decodeCtc(
     if (sum > 0) c.centre = weighted / sum;
   });
   const confidence = chars.length === 0 ? 0 : chars.reduce((s, c) => s + c.prob, 0) / chars.length;
-  return { text: joinWithSpaces(chars, spaces), confidence, chars };
-}
-
-/**
- * How much wider than expected the distance between each character and the one before it is, in
- * ems (NaN where either is a space, or for the first character). The em (time steps per em) is
- * estimated from the line itself: the median of centre distances divided by nominal advances.
- */
-export function gapExcess(chars: readonly DecodedChar[]): number[] {
-  const ratios: number[] = [];
-  for (let i = 1; i < chars.length; i++) {
-    const a = chars[i - 1]!;
-    const b = chars[i]!;
-    if (a.char === ' ' || b.char === ' ') continue;
-    ratios.push((b.centre - a.centre) / ((nominalWidth(a.char) + nominalWidth(b.char)) / 2));
-  }
-  ratios.sort((x, y) => x - y);
-  // Fallback: the recogniser sees 48-px-high strips and emits one step per 8 px; an em is ~36 px.
-  const em = ratios.length >= 3 ? ratios[Math.floor(ratios.length / 2)]! : 4.5;
-  return chars.map((b, i) => {
-    const a = chars[i - 1];
-    if (!a || a.char === ' ' || b.char === ' ') return NaN;
-    const expected = ((nominalWidth(a.char) + nominalWidth(b.char)) / 2) * em;
-    return (b.centre - a.centre - expected) / em;
-  });
-}
-
-/**
- * Joins decoded characters, restoring spaces from timing alone: where the model put one, where its
- * space class was likely, or where the gap exceeds the expected pitch (see `gapExcess`).
- */
-export function joinWithSpaces(chars: readonly DecodedChar[], options: SpaceOptions = {}): string {
-  const gapEm = options.gapEm ?? 0.45;
-  const cjkGapEm = options.cjkGapEm ?? 0.9;
-  const spaceProb = options.spaceProb ?? 0.25;
-  const excess = gapExcess(chars);
-  let out = '';
-  for (let i = 0; i < chars.length; i++) {
-    const b = chars[i]!;
-    const a = chars[i - 1];
-    if (a && a.char !== ' ' && b.char !== ' ') {
-      const aCjk = isCjk(a.char);
-      const bCjk = isCjk(b.char);
-      if (!(aCjk && bCjk)) {
-        const bar = aCjk || bCjk ? cjkGapEm : gapEm;
-        if (excess[i]! > bar || (!aCjk && !bCjk && b.spaceBefore >= spaceProb)) out += ' ';
-      }
-    }
-    out += b.char;
-  }
-  return out.replace(/\s+/g, ' ').trim();
+  const text = chars
+    .map((c) => c.char)
+    .join('')
+    .replace(/\s+/g, ' ')
+    .trim();
+  return { text, confidence, chars };
 }

@@ -1,4 +1,4 @@
-import { decodeCtc, type DecodedLine, type SpaceOptions } from './ctc.js';
+import { decodeCtc, type DecodedLine } from './ctc.js';
 import { segmentWords, type WordGapOptions } from './spaces.js';
 import type { ModelRunner } from './models.js';
 import type { RgbImage } from './pixels.js';
@@ -33,10 +33,8 @@ export interface RecognizeOptions {
   batchSize: number;
   /** Narrowest model input; narrower strips are padded to it. */
   minWidth?: number;
-  /** Time-step spacing rules (used when `words` is false). */
-  spaces?: SpaceOptions;
-  /** Spaces from blank runs in the strip's pixels (default on); `false` keeps only timing rules. */
-  words?: WordGapOptions | false;
+  /** Word-space rule options (see spaces.ts). */
+  spaces?: WordGapOptions;
   signal?: AbortSignal;
 }
 
@@ -105,11 +103,10 @@ export async function recognizeStrips(
     const got = out.dims[2]!;
     ids.forEach((id, k) => {
       const strip = strips[id]!;
-      const line = decodeCtc(out.data, k * steps * got, steps, got, dictionary, options.spaces);
+      const line = decodeCtc(out.data, k * steps * got, steps, got, dictionary);
       // Squeezed strips (wider than MAX_WIDTH) cover more strip pixels per step.
       const stepWidth = (width / steps) * (strip.width / Math.min(width, strip.width));
-      const text =
-        options.words === false ? line.text : segmentWords(line.chars, strip, stepWidth, options.words);
+      const text = segmentWords(line.chars, strip, stepWidth, options.spaces);
       results[id] = { ...line, text, stepWidth };
     });
   }

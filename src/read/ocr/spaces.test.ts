@@ -1,11 +1,9 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { cropTextLine } from './crop.js';
-import { decodeCtc } from './ctc.js';
-import { defaultModelPaths, loadDictionary, loadModel, type ModelRunner } from './models.js';
-import { toRgb, type RgbImage } from './pixels.js';
-import { packStrips, REC_HEIGHT } from './recognize.js';
-import { inkProfile, segmentWords } from './spaces.js';
-import { renderPage } from './test-pages.js';
+import { describe, expect, it } from 'vitest';
+import type { DecodedChar } from './ctc.js';
+import type { RgbImage } from './pixels.js';
+import { inkProfile, measureGaps, segmentWords, spaceScore, type CharGap } from './spaces.js';
+import { renderLine, renderPage } from './test-pages.js';
+import { useRecognizer } from './test-support/recognizer.js';
 
 /** A 48-px strip with ink blocks at the given [from, to) column ranges (rows 12..36). */
 function blocks(width: number, ranges: [number, number][], underline = false): RgbImage {
@@ -48,17 +46,69 @@ describe('inkProfile', () => {
   });
 });
 
+/** A decoded character at time step `at`, with the space class at `space` before it. */
+const ch = (char: string, at: number, space = 0): DecodedChar => ({
+  char,
+  start: at,
+  end: at,
+  centre: at,
+  prob: 1,
+  spaceBefore: space,
+});
+
+describe('measureGaps', () => {
+  // Five letters one step (8 px) apart, then one two steps further: a word gap in a monospaced line.
+  const chars = [ch('A', 0), ch('B', 1), ch('C', 2), ch('D', 3), ch('E', 5, 0.4)];
+  const strip = blocks(60, [
+    [2, 6],
+    [10, 14],
+    [18, 22],
+    [26, 30],
+    [42, 46],
+  ]);
+
+  it('measures pitch against the line’s median, blank runs in text heights, and the space class', () => {
+    const gaps = measureGaps(chars, strip, 8);
+    expect(gaps.map((g) => g.pitch)).toEqual([0, 1, 1, 1, 2]);
+    expect(gaps[1]!.blank).toBeCloseTo(4 / 24);
+    expect(gaps[4]!.blank).toBeCloseTo(12 / 24);
+    expect(gaps[4]!.spaceProb).toBe(0.4);
+  });
+
+  it('skips the model’s own spaces but remembers them', () => {
+    const gaps = measureGaps([ch('a', 0), ch(' ', 1), ch('b', 2)], blocks(30, [[2, 6]]), 8);
+    expect(gaps).toHaveLength(2);
+    expect(gaps[1]!.emitted).toBe(true);
+  });
+});
+
+describe('spaceScore', () => {
+  const gap = (over: Partial<CharGap>): CharGap => ({
+    blank: 0.1,
+    pitch: 1,
+    spaceProb: 0,
+    emitted: false,
+    punctuation: false,
+    ...over,
+  });
+
+  it('is negative for a letter gap and positive for a word gap', () => {
+    expect(spaceScore(gap({}))).toBeLessThan(0);
+    expect(spaceScore(gap({ blank: 0.6, pitch: 2, spaceProb: 0.05 }))).toBeGreaterThan(0);
+  });
+
+  it('does not split at a blank run alone when pitch and the space class say "same word"', () => {
+    // The gap beside a narrow letter in a monospaced font ("SUPPL IES").
+    expect(spaceScore(gap({ blank: 0.5, pitch: 1, spaceProb: 0.01 }))).toBeLessThan(0);
+  });
+
+  it('trusts the model where it emitted a space', () => {
+    expect(spaceScore(gap({ blank: 0.3, pitch: 1.2, spaceProb: 0.9 }))).toBeGreaterThan(0);
+  });
+});
+
 describe('segmentWords on real recogniser output', () => {
-  let rec: ModelRunner;
-  let dictionary: string[];
-  beforeAll(async () => {
-    const paths = defaultModelPaths();
-    rec = await loadModel(paths.recognition, 1);
-    dictionary = loadDictionary(paths.dictionary);
-  });
-  afterAll(async () => {
-    await rec.close();
-  });
+  const rec = useRecognizer();
 
   /**
    * Renders `words` at explicit positions in DejaVu Sans Mono (advance exactly 0.602 em), so the blank
@@ -73,13 +123,9 @@ describe('segmentWords on real recogniser output', () => {
       return spec;
     });
     const page = await renderPage({ width: Math.ceil(x + 12), height: 48, lines });
-    const img = toRgb(page);
-    if (underline) img.data.fill(0, 42 * img.width * 3, 44 * img.width * 3);
-    const strip = cropTextLine(img, [0, 0, img.width, 0, img.width, img.height, 0, img.height], REC_HEIGHT);
-    const out = await rec.run(packStrips([strip], REC_HEIGHT, strip.width), [1, 3, REC_HEIGHT, strip.width]);
-    const steps = out.dims[1]!;
-    const line = decodeCtc(out.data, 0, steps, out.dims[2]!, dictionary);
-    return { line, text: segmentWords(line.chars, strip, strip.width / steps) };
+    if (underline) page.data.fill(0, 42 * page.width * page.channels, 44 * page.width * page.channels);
+    const { line, strip, stepWidth } = await rec.read(page);
+    return { line, text: segmentWords(line.chars, strip, stepWidth) };
   }
 
   it('restores word spaces at blank runs the model may swallow', async () => {
@@ -95,5 +141,27 @@ describe('segmentWords on real recogniser output', () => {
   it('still splits underlined words', async () => {
     const { text } = await read(['NEW', 'EXPORT', 'PRODUCT'], 16, true);
     expect(text).toBe('NEW EXPORT PRODUCT');
+  });
+
+  it('keeps letter-spaced monospaced words whole (receipt printers: "SUPPL IES")', async () => {
+    // Each character at a fixed pitch of 0.9 em: the blank around a narrow letter is as wide as a
+    // proportional font's word gap, but the pitch doubles only at the spaces.
+    const text = 'OFFICE SUPPLIES ADJUSTMENTS LIMITED TILL';
+    const size = 20;
+    const pitch = 0.9 * size;
+    const page = await renderPage({
+      width: Math.ceil(8 + text.length * pitch),
+      height: 30,
+      lines: [...text].map((c, i) => ({ text: c, x: 4 + i * pitch, y: 22, size, font: 'DejaVu Sans Mono' })),
+    });
+    const { line, strip, stepWidth } = await rec.read(page);
+    expect(segmentWords(line.chars, strip, stepWidth)).toBe(text);
+  });
+
+  it('puts no space between CJK characters and keeps a wide gap before Latin text', async () => {
+    const { line, strip, stepWidth } = await rec.read(
+      await renderLine('增值税发票   No 12', 32, 'WenQuanYi Zen Hei'),
+    );
+    expect(segmentWords(line.chars, strip, stepWidth)).toBe('增值税发票 No 12');
   });
 });

@@ -1,32 +1,74 @@
-import { gapExcess, isCjk, type DecodedChar } from './ctc.js';
+import type { DecodedChar } from './ctc.js';
 import type { RgbImage } from './pixels.js';
 
 /**
- * Word segmentation from the pixels. The recogniser reads characters well but often drops the spaces
- * between words ("UserManual"); its character timings are too coarse (one step = 8 px) to tell a word
- * gap from a letter gap. The strip itself is not: between two words there is a run of blank columns
- * wider than any gap inside a word. So we binarise the strip, measure the blank run between each pair
- * of neighbouring characters, and call it a space when it is wide relative to the text height.
- * Two timing signals add what the pixels miss (letters touching an underline): the model's own
- * space class, which often rises a little at a word gap without winning, and a wide time gap.
- * Defaults were tuned on SROIE/FUNSD dev subsets (word F1).
+ * Word spaces: the one place that decides where a recognised line has spaces between words.
+ *
+ * The recogniser reads characters well but often drops the spaces between words ("UserManual") and,
+ * on receipts printed in monospaced fonts, the gap around a narrow letter looks like a word gap
+ * ("SUPPL IES"). Three measurements per pair of neighbouring characters, each weak alone, decide:
+ *
+ * - the widest run of blank columns of the strip between the two characters, in text heights
+ *   (a word gap is blank; a letter gap is narrow, but wide next to an "I" in a monospaced font);
+ * - the distance between the characters' centres (CTC timing) over the line's median distance
+ *   (in a monospaced font a space doubles the pitch exactly; in a proportional one it adds ~0.3 em);
+ * - the model's own space class, which wins at clear word gaps and rises a little at faint ones.
+ *
+ * They are added as evidence (a logistic score, weights fitted on the SROIE and FUNSD dev splits by
+ * `scripts/ocr-words.ts`) and a space goes where the score is positive.
  */
+export interface WordGapOptions {
+  /** Weights of the evidence between two letters or digits: a space where bias + Σ weight·measurement > 0. */
+  weights?: Partial<WordGapWeights>;
+  /** Weights next to a punctuation mark, whose narrow glyph makes blank runs and pitch read differently. */
+  punctuationWeights?: Partial<WordGapWeights>;
+  /** Next to a CJK character a space needs a blank run this many text heights wide, or the model's own space. */
+  cjkGapRatio?: number;
+}
+
+export interface WordGapWeights {
+  bias: number;
+  /** Per text height of blank run (capped at 1.5). */
+  blank: number;
+  /** Per unit of centre distance over the line's median (capped at 3). */
+  pitch: number;
+  /** Per decade of the space-class probability (log10, floored at 1e-4). */
+  spaceProb: number;
+}
+
+/** Fitted on the dev splits' labelled character pairs (`npx tsx scripts/ocr-words.ts fit ...`). */
+export const DEFAULT_WEIGHTS: WordGapWeights = {
+  bias: 0.84,
+  blank: 1.04,
+  pitch: 1.88,
+  spaceProb: 2.64,
+};
+
+/** Fitted as DEFAULT_WEIGHTS, on the pairs next to a punctuation mark. */
+export const DEFAULT_PUNCTUATION_WEIGHTS: WordGapWeights = {
+  bias: 0.22,
+  blank: 0.67,
+  pitch: 1.47,
+  spaceProb: 1.15,
+};
+
+/** Ideographs, kana, hangul and full-width forms: no spaces between these. */
+export function isCjk(ch: string): boolean {
+  const c = ch.codePointAt(0) ?? 0;
+  return (
+    (c >= 0x2e80 && c <= 0x9fff) ||
+    (c >= 0xac00 && c <= 0xd7af) ||
+    (c >= 0xf900 && c <= 0xfaff) ||
+    (c >= 0xff00 && c <= 0xffef) ||
+    (c >= 0x20000 && c <= 0x2fa1f)
+  );
+}
+
 export interface InkProfile {
   /** 1 where the column holds ink. */
   columns: Uint8Array;
   /** Height in pixels of the band of rows that holds most ink (≈ cap height), 0 for a blank strip. */
   textHeight: number;
-}
-
-export interface WordGapOptions {
-  /** A blank run at least this many text heights wide is a space (Latin/digits). */
-  gapRatio?: number;
-  /** Next to a CJK character the run must be this wide (CJK text rarely puts spaces there). */
-  cjkGapRatio?: number;
-  /** Also a space where the character timing shows a gap this many ems wider than expected. */
-  timeGapEm?: number;
-  /** Also a space where the model's space class reached this probability between two characters. */
-  spaceProb?: number;
 }
 
 /** Otsu's threshold on a 256-bin histogram. */
@@ -136,9 +178,67 @@ function widestBlankRun(columns: Uint8Array, from: number, to: number): number {
   return best;
 }
 
+/** What the space rule sees between a character and the one before it. */
+export interface CharGap {
+  /** Widest run of blank columns between the two characters' centres, in text heights (0: no ink found). */
+  blank: number;
+  /** Centre distance over the line's median centre distance (1 = the usual letter pitch; 1 for short lines). */
+  pitch: number;
+  /** Highest probability of the space class between the two (high where the model emitted a space). */
+  spaceProb: number;
+  /** The model emitted a space here. */
+  emitted: boolean;
+  /** One of the two characters is neither a letter nor a digit. */
+  punctuation: boolean;
+}
+
+function median(values: number[]): number {
+  const sorted = [...values].sort((x, y) => x - y);
+  return sorted[Math.floor(sorted.length / 2)]!;
+}
+
 /**
- * Joins decoded characters into text, with a space wherever the model emitted one or the strip shows
- * a wide blank run between two characters. `stepWidth` is the strip width covered by one time step.
+ * Measures the gap before each non-space character of a line (entry 0, the first character, is all
+ * zeros). `stepWidth` is the strip width covered by one time step.
+ */
+export function measureGaps(chars: readonly DecodedChar[], strip: RgbImage, stepWidth: number): CharGap[] {
+  const profile = inkProfile(strip);
+  const letters = chars.filter((c) => c.char !== ' ');
+  const emitted = chars.flatMap((c, i) => (c.char === ' ' ? [] : [chars[i - 1]?.char === ' ']));
+  const distances: number[] = [];
+  for (let i = 1; i < letters.length; i++)
+    if (!isCjk(letters[i]!.char) && !isCjk(letters[i - 1]!.char))
+      distances.push(letters[i]!.centre - letters[i - 1]!.centre);
+  // Fewer than three distances say little about the pitch: treat every gap as usual.
+  const pitch = distances.length >= 3 ? median(distances) : NaN;
+  return letters.map((b, i) => {
+    const a = letters[i - 1];
+    if (!a) return { blank: 0, pitch: 0, spaceProb: 0, emitted: false, punctuation: false };
+    const run = widestBlankRun(profile.columns, (a.centre + 0.5) * stepWidth, (b.centre + 0.5) * stepWidth);
+    return {
+      blank: profile.textHeight > 0 ? run / profile.textHeight : 0,
+      pitch: pitch > 0 ? (b.centre - a.centre) / pitch : 1,
+      spaceProb: b.spaceBefore,
+      emitted: emitted[i]!,
+      punctuation: /[^\p{L}\p{N}]/u.test(a.char + b.char),
+    };
+  });
+}
+
+/** The evidence for a space in a gap between two non-CJK characters (positive: a space). */
+export function spaceScore(gap: CharGap, weights: WordGapWeights = DEFAULT_WEIGHTS): number {
+  return (
+    weights.bias +
+    weights.blank * Math.min(gap.blank, 1.5) +
+    weights.pitch * Math.min(gap.pitch, 3) +
+    weights.spaceProb * Math.log10(gap.spaceProb + 1e-4)
+  );
+}
+
+/**
+ * Joins decoded characters into text with a space in every word gap (see the top of this file).
+ * Between two CJK characters only the model's own spaces are kept; next to one, a space also needs a
+ * blank run of `cjkGapRatio` text heights.
  *
  * @example
  *   segmentWords(line.chars, strip, line.stepWidth); // "User Manual"
@@ -149,32 +249,27 @@ export function segmentWords(
   stepWidth: number,
   options: WordGapOptions = {},
 ): string {
-  const gapRatio = options.gapRatio ?? 0.55;
+  const weights = { ...DEFAULT_WEIGHTS, ...options.weights };
+  const punctuationWeights = { ...DEFAULT_PUNCTUATION_WEIGHTS, ...options.punctuationWeights };
   const cjkGapRatio = options.cjkGapRatio ?? 1.0;
-  const timeGapEm = options.timeGapEm ?? 0.8;
-  const spaceProb = options.spaceProb ?? 0.02;
-  const profile = inkProfile(strip);
-  const excess = gapExcess(chars);
+  const letters = chars.filter((c) => c.char !== ' ');
+  const gaps = measureGaps(chars, strip, stepWidth);
   let out = '';
-  for (let i = 0; i < chars.length; i++) {
-    const b = chars[i]!;
-    const a = chars[i - 1];
-    if (a && a.char !== ' ' && b.char !== ' ') {
+  letters.forEach((b, i) => {
+    const a = letters[i - 1];
+    if (a) {
+      const gap = gaps[i]!;
       const aCjk = isCjk(a.char);
       const bCjk = isCjk(b.char);
-      if (!(aCjk && bCjk)) {
-        const gap = widestBlankRun(
-          profile.columns,
-          (a.centre + 0.5) * stepWidth,
-          (b.centre + 0.5) * stepWidth,
-        );
-        const byInk =
-          profile.textHeight > 0 && gap >= (aCjk || bCjk ? cjkGapRatio : gapRatio) * profile.textHeight;
-        const byTime = !aCjk && !bCjk && (excess[i]! > timeGapEm || b.spaceBefore >= spaceProb);
-        if (byInk || byTime) out += ' ';
-      }
+      const space =
+        aCjk && bCjk
+          ? gap.emitted
+          : aCjk || bCjk
+            ? gap.emitted || gap.blank >= cjkGapRatio
+            : spaceScore(gap, gap.punctuation ? punctuationWeights : weights) > 0;
+      if (space) out += ' ';
     }
     out += b.char;
-  }
-  return out.replace(/\s+/g, ' ').trim();
+  });
+  return out;
 }
