@@ -1,7 +1,9 @@
 import { basename } from 'node:path';
 import type { Config } from '../../config/config.js';
+import type { Embedder } from '../../find/embedder.js';
 import { searchLibrary } from '../../find/search-library.js';
 import { addToLibrary } from '../../ingest/add-to-library.js';
+import { embedMissingChunks } from '../../ingest/embed-missing-chunks.js';
 import { startIngestWorkers } from '../../ingest/ingest-workers.js';
 import { createLibraryPageReader } from '../../ingest/library-page-reader.js';
 import type { PageReader } from '../../ingest/page-reader.js';
@@ -21,12 +23,19 @@ export interface RetrievalEvaluation {
   /** Up to 20 queries whose target was not in the top 10, for reading. */
   misses: { query: string; target: string; top: string[] }[];
   failedDocuments: string[];
+  /** 'hybrid' when every query ran BM25 + dense (an embedder was given), else 'bm25'. */
+  mode: 'bm25' | 'hybrid';
+  /** Chunks embedded in this run (at ingest, or filled in for a reused library), and the time it took. */
+  embeddedChunks: number;
+  embedSeconds: number;
 }
 
 export interface EvaluateOptions {
   config: Config;
   /** A page reader other than the default (plain text, PDF text layer or OCR). */
   readPages?: PageReader;
+  /** With an embedder the corpus is embedded and every query runs hybrid (BM25 + dense). */
+  embedder?: Embedder;
   onIngest?(pagesDone: number, documentsDone: number, documents: number): void;
 }
 
@@ -63,6 +72,7 @@ export async function evaluateRetrieval(
       concurrency: options.config.library.concurrency,
       retryBaseMs: 100,
       pollMs: 100,
+      embedder: options.embedder,
     });
     let documentsDone = 0;
     workers.events.on('progress', () => options.onIngest?.(++ingestedPages, documentsDone, jobIds.size));
@@ -78,8 +88,15 @@ export async function evaluateRetrieval(
   }
   // A library kept from a run with an older tokenizer is re-indexed from its stored lines (no OCR).
   if (await needsReindex(library))
-    await reindexLibrary(library, { chunkChars: options.config.library.chunkChars });
+    await reindexLibrary(library, {
+      chunkChars: options.config.library.chunkChars,
+      embedder: options.embedder,
+    });
   const ingestSeconds = (performance.now() - started) / 1000;
+  // A library kept from a BM25-only run gets its vectors now (pages are not read again).
+  const embedStarted = performance.now();
+  const embeddedChunks = options.embedder ? await embedMissingChunks(library, options.embedder) : 0;
+  const embedSeconds = (performance.now() - embedStarted) / 1000;
   const failedDocuments: string[] = [];
   for (const [file, id] of docIdByFile) {
     if ((await library.store.getDocument(id))?.status !== 'ready') failedDocuments.push(file);
@@ -89,9 +106,16 @@ export async function evaluateRetrieval(
   const times: number[] = [];
   const misses: RetrievalEvaluation['misses'] = [];
   const nameById = new Map([...docIdByFile].map(([f, id]) => [id, f]));
+  let mode: RetrievalEvaluation['mode'] = options.embedder ? 'hybrid' : 'bm25';
   for (const q of dataset.queries) {
     const t0 = performance.now();
-    const { results } = await searchLibrary(library.store, q.query, { k: 10, filters: { collection } });
+    const response = await searchLibrary(library.store, q.query, {
+      k: 10,
+      filters: { collection },
+      embedder: options.embedder,
+    });
+    const { results } = response;
+    if (response.mode === 'bm25') mode = 'bm25';
     times.push(performance.now() - t0);
     // Rank of the target document: its first page in the results (documents here are one page).
     const docs: number[] = [];
@@ -115,5 +139,8 @@ export async function evaluateRetrieval(
     queryMsP95: percentile(times, 95),
     misses,
     failedDocuments,
+    mode,
+    embeddedChunks,
+    embedSeconds,
   };
 }

@@ -4,6 +4,7 @@ import { join, resolve } from 'node:path';
 import type { Command } from 'commander';
 import { loadConfig } from '../../config/config.js';
 import { DocSightError } from '../../errors.js';
+import { openConfiguredEmbedder } from '../../find/open-configured-embedder.js';
 import { openLibrary } from '../../store/library.js';
 import { formatTable } from '../table.js';
 import { evaluateRetrieval } from './evaluate-retrieval.js';
@@ -14,6 +15,7 @@ interface RetrievalOptions {
   kind?: RetrievalKind;
   json?: boolean;
   limit?: string;
+  embeddingModel?: string;
 }
 
 const KINDS: RetrievalKind[] = ['sroie', 'funsd', 'docvqa-text'];
@@ -39,6 +41,11 @@ export function registerEvalRetrievalCommand(evalCommand: Command): Command {
     })
     .option('--json', 'print one JSON object (recall_at_1, recall_at_5, recall_at_10, mrr, queries, …)')
     .option('--limit <n>', 'use only the first N corpus files (and their queries)')
+    .option(
+      '--embedding-model <name|path>',
+      'hybrid retrieval with this embedding model (a catalog name such as qwen3-embedding-0.6b, or a GGUF path); ' +
+        'default library.embeddingModel, else BM25 only',
+    )
     .action(async (options: RetrievalOptions, command: Command) => {
       // --home (the global option) keeps the library for later runs; by default it is temporary.
       const globals = command.optsWithGlobals<{ config?: string; home?: string }>();
@@ -55,12 +62,21 @@ export function registerEvalRetrievalCommand(evalCommand: Command): Command {
       const home = globals.home
         ? resolve(globals.home)
         : mkdtempSync(join(tmpdir(), 'docsight-eval-retrieval-'));
-      const config = loadConfig({ configFile: globals.config, flags: { home } });
+      const config = loadConfig({
+        configFile: globals.config,
+        flags: {
+          home,
+          ...(options.embeddingModel ? { library: { embeddingModel: options.embeddingModel } } : {}),
+        },
+      });
+      const embedder = await openConfiguredEmbedder(config);
       const library = openLibrary(home);
       try {
+        if (embedder) process.stderr.write(`Hybrid retrieval with ${embedder.model}.\n`);
         process.stderr.write(`Ingesting ${dataset.corpus.length} ${dataset.kind} pages into ${home}...\n`);
         const result = await evaluateRetrieval(library, dataset, {
           config,
+          embedder,
           onIngest: (pages, docs, total) => {
             if (process.stderr.isTTY)
               process.stderr.write(`\r  ${pages} pages read, ${docs}/${total} documents`);
@@ -79,7 +95,10 @@ export function registerEvalRetrievalCommand(evalCommand: Command): Command {
           query_ms_p50: Number(result.queryMsP50.toFixed(2)),
           query_ms_p95: Number(result.queryMsP95.toFixed(2)),
           failed_documents: result.failedDocuments,
-          mode: 'bm25',
+          mode: result.mode,
+          embedding_model: embedder?.model ?? null,
+          embedded_chunks: result.embeddedChunks,
+          embed_seconds: Number(result.embedSeconds.toFixed(1)),
         };
         if (options.json) {
           process.stdout.write(`${JSON.stringify({ ...result.scores, ...info, misses: result.misses })}\n`);
@@ -89,10 +108,11 @@ export function registerEvalRetrievalCommand(evalCommand: Command): Command {
         const f = (x: number): string => x.toFixed(3);
         process.stdout.write(
           `${formatTable(
-            ['dataset', 'queries', 'R@1', 'R@5', 'R@10', 'MRR', 'query p50 ms', 'query p95 ms'],
+            ['dataset', 'mode', 'queries', 'R@1', 'R@5', 'R@10', 'MRR', 'query p50 ms', 'query p95 ms'],
             [
               [
                 dataset.kind,
+                result.mode,
                 String(s.queries),
                 f(s.recall_at_1),
                 f(s.recall_at_5),
@@ -104,12 +124,16 @@ export function registerEvalRetrievalCommand(evalCommand: Command): Command {
             ],
           )}\n` +
             `corpus ${info.corpus} files (${info.ingested_pages} pages read in ${info.ingest_seconds} s this run)` +
-            `${result.failedDocuments.length ? `; failed: ${result.failedDocuments.join(', ')}` : ''}; skipped queries: ${JSON.stringify(dataset.skipped)}\n`,
+            `${result.failedDocuments.length ? `; failed: ${result.failedDocuments.join(', ')}` : ''}; skipped queries: ${JSON.stringify(dataset.skipped)}\n` +
+            (embedder
+              ? `embedding model ${embedder.model}: ${info.embedded_chunks} chunks embedded in ${info.embed_seconds} s this run\n`
+              : 'BM25 only: pass --embedding-model qwen3-embedding-0.6b (after `docsight models pull qwen3-embedding-0.6b`) for hybrid retrieval\n'),
         );
         for (const m of result.misses.slice(0, 10)) {
           process.stdout.write(`  miss: "${m.query.slice(0, 80)}" → ${m.target}; top: ${m.top.join(', ')}\n`);
         }
       } finally {
+        await embedder?.close();
         await library.close();
         if (!globals.home) rmSync(home, { recursive: true, force: true });
       }
