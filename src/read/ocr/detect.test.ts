@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { boxesFromProbabilityMap, detectText, overlapOfSmaller } from './detect.js';
+import { boxesFromProbabilityMap, detectText, medianTextHeight, overlapOfSmaller } from './detect.js';
 import { quadBounds } from './geometry.js';
 import { defaultModelPaths, loadModel, type ModelRunner } from './models.js';
 import { toRgb } from './pixels.js';
@@ -75,9 +75,55 @@ describe('detectText on the real PP-OCRv4 detector', () => {
     );
     const boxes = await detectText(det, page, { maxSide: 1920 });
     expect(boxes).toHaveLength(2);
+    expect(medianTextHeight(boxes)).toBeGreaterThan(33);
     const tops = boxes.map((b) => quadBounds(b.quad).minY).sort((a, b) => a - b);
     expect(tops[0]).toBeGreaterThan(350);
     expect(tops[0]).toBeLessThan(400);
     expect(tops[1]).toBeGreaterThan(3250);
+  });
+
+  /** The detector's input sizes, call by call. */
+  function recordingRunner(): { runner: ModelRunner; sizes: string[] } {
+    const sizes: string[] = [];
+    return {
+      sizes,
+      runner: {
+        run: (input, dims) => {
+          sizes.push(`${dims[3]}x${dims[2]}`);
+          return det.run(input, dims);
+        },
+        close: () => det.close(),
+      },
+    };
+  }
+
+  it('reads a large page with 10-pt text in one quick pass at 1280 px, and small type again at full size', async () => {
+    const a4 = async (size: number) =>
+      toRgb(
+        await renderPage({
+          width: 2480,
+          height: 3508,
+          lines: [200, 600, 1000, 1400].map((y) => ({
+            text: 'Payment is due within 30 days',
+            x: 200,
+            y,
+            size,
+          })),
+        }),
+      );
+    const normal = recordingRunner();
+    expect(await detectText(normal.runner, await a4(42), { maxSide: 1920 })).toHaveLength(4);
+    expect(normal.sizes).toEqual(['896x1280']);
+
+    const tiny = recordingRunner();
+    expect(await detectText(tiny.runner, await a4(24), { maxSide: 1920 })).toHaveLength(4);
+    expect(tiny.sizes).toEqual(['896x1280', '1344x1920']);
+
+    // Pages the detector enlarges (100-dpi scans) get no quick pass.
+    const small = recordingRunner();
+    await detectText(small.runner, toRgb(await renderPage({ width: 762, height: 1000, lines: [] })), {
+      maxSide: 1920,
+    });
+    expect(small.sizes).toEqual(['1152x1504']);
   });
 });

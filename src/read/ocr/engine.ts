@@ -47,6 +47,8 @@ export interface OcrEngineExtras {
   detect?: { threshold?: number; boxThreshold?: number; unclipRatio?: number };
   /** Small pages are scaled up for detection at most this much (see detect.ts). */
   detectUpscale?: number;
+  /** Long side of the quick first detection pass on large pages (see detect.ts; ≥ detectMaxSide: none). */
+  detectQuickSide?: number;
   /** Narrowest recogniser input width (see recognize.ts). */
   recMinWidth?: number;
   /** Stretch each line strip's contrast before recognition (default false). */
@@ -220,6 +222,7 @@ export async function createOcrEngine(
         ...extras.detect,
         maxSide: options.detectMaxSide,
         maxUpscale: extras.detectUpscale,
+        quickSide: extras.detectQuickSide,
       };
       let boxes = await stage('detect', () => detectText(det, page, detectOptions));
       throwIfAborted(signal);
