@@ -1,15 +1,19 @@
 /**
- * Dev tool for word segmentation (issue 2): runs detection, orientation and recognition once over
- * eval splits and caches, per line, what the word-space decision needs (the recogniser's top classes
- * per time step, the grey strip, the quad); then replays decoding, `segmentWords`, layout and
- * scoring from the cache in seconds, so a changed space rule in spaces.ts/ctc.ts is measured
- * without running the models again.
+ * Dev tool for word segmentation (issue 2). Runs detection, orientation and recognition once over eval
+ * splits and caches, per line, what the word-space decision needs (the recogniser's top classes and
+ * the space class per time step, the grey strip, the quad); then replays decoding, `segmentWords`,
+ * layout and scoring from the cache in seconds, so a changed space rule is measured without the models.
  *
- *   npx tsx scripts/ocr-words.ts cache /work/shared/eval/sroie/dev /tmp/ocr-words/sroie
- *   npx tsx scripts/ocr-words.ts score /work/shared/eval/sroie/dev /tmp/ocr-words/sroie [--errors 40]
+ *   npx tsx scripts/ocr-words.ts cache /work/shared/eval/sroie/dev /tmp/ocr-words/sroie    # minutes
+ *   npx tsx scripts/ocr-words.ts score /work/shared/eval/sroie/dev /tmp/ocr-words/sroie --errors 40
+ *   npx tsx scripts/ocr-words.ts fit SROIE_DIR SROIE_CACHE FUNSD_DIR FUNSD_CACHE --errors 40
  *
- * The replay follows engine.ts (same stages, same options); `score` prints the figures
- * `docsight eval ocr` would, and with `--errors N` the most frequent unmatched words by class.
+ * `score` prints word/char F1 as `docsight eval ocr` computes them (within ±0.003: the cache reads each
+ * strip alone with the unfolded models), and with `--errors N` the most frequent unmatched words, the
+ * GT text no predicted line covers, and the missed GT words by class (split inside the word, merged
+ * with a neighbour, punctuation attached, character errors). `fit` labels every pair of neighbouring
+ * characters with the GT's answer (space or not), fits the weights of spaces.ts by logistic regression
+ * and prints the gap errors of the defaults and of the fit. Tune on dev splits only.
  */
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
