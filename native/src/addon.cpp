@@ -298,6 +298,7 @@ class EmbedLoadWorker : public PromiseWorker {
     o.Set("dimensions", s_->session->dimensions());
     o.Set("pooling", s_->session->pooling());
     o.Set("modelAddsEos", s_->session->model_adds_eos());
+    o.Set("ownLastPooling", s_->session->own_last_pooling());
     deferred.Resolve(o);
   }
 
@@ -355,6 +356,8 @@ Napi::Value EmbedSession::Load(const Napi::CallbackInfo &info) {
   opts.n_threads = static_cast<int>(get_number(o, "threads", 0));
   Napi::Value mm = o.Get("useMmap");
   if (mm.IsBoolean()) opts.use_mmap = mm.As<Napi::Boolean>().Value();
+  Napi::Value lp = o.Get("llamaPooling");
+  if (lp.IsBoolean()) opts.own_last_pooling = !lp.As<Napi::Boolean>().Value();
   auto *w = new EmbedLoadWorker(info.Env(), this, std::move(opts));
   w->Queue();
   return w->deferred.Promise();

@@ -5,9 +5,11 @@
 #include <cmath>
 #include <cstdio>
 #include <cstdlib>
+#include <cstring>
 #include <mutex>
 #include <thread>
 
+#include "ggml-backend.h"
 #include "llama.h"
 
 namespace docsight {
@@ -50,6 +52,27 @@ struct EmbedSession::Impl {
   int n_batch = 256;
   int n_seq_max = 16;
   int n_embd = 0;
+  // Own LAST pooling: the context runs in generation mode with an output only at each text's last
+  // token, and the scheduler's eval callback copies the final norm's rows ("result_norm", the tensor
+  // llama.cpp's own LAST pooling reads). In embedding mode llama.cpp build 10256 makes every token an
+  // output and runs the LM head (151 669 × 1 024 for Qwen3) on all of them: about a quarter of the
+  // FLOPs and n_vocab × n_batch floats of buffers, for logits nobody reads.
+  bool own_pooling = false;
+  std::vector<float> captured;  // result_norm rows of the last decode
+  int captured_rows = 0;
+  int captured_width = 0;
+
+  static bool capture_final_norm(lm_ggml_tensor *t, bool ask, void *data) {
+    const bool wanted = std::strcmp(t->name, "result_norm") == 0;
+    if (ask || !wanted) return ask ? wanted : true;
+    auto *m = static_cast<Impl *>(data);
+    if (t->type != LM_GGML_TYPE_F32 || !lm_ggml_is_contiguous(t)) return true;  // checked by the caller
+    m->captured.resize(static_cast<size_t>(lm_ggml_nelements(t)));
+    lm_ggml_backend_tensor_get(t, m->captured.data(), 0, lm_ggml_nbytes(t));
+    m->captured_width = static_cast<int>(t->ne[0]);
+    m->captured_rows = static_cast<int>(t->ne[1]);
+    return true;
+  }
 
   ~Impl() {
     if (ctx) llama_free(ctx);
@@ -86,14 +109,21 @@ EmbedSession::EmbedSession(const EmbedLoadOptions &opts) : impl_(std::make_uniqu
   // cache carries the earlier part). MEAN and CLS need the whole text in one call.
   m.n_batch = m.pooling == LLAMA_POOLING_TYPE_LAST ? std::min(opts.n_batch, opts.n_ctx) : opts.n_ctx;
   m.n_seq_max = opts.n_seq_max;
+  m.own_pooling = m.pooling == LLAMA_POOLING_TYPE_LAST && opts.own_last_pooling;
   auto cp = llama_context_default_params();
   cp.n_ctx = opts.n_ctx;
   cp.n_batch = m.n_batch;
   cp.n_ubatch = m.n_batch;
   cp.n_seq_max = opts.n_seq_max;
   cp.kv_unified = true;  // one KV buffer shared by the group's texts: a long text may use all of it
-  cp.embeddings = true;
-  cp.pooling_type = m.pooling;
+  cp.embeddings = !m.own_pooling;
+  // Own pooling: the model's pooling stays set but is inert without embedding mode (and llama.cpp
+  // warns when the two differ).
+  cp.pooling_type = m.own_pooling ? LLAMA_POOLING_TYPE_UNSPECIFIED : m.pooling;
+  if (m.own_pooling) {
+    cp.cb_eval = &Impl::capture_final_norm;
+    cp.cb_eval_user_data = &m;
+  }
   cp.n_threads = n_threads;
   cp.n_threads_batch = n_threads;
   cp.no_perf = true;
@@ -110,6 +140,7 @@ EmbedSession::~EmbedSession() = default;
 int EmbedSession::dimensions() const { return impl_->n_embd; }
 int EmbedSession::n_ctx() const { return static_cast<int>(llama_n_ctx(impl_->ctx)); }
 bool EmbedSession::model_adds_eos() const { return llama_vocab_get_add_eos(impl_->vocab); }
+bool EmbedSession::own_last_pooling() const { return impl_->own_pooling; }
 std::string EmbedSession::pooling() const {
   switch (impl_->pooling) {
     case LLAMA_POOLING_TYPE_LAST: return "last";
@@ -153,8 +184,10 @@ EmbedResult EmbedSession::embed(const std::vector<std::string> &texts) {
   }
   res.vectors.assign(texts.size(), {});
 
-  // 2. Evaluate in groups: up to n_seq_max texts whose tokens fit the KV cache together, each its
-  //    own sequence; the group's tokens go through llama_decode in calls of at most n_batch.
+  // 2. Evaluate in groups: up to n_seq_max texts that fill one llama_decode call (n_batch tokens),
+  //    each its own sequence, or one longer text alone over several calls. Texts of a group share
+  //    the KV cache, and attention runs over all of it (masked by sequence), so a group is kept to a
+  //    call's worth rather than a whole context (2 % less CPU for 512-token chunks, bench/embed.ts).
   llama_memory_t mem = llama_get_memory(m.ctx);
   llama_batch batch = llama_batch_init(m.n_batch, 0, 1);
   struct BatchFree {
@@ -162,8 +195,7 @@ EmbedResult EmbedSession::embed(const std::vector<std::string> &texts) {
     ~BatchFree() { llama_batch_free(b); }
   } batch_free{batch};
 
-  auto read_vector = [&](size_t text, llama_seq_id seq) {
-    const float *v = llama_get_embeddings_seq(m.ctx, seq);
+  auto read_vector = [&](size_t text, const float *v) {
     if (!v) throw Error("ENGINE_FAILED", "llama.cpp returned no pooled embedding for text " + std::to_string(text));
     double norm = 0;
     for (int j = 0; j < m.n_embd; j++) norm += double(v[j]) * v[j];
@@ -181,7 +213,7 @@ EmbedResult EmbedSession::embed(const std::vector<std::string> &texts) {
       size_t end = next;
       int group_tokens = 0;
       while (end < texts.size() && static_cast<int>(end - next) < m.n_seq_max &&
-             group_tokens + static_cast<int>(toks[end].size()) <= max_tokens) {
+             (end == next || group_tokens + static_cast<int>(toks[end].size()) <= m.n_batch)) {
         group_tokens += static_cast<int>(toks[end].size());
         end++;
       }
@@ -199,18 +231,28 @@ EmbedResult EmbedSession::embed(const std::vector<std::string> &texts) {
           batch.pos[j] = static_cast<llama_pos>(at);
           batch.n_seq_id[j] = 1;
           batch.seq_id[j][0] = seq;
-          batch.logits[j] = true;  // embedding mode wants every token as an output
+          // Embedding mode wants every token as an output; own pooling only each text's last one.
+          batch.logits[j] = !m.own_pooling || at + 1 == toks[text].size();
           if (++at == toks[text].size()) {
             finished.emplace_back(text, seq);
             text++;
             at = 0;
           }
         }
+        m.captured_rows = 0;
         const int32_t rc = llama_decode(m.ctx, batch);
         if (rc == 2) throw Error("CANCELLED", "embedding was cancelled");
         if (rc != 0) throw Error("ENGINE_FAILED", "embedding failed (llama_decode returned " + std::to_string(rc) + ")");
         res.total_tokens += batch.n_tokens;
-        for (const auto &[t, seq] : finished) read_vector(t, seq);
+        if (!m.own_pooling) {
+          for (const auto &[t, seq] : finished) read_vector(t, llama_get_embeddings_seq(m.ctx, seq));
+        } else if (!finished.empty()) {
+          // Outputs come in batch order, which is the order the texts finished in.
+          if (m.captured_rows != static_cast<int>(finished.size()) || m.captured_width != m.n_embd)
+            throw Error("ENGINE_FAILED", "the final hidden states were not captured (" + std::to_string(m.captured_rows) + " rows of " +
+                                             std::to_string(m.captured_width) + " for " + std::to_string(finished.size()) + " texts)");
+          for (size_t k = 0; k < finished.size(); k++) read_vector(finished[k].first, m.captured.data() + k * m.n_embd);
+        }
       }
       next = end;
     }

@@ -19,6 +19,9 @@ struct EmbedLoadOptions {
   int n_seq_max = 16;   // texts evaluated together as separate sequences
   int n_threads = 0;    // 0: all cores
   bool use_mmap = true;
+  // LAST pooling, read by DocSight from the final norm's output for just the last token of each
+  // text (false: llama.cpp's own pooling, which in this build also runs the LM head on every token).
+  bool own_last_pooling = true;
 };
 
 struct EmbedResult {
@@ -47,6 +50,8 @@ class EmbedSession {
   // Whether the GGUF asks for an end-of-sequence token after each text (tokenizer.ggml.add_eos_token).
   // With LAST pooling the session appends one even when it does not: the vector is read there.
   bool model_adds_eos() const;
+  // True when LAST pooling is read from the final norm here (see EmbedLoadOptions::own_last_pooling).
+  bool own_last_pooling() const;
 
  private:
   struct Impl;

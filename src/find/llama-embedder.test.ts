@@ -29,7 +29,7 @@ native('LlamaEmbedder (tiny synthetic Qwen3-Embedding, real llama.cpp in a child
 
   it('gives one unit vector of the model dimension per text, last-token pooled', async () => {
     const info = await embedder.start();
-    expect(info).toMatchObject({ dimensions: 64, pooling: 'last', modelAddsEos: true });
+    expect(info).toMatchObject({ dimensions: 64, pooling: 'last', modelAddsEos: true, ownLastPooling: true });
     expect(embedder.dimensions).toBe(64);
     const vectors = await embedder.embed(['增值税专用发票', 'Total 112.45', 'a'], 'document');
     expect(vectors).toHaveLength(3);
@@ -77,6 +77,25 @@ native('LlamaEmbedder (tiny synthetic Qwen3-Embedding, real llama.cpp in a child
     expect(r.originalTokenCounts[1]).toBe(601);
     expect(norm(r.vectors[1]!)).toBeCloseTo(1, 5);
     expect(embedder.truncatedTexts).toBeGreaterThanOrEqual(1);
+  });
+
+  it("reads the same vectors as llama.cpp's own LAST pooling, which also runs the LM head on every token", async () => {
+    const reference = await LlamaEmbedder.open({
+      model,
+      nCtx: 256,
+      nBatch: 32,
+      nSeqMax: 4,
+      llamaPooling: true,
+    });
+    try {
+      expect((await reference.start()).ownLastPooling).toBe(false);
+      const texts = ['增值税专用发票', 'x'.repeat(70), 'Total 112.45', 'y'.repeat(300)];
+      const theirs = await reference.embed(texts, 'document');
+      const ours = await embedder.embed(texts, 'document');
+      for (const [i, v] of ours.entries()) expect(dot(v, theirs[i]!)).toBeGreaterThan(0.9999);
+    } finally {
+      await reference.close();
+    }
   });
 
   it('appends the end-of-text token itself when an older GGUF does not ask for it', async () => {

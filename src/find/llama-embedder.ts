@@ -39,6 +39,8 @@ export interface LlamaEmbedderOptions {
   nSeqMax?: number;
   /** Instruction put before queries; null embeds queries as they are. */
   queryInstruction?: string | null;
+  /** llama.cpp's own pooling instead of the addon's LAST pooling (slower; for comparisons). */
+  llamaPooling?: boolean;
 }
 
 export interface EmbedDetails extends NativeEmbedResult {
@@ -55,6 +57,8 @@ export interface EmbedderLoadInfo {
   pooling: string;
   /** Whether the GGUF itself asks for the end-of-text token (older Qwen3-Embedding files do not). */
   modelAddsEos: boolean;
+  /** LAST pooling read by the addon at each text's last token (no LM head over every token). */
+  ownLastPooling: boolean;
 }
 
 interface Pending {
@@ -144,6 +148,7 @@ export class LlamaEmbedder implements Embedder {
         nCtx: this.options.nCtx ?? 2048,
         nBatch: this.options.nBatch ?? 256,
         nSeqMax: this.options.nSeqMax ?? 16,
+        llamaPooling: this.options.llamaPooling ?? false,
       },
     }).then(
       (info) => {

@@ -83,6 +83,11 @@ export interface NativeEmbedLoadOptions {
   nSeqMax?: number;
   threads?: number;
   useMmap?: boolean;
+  /**
+   * LAST pooling by llama.cpp itself (embedding mode), instead of the addon reading the final norm
+   * at each text's last token. Same vectors, but llama.cpp also runs the LM head on every token.
+   */
+  llamaPooling?: boolean;
 }
 
 export interface NativeEmbedResult {
@@ -103,6 +108,8 @@ export interface NativeEmbedSession {
     dimensions: number;
     pooling: 'last' | 'mean' | 'cls';
     modelAddsEos: boolean;
+    /** Whether LAST pooling is read by the addon (see llamaPooling). */
+    ownLastPooling: boolean;
   }>;
   embed(texts: string[]): Promise<NativeEmbedResult>;
   abort(): void;
