@@ -3,7 +3,7 @@
  * Qwen3-Embedding-0.6B's dimensions (28 layers, hidden 1024, FFN 3072, vocabulary 151 669, Q8_0;
  * random weights, so the FLOPs and bytes are the real model's) through DocSight's embedder (child
  * process + addon), 1 thread by default.
- * - Chunks of 128 and 512 tokens (about 500 and 2 000 characters of English, 150 and 600 of Chinese
+ * - Chunks of 128 and 512 tokens (roughly 500 and 2 000 characters of English, 180 and 700 of Chinese
  *   with the real tokenizer): chunks per second and milliseconds per chunk, wall and CPU.
  * - Query latency: one 32-token text (the retrieval instruction plus a few words, as the real
  *   tokenizer counts them). The synthetic vocabulary has one token per byte, so texts are sized in
