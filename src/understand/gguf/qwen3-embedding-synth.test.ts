@@ -9,7 +9,7 @@ import { planQwen3Embedding, synthesizeQwen3Embedding } from './qwen3-embedding-
 const dir = await mkdtemp(join(tmpdir(), 'embed-synth-'));
 afterAll(() => rm(dir, { recursive: true, force: true }));
 
-const matrixParams = (tensors: { shape: readonly number[]; type: GgmlType }[]) =>
+const matrixParams = (tensors: readonly { shape: readonly number[]; type: GgmlType }[]) =>
   tensors.filter((t) => t.type === GgmlType.Q8_0).reduce((n, t) => n + t.shape.reduce((a, b) => a * b, 1), 0);
 
 describe('synthesizeQwen3Embedding', () => {
