@@ -1,6 +1,13 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { boxesFromProbabilityMap, detectText, medianTextHeight, overlapOfSmaller } from './detect.js';
-import { quadBounds } from './geometry.js';
+import {
+  boxesFromProbabilityMap,
+  detectText,
+  medianTextHeight,
+  mergeOverlappingBoxes,
+  overlapOfSmaller,
+  type DetectedBox,
+} from './detect.js';
+import { quadBounds, rectToQuad } from './geometry.js';
 import { defaultModelPaths, loadModel, type ModelRunner } from './models.js';
 import { toRgb } from './pixels.js';
 import { renderPage } from './test-pages.js';
@@ -21,6 +28,42 @@ describe('boxesFromProbabilityMap (DB post-processing)', () => {
     expect(b.maxX).toBeGreaterThan(80);
     expect(b.minY).toBeLessThan(18);
     expect(b.maxY).toBeGreaterThan(24);
+  });
+});
+
+describe('mergeOverlappingBoxes', () => {
+  /** A text box centred at (cx, cy), `width`×`height`, turned clockwise by `degrees`. */
+  const box = (cx: number, cy: number, width: number, height: number, degrees = 0): DetectedBox => ({
+    quad: rectToQuad({
+      cx,
+      cy,
+      width,
+      height,
+      ux: Math.cos((degrees * Math.PI) / 180),
+      uy: Math.sin((degrees * Math.PI) / 180),
+    }),
+    score: 0.9,
+  });
+
+  it('joins two overlapping pieces of one line into one box that covers both', () => {
+    const merged = mergeOverlappingBoxes([box(300, 100, 400, 40), box(560, 102, 200, 40)]);
+    expect(merged).toHaveLength(1);
+    const b = quadBounds(merged[0]!.quad);
+    expect(b.minX).toBeLessThan(101);
+    expect(b.maxX).toBeGreaterThan(659);
+  });
+
+  it('keeps neighbouring words of a line apart (unclipped boxes overlap by less than a height)', () => {
+    expect(mergeOverlappingBoxes([box(200, 100, 200, 40), box(390, 100, 200, 40)])).toHaveLength(2);
+  });
+
+  it('keeps the lines of a page skewed by 3° apart, though their axis-aligned bounds overlap', () => {
+    // 1600-px lines 45 px apart: turned 3°, each spans ~125 px vertically.
+    const lines = [0, 1, 2, 3].map((k) => box(1000, 500 + 45 * k, 1600, 40, 3));
+    expect(overlapOfSmaller(lines[0]!.quad, lines[1]!.quad)).toBeGreaterThan(0.5);
+    expect(mergeOverlappingBoxes(lines)).toHaveLength(4);
+    // Two overlapping pieces of one skewed line are still one line.
+    expect(mergeOverlappingBoxes([box(600, 500, 800, 40, 3), box(1250, 534, 600, 40, 3)])).toHaveLength(1);
   });
 });
 

@@ -134,24 +134,54 @@ export async function detectText(
  */
 const MERGE_OVERLAP = 0.8;
 
+/** The extent of a quad along a unit direction (ux, uy): [min, max] of its corners' projections. */
+function extentAlong(q: Quad, ux: number, uy: number): [number, number] {
+  let lo = Infinity;
+  let hi = -Infinity;
+  for (let i = 0; i < 4; i++) {
+    const t = q[2 * i]! * ux + q[2 * i + 1]! * uy;
+    lo = Math.min(lo, t);
+    hi = Math.max(hi, t);
+  }
+  return [lo, hi];
+}
+
+const overlap = (a: [number, number], b: [number, number]): number =>
+  Math.min(a[1], b[1]) - Math.max(a[0], b[0]);
+
+/**
+ * Whether `box` repeats part of the line `host` reads. Overlaps are measured along and across the host's
+ * text direction, not on axis-aligned bounds: on a page skewed by 3°, a long line's axis-aligned bounds
+ * span several neighbouring lines, and comparing those merged whole paragraphs into one garbled line.
+ */
+function sameLine(host: Quad, box: Quad): boolean {
+  const dx = host[2] - host[0];
+  const dy = host[3] - host[1];
+  const length = Math.hypot(dx, dy);
+  if (length === 0) return false;
+  const [ux, uy] = [dx / length, dy / length];
+  const along = [extentAlong(host, ux, uy), extentAlong(box, ux, uy)] as const;
+  const across = [extentAlong(host, -uy, ux), extentAlong(box, -uy, ux)] as const;
+  const ah = across[0][1] - across[0][0];
+  const bh = across[1][1] - across[1][0];
+  const h = Math.min(ah, bh);
+  return (
+    overlap(...across) >= 0.8 * Math.max(ah, bh) &&
+    Math.max(ah, bh) / h <= 1.25 &&
+    overlap(...along) > MERGE_OVERLAP * h
+  );
+}
+
 export function mergeOverlappingBoxes(boxes: readonly DetectedBox[]): DetectedBox[] {
   const out: DetectedBox[] = [];
   const sorted = [...boxes].sort((a, b) => quadBounds(a.quad).minX - quadBounds(b.quad).minX);
   for (const box of sorted) {
-    const b = quadBounds(box.quad);
-    const bh = quadSize(box.quad).height;
-    const bw = quadSize(box.quad).width;
+    const { width: bw, height: bh } = quadSize(box.quad);
     const host = out.find((o) => {
-      const a = quadBounds(o.quad);
       const { width: aw, height: ah } = quadSize(o.quad);
       // Only horizontal text rows: tall boxes (sideways pages) are left alone.
       if (ah > aw || bh > bw) return false;
-      const h = Math.min(ah, bh);
-      const vOverlap = Math.min(a.maxY, b.maxY) - Math.max(a.minY, b.minY);
-      const hOverlap = Math.min(a.maxX, b.maxX) - Math.max(a.minX, b.minX);
-      return (
-        vOverlap >= 0.8 * Math.max(ah, bh) && Math.max(ah, bh) / h <= 1.25 && hOverlap > MERGE_OVERLAP * h
-      );
+      return sameLine(o.quad, box.quad);
     });
     if (!host) {
       out.push({ ...box });
