@@ -299,6 +299,7 @@ class EmbedLoadWorker : public PromiseWorker {
     o.Set("pooling", s_->session->pooling());
     o.Set("modelAddsEos", s_->session->model_adds_eos());
     o.Set("ownLastPooling", s_->session->own_last_pooling());
+    o.Set("endToken", s_->session->end_token());
     deferred.Resolve(o);
   }
 

@@ -52,6 +52,8 @@ struct EmbedSession::Impl {
   int n_batch = 256;
   int n_seq_max = 16;
   int n_embd = 0;
+  // The token LAST pooling reads at, appended to every text that does not already end with it.
+  llama_token end_token = LLAMA_TOKEN_NULL;
   // Own LAST pooling: the context runs in generation mode with an output only at each text's last
   // token, and the scheduler's eval callback copies the final norm's rows ("result_norm", the tensor
   // llama.cpp's own LAST pooling reads). In embedding mode llama.cpp build 10256 makes every token an
@@ -132,6 +134,20 @@ EmbedSession::EmbedSession(const EmbedLoadOptions &opts) : impl_(std::make_uniqu
   llama_set_abort_callback(
       m.ctx, [](void *flag) { return static_cast<std::atomic<bool> *>(flag)->load(); }, &abort_);
   m.n_embd = llama_model_n_embd_out(m.model);
+  if (m.pooling == LLAMA_POOLING_TYPE_LAST) {
+    // A GGUF with add_eos_token names the token the model was trained to pool at as its EOS. Qwen3-
+    // Embedding GGUFs converted before llama.cpp read its tokenizer template lack that flag and name
+    // <|im_end|> as EOS, while the model pools at <|endoftext|> (its tokenizer's template appends
+    // that): without the flag, prefer <|endoftext|> when the vocabulary has it as a control token.
+    m.end_token = llama_vocab_eos(m.vocab);
+    if (!llama_vocab_get_add_eos(m.vocab)) {
+      const std::string eot = "<|endoftext|>";
+      llama_token t[2];
+      if (llama_tokenize(m.vocab, eot.data(), static_cast<int32_t>(eot.size()), t, 2, false, true) == 1 &&
+          llama_vocab_is_control(m.vocab, t[0]))
+        m.end_token = t[0];
+    }
+  }
   load_ms_ = now_ms() - t0;
 }
 
@@ -141,6 +157,11 @@ int EmbedSession::dimensions() const { return impl_->n_embd; }
 int EmbedSession::n_ctx() const { return static_cast<int>(llama_n_ctx(impl_->ctx)); }
 bool EmbedSession::model_adds_eos() const { return llama_vocab_get_add_eos(impl_->vocab); }
 bool EmbedSession::own_last_pooling() const { return impl_->own_pooling; }
+std::string EmbedSession::end_token() const {
+  if (impl_->end_token == LLAMA_TOKEN_NULL) return "";
+  const char *text = llama_vocab_get_text(impl_->vocab, impl_->end_token);
+  return text ? text : "";
+}
 std::string EmbedSession::pooling() const {
   switch (impl_->pooling) {
     case LLAMA_POOLING_TYPE_LAST: return "last";
@@ -156,8 +177,8 @@ EmbedResult EmbedSession::embed(const std::vector<std::string> &texts) {
   EmbedResult res;
   const double t0 = now_ms();
   const int max_tokens = n_ctx();
-  const llama_token eos = llama_vocab_eos(m.vocab);
-  const bool need_eos = m.pooling == LLAMA_POOLING_TYPE_LAST && eos != LLAMA_TOKEN_NULL;
+  const llama_token eos = m.end_token;
+  const bool need_eos = eos != LLAMA_TOKEN_NULL;
 
   // 1. Tokenize. add_special adds what the GGUF asks for (BOS/EOS); special-token text inside a
   //    document stays plain text (parse_special false), so a document cannot forge an EOS.

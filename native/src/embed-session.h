@@ -50,6 +50,8 @@ class EmbedSession {
   // Whether the GGUF asks for an end-of-sequence token after each text (tokenizer.ggml.add_eos_token).
   // With LAST pooling the session appends one even when it does not: the vector is read there.
   bool model_adds_eos() const;
+  // The token appended to every text for LAST pooling ("" for other poolings).
+  std::string end_token() const;
   // True when LAST pooling is read from the final norm here (see EmbedLoadOptions::own_last_pooling).
   bool own_last_pooling() const;
 

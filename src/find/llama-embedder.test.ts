@@ -29,7 +29,13 @@ native('LlamaEmbedder (tiny synthetic Qwen3-Embedding, real llama.cpp in a child
 
   it('gives one unit vector of the model dimension per text, last-token pooled', async () => {
     const info = await embedder.start();
-    expect(info).toMatchObject({ dimensions: 64, pooling: 'last', modelAddsEos: true, ownLastPooling: true });
+    expect(info).toMatchObject({
+      dimensions: 64,
+      pooling: 'last',
+      modelAddsEos: true,
+      ownLastPooling: true,
+      endToken: '<|endoftext|>',
+    });
     expect(embedder.dimensions).toBe(64);
     const vectors = await embedder.embed(['增值税专用发票', 'Total 112.45', 'a'], 'document');
     expect(vectors).toHaveLength(3);
@@ -98,12 +104,18 @@ native('LlamaEmbedder (tiny synthetic Qwen3-Embedding, real llama.cpp in a child
     }
   });
 
-  it('appends the end-of-text token itself when an older GGUF does not ask for it', async () => {
-    // Same seed, same weights; only tokenizer.ggml.add_eos_token differs.
-    const old = await synthesizeQwen3Embedding({ size: 'tiny', outDir: dir, addEosToken: false });
+  it('appends <|endoftext|> itself when an older GGUF neither asks for it nor names it as EOS', async () => {
+    // Same seed, same weights; only the tokenizer metadata differs: no add_eos_token flag, and
+    // <|im_end|> named as EOS, as Qwen3-Embedding GGUFs converted before llama.cpp knew its template.
+    const old = await synthesizeQwen3Embedding({
+      size: 'tiny',
+      outDir: dir,
+      addEosToken: false,
+      eosToken: 'im_end',
+    });
     const oldEmbedder = await LlamaEmbedder.open({ model: old.model, nCtx: 256 });
     try {
-      expect((await oldEmbedder.start()).modelAddsEos).toBe(false);
+      expect(await oldEmbedder.start()).toMatchObject({ modelAddsEos: false, endToken: '<|endoftext|>' });
       const [a] = await oldEmbedder.embed(['Total 112.45'], 'document');
       const [b] = await embedder.embed(['Total 112.45'], 'document');
       expect(dot(a!, b!)).toBeGreaterThan(0.9999);

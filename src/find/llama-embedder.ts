@@ -59,6 +59,8 @@ export interface EmbedderLoadInfo {
   modelAddsEos: boolean;
   /** LAST pooling read by the addon at each text's last token (no LM head over every token). */
   ownLastPooling: boolean;
+  /** The token appended to every text for LAST pooling, e.g. `<|endoftext|>`. */
+  endToken: string;
 }
 
 interface Pending {

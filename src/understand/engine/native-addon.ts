@@ -110,6 +110,8 @@ export interface NativeEmbedSession {
     modelAddsEos: boolean;
     /** Whether LAST pooling is read by the addon (see llamaPooling). */
     ownLastPooling: boolean;
+    /** The token appended to every text for LAST pooling, e.g. `<|endoftext|>` ('' otherwise). */
+    endToken: string;
   }>;
   embed(texts: string[]): Promise<NativeEmbedResult>;
   abort(): void;

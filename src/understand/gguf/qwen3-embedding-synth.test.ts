@@ -30,10 +30,17 @@ describe('synthesizeQwen3Embedding', () => {
     });
   });
 
-  it('can leave out the add-EOS flag, like GGUFs converted before llama.cpp knew the template', async () => {
-    const r = await synthesizeQwen3Embedding({ size: 'tiny', outDir: dir, addEosToken: false });
+  it('can write the tokenizer metadata of GGUFs converted before llama.cpp knew the template', async () => {
+    const r = await synthesizeQwen3Embedding({
+      size: 'tiny',
+      outDir: dir,
+      addEosToken: false,
+      eosToken: 'im_end',
+    });
     const h = await readGgufHeader(r.model);
     expect(h.metadata.get('tokenizer.ggml.add_eos_token')).toBe(false);
+    const tokens = h.metadata.get('tokenizer.ggml.tokens') as string[];
+    expect(tokens[h.metadata.get('tokenizer.ggml.eos_token_id') as number]).toBe('<|im_end|>');
   });
 
   it('is deterministic for a seed and differs between seeds', async () => {

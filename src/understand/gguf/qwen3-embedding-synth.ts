@@ -66,6 +66,11 @@ export interface EmbeddingPlanOptions {
    * Qwen3-Embedding's tokenizer template do. False reproduces older files that lack it.
    */
   addEosToken?: boolean;
+  /**
+   * The token named as EOS: `<|endoftext|>` (default, what Qwen3-Embedding pools at) or `<|im_end|>`,
+   * which GGUFs converted before llama.cpp read Qwen3-Embedding's tokenizer template named instead.
+   */
+  eosToken?: 'endoftext' | 'im_end';
 }
 
 /** The file's metadata and tensor table, without writing anything (for size checks and tests). */
@@ -98,7 +103,10 @@ export function planQwen3Embedding(
     ['tokenizer.ggml.token_type', { type: 'i32[]', value: vocab.types }],
     ['tokenizer.ggml.merges', { type: 'string[]', value: [] }],
     // Qwen3-Embedding pools the hidden state of <|endoftext|> appended after the text.
-    ['tokenizer.ggml.eos_token_id', u32(vocab.ids.endOfText)],
+    [
+      'tokenizer.ggml.eos_token_id',
+      u32(options.eosToken === 'im_end' ? vocab.ids.imEnd : vocab.ids.endOfText),
+    ],
     ['tokenizer.ggml.padding_token_id', u32(vocab.ids.endOfText)],
     ['tokenizer.ggml.add_bos_token', { type: 'bool', value: false }],
     ['tokenizer.ggml.add_eos_token', { type: 'bool', value: options.addEosToken ?? true }],
@@ -159,7 +167,8 @@ export async function synthesizeQwen3Embedding(
   options: SynthesizeEmbeddingOptions,
 ): Promise<{ model: string; bytes: number; dimensions: number }> {
   await mkdir(options.outDir, { recursive: true });
-  const suffix = options.addEosToken === false ? '-noeos' : '';
+  const suffix =
+    (options.addEosToken === false ? '-noeos' : '') + (options.eosToken === 'im_end' ? '-imend' : '');
   const model = join(options.outDir, `qwen3-embedding-${options.size}${suffix}-q8_0.gguf`);
   const bytes = await writeGguf(model, planQwen3Embedding(options.size, options));
   return { model, bytes, dimensions: QWEN3_EMBEDDING_DIMS[options.size].hidden };
