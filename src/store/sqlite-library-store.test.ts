@@ -198,6 +198,40 @@ describe('SQLite library store', () => {
     expect(await lib.store.nearestChunks(new Float32Array([1, 0, 0]), {}, 2)).toEqual([]);
   });
 
+  it('lists chunks without vectors, fills them in, and drops the index to switch models', async () => {
+    const lib = tempLibrary();
+    const { document } = await addDoc(lib, 'fill');
+    for (const [n, text] of ['north', 'east', 'west'].entries()) {
+      const p = page(n + 1, [text]);
+      await lib.store.writePage({ jobId: null, documentId: document.id, page: p, chunks: [chunkOf(p)] });
+    }
+    const all = await lib.store.chunksWithoutVectors(10);
+    expect(all.map((c) => c.text)).toEqual(['north', 'east', 'west']);
+    expect(await lib.store.chunksWithoutVectors(10, all[1]!.chunkId)).toEqual([all[2]]);
+    await expect(lib.store.writeChunkVectors([])).rejects.toThrow(/before ensureVectorIndex/);
+
+    await lib.store.ensureVectorIndex('test-model', 3);
+    await lib.store.writeChunkVectors([
+      { chunkId: all[0]!.chunkId, vector: new Float32Array([0, 1, 0]) },
+      { chunkId: all[1]!.chunkId, vector: new Float32Array([1, 0, 0]) },
+    ]);
+    expect(await lib.store.chunksWithoutVectors(10)).toEqual([all[2]]);
+    // Writing again replaces the vector.
+    await lib.store.writeChunkVectors([{ chunkId: all[0]!.chunkId, vector: new Float32Array([1, 0, 0]) }]);
+    const near = await lib.store.nearestChunks(new Float32Array([1, 0, 0]), {}, 3);
+    expect(near.map((h) => h.page).sort()).toEqual([1, 2]);
+    expect(near[0]!.score).toBeCloseTo(0, 5);
+    expect(near[1]!.score).toBeCloseTo(0, 5);
+
+    await lib.store.dropVectorIndex();
+    expect(await lib.store.vectorIndexInfo()).toBeUndefined();
+    expect(await lib.store.nearestChunks(new Float32Array([1, 0, 0]), {}, 3)).toEqual([]);
+    await lib.store.ensureVectorIndex('other-model', 2); // another model is welcome now
+    expect(await lib.store.chunksWithoutVectors(10)).toHaveLength(3);
+    await deleteDocument(lib, document.id); // the delete trigger was recreated with the index
+    expect(await lib.store.checkIntegrity()).toBe('ok');
+  });
+
   it('counts the chunks holding each term', async () => {
     const lib = tempLibrary();
     const { document } = await addDoc(lib, 'counts');
