@@ -1,4 +1,6 @@
+import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { renderTextPage } from '../../eval/zh/render-page.js';
 import {
   boxesFromProbabilityMap,
   detectText,
@@ -141,32 +143,40 @@ describe('detectText on the real PP-OCRv4 detector', () => {
   }
 
   it('reads a large page with 10-pt text in one quick pass at 1280 px, and small type again at full size', async () => {
-    const a4 = async (size: number) =>
-      toRgb(
-        await renderPage({
-          width: 2480,
-          height: 3508,
-          lines: [200, 600, 1000, 1400].map((y) => ({
-            text: 'Payment is due within 30 days',
-            x: 200,
-            y,
-            size,
-          })),
-        }),
-      );
+    // A 300-dpi A4 page of running text in `size`-px type.
+    const a4 = async (size: number) => {
+      const page = await renderTextPage({
+        width: 2480,
+        height: 3508,
+        margin: 295,
+        fontFamily: 'DejaVu Serif',
+        fontSize: size,
+        lineSpacing: 1.3,
+        paragraphs: Array.from(
+          { length: 12 },
+          (_, k) =>
+            `Item ${k + 1}: payment is due within 30 days of the invoice date, quoting INV-2024-0419.`,
+        ),
+      });
+      const { data, info } = await sharp(page.image).raw().toBuffer({ resolveWithObject: true });
+      const image = toRgb({ data, width: info.width, height: info.height, channels: info.channels as 1 });
+      return { image, lines: page.lines.length };
+    };
     const normal = recordingRunner();
-    expect(await detectText(normal.runner, await a4(42), { maxSide: 1920 })).toHaveLength(4);
+    const ten = await a4(42);
+    expect(await detectText(normal.runner, ten.image, { maxSide: 1920 })).toHaveLength(ten.lines);
     expect(normal.sizes).toEqual(['896x1280']);
 
-    const tiny = recordingRunner();
-    expect(await detectText(tiny.runner, await a4(24), { maxSide: 1920 })).toHaveLength(4);
-    expect(tiny.sizes).toEqual(['896x1280', '1344x1920']);
+    const small = recordingRunner();
+    const tiny = await a4(18);
+    expect(await detectText(small.runner, tiny.image, { maxSide: 1920 })).toHaveLength(tiny.lines);
+    expect(small.sizes).toEqual(['896x1280', '1344x1920']);
 
     // Pages the detector enlarges (100-dpi scans) get no quick pass.
-    const small = recordingRunner();
-    await detectText(small.runner, toRgb(await renderPage({ width: 762, height: 1000, lines: [] })), {
+    const scan = recordingRunner();
+    await detectText(scan.runner, toRgb(await renderPage({ width: 762, height: 1000, lines: [] })), {
       maxSide: 1920,
     });
-    expect(small.sizes).toEqual(['1152x1504']);
+    expect(scan.sizes).toEqual(['1152x1504']);
   });
 });
