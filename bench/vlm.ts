@@ -389,7 +389,11 @@ const gb = (kb: number) => `${(kb / 1e6).toFixed(2)} GB`;
 
 async function main(): Promise<void> {
   const quants = args.quants!.split(',') as SynthQuant[];
-  const budgets = args.budgets!.split(',').map(Number);
+  // `--budgets ''` runs no encode rows (e.g. with --zoom alone).
+  const budgets = args
+    .budgets!.split(',')
+    .filter((b) => b.trim() !== '')
+    .map(Number);
   if (!existsSync(nativeDriverPath()))
     throw new Error(`${nativeDriverPath()} is missing: run npm run build:native`);
   const work = mkdtempSync(join(tmpdir(), 'bench-vlm-'));
