@@ -19,7 +19,8 @@ import {
  * - Hard-swish becomes x · HardSigmoid(x) with α = 1/6, β = 1/2 (the same function; HardSigmoid exists
  *   since opset 6, HardSwish only since 14 and these models are opset 9 and 11).
  * - An affine before a convolution goes into it: into weights and bias when the convolution has no padding
- *   (bias += a·Σw); with padding only the scale, leaving one Add (padding must stay zero in the same place).
+ *   (bias += a·Σw); with padding only the scale, leaving one per-channel offset (padding must stay zero in
+ *   the same place), written as a BatchNormalization that onnxruntime keeps in its blocked layout.
  *
  * Every rewrite is the same arithmetic up to float rounding; recognize.test.ts checks the rewritten
  * recogniser reads as the original.
@@ -245,12 +246,22 @@ function foldAffineBeforeConv(model: OnnxModel): number {
     const owned = ownConvWeights(model, conv);
     if (padded) {
       // conv(s·h + a) = conv_{s·w}(h + a/s), and zero padding of (h + a/s) is zero padding of s·h + a.
+      // The remaining offset is written as a BatchNormalization (scale 1, bias a/s), not an Add: onnxruntime
+      // runs that as a blocked-layout 1×1 conv, so the tensor need not leave the blocked layout between the
+      // two convolutions (rec: 39 → 14 layout conversions per run, ~4 % less time than with an Add).
       for (let i = 0; i < owned.w.length; i++) owned.w[i]! *= scale;
       const last = chain.at(-1)!;
       const name = freshName(model, `${last.outputs[0]!}.offset`);
-      model.weights.set(name, { dims: [1], data: Float32Array.of(offset / scale) });
-      last.opType = 'Add';
-      last.inputs = [value, name];
+      const channels =
+        model.weights.get(conv.inputs[1]!)!.dims[1]! * (attributeInts(conv, 'group')?.[0] ?? 1);
+      const perChannel = (v: number) => ({ dims: [channels], data: new Float32Array(channels).fill(v) });
+      model.weights.set(`${name}.scale`, perChannel(1));
+      model.weights.set(`${name}.bias`, perChannel(offset / scale));
+      model.weights.set(`${name}.mean`, perChannel(0));
+      model.weights.set(`${name}.var`, perChannel(1));
+      last.opType = 'BatchNormalization';
+      last.inputs = [value, `${name}.scale`, `${name}.bias`, `${name}.mean`, `${name}.var`];
+      last.attributes = new Map([['epsilon', floatAttribute('epsilon', 0)]]);
       chain.slice(0, -1).forEach((n) => gone.add(n));
       if (offset === 0) {
         conv.inputs[0] = value;

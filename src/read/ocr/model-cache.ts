@@ -12,7 +12,7 @@ import { parseOnnx, serializeOnnx } from './onnx-graph.js';
  */
 
 /** Bump when fold-graph.ts changes what it writes, so old cached files are not used. */
-export const FOLD_VERSION = 1;
+export const FOLD_VERSION = 2;
 
 /** `node_modules/.cache/docsight-ocr` beside the installed model package (the place npm tools cache into). */
 export function defaultModelCacheDir(): string {
