@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { basename, dirname, join } from 'node:path';
@@ -48,15 +48,16 @@ export function preparedModel(source: string, cacheDir: string): PreparedModel {
     // Not a file the rewrite understands (a user's own model): run it as it is.
     return { path: source };
   }
+  // A name of its own per writer: processes and worker threads may fold the same model at once.
+  const temp = `${target}.${randomUUID()}.tmp`;
   try {
     mkdirSync(cacheDir, { recursive: true });
-    const temp = `${target}.${process.pid}.tmp`;
     writeFileSync(temp, bytes);
     renameSync(temp, target);
     return { path: target };
   } catch {
     // A read-only install: fold again at the next start rather than fail.
-    rmSync(`${target}.${process.pid}.tmp`, { force: true });
+    rmSync(temp, { force: true });
     return { bytes, source };
   }
 }
