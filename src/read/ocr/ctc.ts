@@ -5,11 +5,6 @@
  * ("UserManual"), so every character keeps its time steps and the space class's probability before
  * it; spaces.ts decides the word spaces from those and the strip's pixels.
  */
-import type { WordGapOptions } from './spaces.js';
-
-/** The word-space options, under the name engine.ts imports (see `WordGapOptions` in spaces.ts). */
-export type SpaceOptions = WordGapOptions;
-
 export interface DecodedChar {
   char: string;
   /** First and last time step (one step ≈ 8 input pixels) where the model emitted this character. */

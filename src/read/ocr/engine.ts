@@ -3,7 +3,6 @@ import type { Config } from '../../config/config.js';
 import { DocSightError } from '../../errors.js';
 import type { Quad, RawImage, TextLine } from '../types.js';
 import { cropTextLine } from './crop.js';
-import type { SpaceOptions } from './ctc.js';
 import { detectText, type DetectedBox } from './detect.js';
 import { layoutLines, type LayoutItem } from './layout.js';
 import {
@@ -24,6 +23,7 @@ import {
   type RgbImage,
 } from './pixels.js';
 import { recognizeStrips, REC_HEIGHT } from './recognize.js';
+import type { WordGapOptions } from './spaces.js';
 
 export interface OcrResult {
   width: number;
@@ -42,7 +42,7 @@ export interface OcrEngine {
 /** Knobs beyond the user configuration, for tests and evaluation. */
 export interface OcrEngineExtras {
   models?: Partial<OcrModelPaths>;
-  spaces?: SpaceOptions;
+  spaces?: WordGapOptions;
   /** DB post-processing overrides (see detect.ts). */
   detect?: { threshold?: number; boxThreshold?: number; unclipRatio?: number };
   /** Small pages are scaled up for detection at most this much (see detect.ts). */
