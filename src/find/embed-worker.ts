@@ -1,15 +1,15 @@
 /**
  * The embedding worker: a child process that owns the native addon's EmbedSession, so a native abort
  * while embedding ends here and the parent (LlamaEmbedder) starts a new one. Entry point for
- * child_process.fork; answers each request with one `done` or `error` message.
+ * child_process.fork; serveParentRequests() answers each request with one `done` or `error` message.
  */
-import { DocSightError, isDocSightError } from '../errors.js';
-import type { FromWorker } from '../understand/engine/engine-protocol.js';
+import { DocSightError } from '../errors.js';
 import {
   loadNativeAddon,
   type NativeEmbedLoadOptions,
   type NativeEmbedSession,
 } from '../understand/engine/native-addon.js';
+import { serveParentRequests } from '../understand/engine/serve-parent-requests.js';
 
 /** Requests from LlamaEmbedder. */
 export type ToEmbedWorker =
@@ -19,7 +19,7 @@ export type ToEmbedWorker =
 
 let session: NativeEmbedSession | undefined;
 
-async function handle(msg: ToEmbedWorker): Promise<unknown> {
+serveParentRequests<ToEmbedWorker>(async (msg) => {
   switch (msg.kind) {
     case 'load': {
       session?.release();
@@ -34,24 +34,5 @@ async function handle(msg: ToEmbedWorker): Promise<unknown> {
       // CPU time of this process (all threads) for the call: robust to a busy machine.
       return { ...result, cpuMs: (cpu.user + cpu.system) / 1000 };
     }
-    case 'usage':
-      return { peakRssKb: process.resourceUsage().maxRSS };
   }
-}
-
-process.on('message', (msg: ToEmbedWorker) => {
-  handle(msg).then(
-    (value) => process.send?.({ kind: 'done', id: msg.id, value } satisfies FromWorker),
-    (err: unknown) => {
-      const code = isDocSightError(err) ? err.code : ((err as { code?: string }).code ?? 'ENGINE_FAILED');
-      process.send?.({
-        kind: 'error',
-        id: msg.id,
-        code,
-        message: (err as Error).message ?? String(err),
-      } satisfies FromWorker);
-    },
-  );
 });
-// The parent going away must not leave a process holding the model.
-process.on('disconnect', () => process.exit(0));

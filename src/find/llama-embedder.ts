@@ -1,8 +1,6 @@
-import { fork, type ChildProcess } from 'node:child_process';
-import { fileURLToPath } from 'node:url';
-import { DocSightError, type ErrorCode } from '../errors.js';
-import type { FromWorker } from '../understand/engine/engine-protocol.js';
+import { DocSightError } from '../errors.js';
 import { nativeCpuMismatch, type NativeEmbedResult } from '../understand/engine/native-addon.js';
+import { WorkerProcessClient } from '../understand/engine/worker-process-client.js';
 import type { ToEmbedWorker } from './embed-worker.js';
 import type { Embedder } from './embedder.js';
 import { inspectEmbeddingModel, type EmbeddingModelFile } from './embedding-model-file.js';
@@ -63,31 +61,20 @@ export interface EmbedderLoadInfo {
   endToken: string;
 }
 
-interface Pending {
-  resolve: (value: unknown) => void;
-  reject: (err: unknown) => void;
-}
-
-const workerEntry = (): { path: string; execArgv: string[] } => {
-  const url = new URL(
-    import.meta.url.endsWith('.ts') ? './embed-worker.ts' : './embed-worker.js',
-    import.meta.url,
-  );
-  // From sources (tests, tsx) the worker needs tsx's loader; the built dist/ is plain JS.
-  return { path: fileURLToPath(url), execArgv: url.pathname.endsWith('.ts') ? ['--import', 'tsx'] : [] };
-};
-
 export class LlamaEmbedder implements Embedder {
   readonly model: string;
   readonly dimensions: number;
   /** Texts cut to the context since this embedder was opened. */
   truncatedTexts = 0;
   loadInfo?: EmbedderLoadInfo;
-  private worker?: ChildProcess;
+  private readonly worker = new WorkerProcessClient<ToEmbedWorker>({
+    module: new URL('./embed-worker.js', import.meta.url),
+    notRunning: 'the embedding process is not running',
+    onExit: (how) => this.onExit(how),
+  });
   private ready?: Promise<EmbedderLoadInfo>;
-  private pending = new Map<number, Pending>();
-  private nextId = 1;
-  private tail: Promise<unknown> = Promise.resolve();
+  /** Whether the running process has loaded the model (it decides what a crash is blamed on). */
+  private loaded = false;
   private closed = false;
 
   private constructor(
@@ -105,7 +92,7 @@ export class LlamaEmbedder implements Embedder {
 
   /** The embedding process's id (tests use it to check restarts). */
   get pid(): number | undefined {
-    return this.worker?.pid;
+    return this.worker.pid;
   }
 
   /** Starts the embedding process and loads the model; idempotent. */
@@ -118,84 +105,50 @@ export class LlamaEmbedder implements Embedder {
   }
 
   private spawn(): Promise<EmbedderLoadInfo> {
-    const entry = workerEntry();
-    const child = fork(entry.path, [], {
-      execArgv: entry.execArgv,
-      serialization: 'advanced', // Float32Arrays cross as bytes
-      stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
-    });
-    this.worker = child;
-    let loaded = false;
-    child.on('message', (msg: FromWorker) => this.onMessage(msg));
-    child.on('exit', (code, signal) => {
-      if (this.worker !== child) return;
-      this.worker = undefined;
-      this.ready = undefined;
-      const how = signal ? `was killed by ${signal}` : `exited with code ${code}`;
-      const err = new DocSightError(
-        'ENGINE_FAILED',
-        loaded
-          ? `The embedding process ${how}; the next call starts a new one. Retry.`
-          : `The embedding process ${how} while loading ${this.options.model}: the file is corrupt or unsupported. Download it again.`,
+    this.loaded = false;
+    const child = this.worker.start();
+    return this.worker
+      .call<EmbedderLoadInfo>({
+        kind: 'load',
+        id: 0,
+        options: {
+          model: this.options.model,
+          threads: this.options.threads ?? 1,
+          nCtx: this.options.nCtx ?? 2048,
+          nBatch: this.options.nBatch ?? 256,
+          nSeqMax: this.options.nSeqMax ?? 16,
+          llamaPooling: this.options.llamaPooling ?? false,
+        },
+      })
+      .then(
+        (info) => {
+          this.loaded = true;
+          if (info.dimensions !== this.dimensions) {
+            throw new DocSightError(
+              'MODEL_INVALID',
+              `${this.options.model} gives ${info.dimensions}-dimensional vectors but its metadata says ${this.dimensions}.`,
+            );
+          }
+          this.loadInfo = info;
+          return info;
+        },
+        (err: unknown) => {
+          this.ready = undefined;
+          this.worker.stop(child);
+          throw err;
+        },
       );
-      for (const p of this.pending.values()) p.reject(err);
-      this.pending.clear();
-    });
-    return this.call<EmbedderLoadInfo>({
-      kind: 'load',
-      id: 0,
-      options: {
-        model: this.options.model,
-        threads: this.options.threads ?? 1,
-        nCtx: this.options.nCtx ?? 2048,
-        nBatch: this.options.nBatch ?? 256,
-        nSeqMax: this.options.nSeqMax ?? 16,
-        llamaPooling: this.options.llamaPooling ?? false,
-      },
-    }).then(
-      (info) => {
-        loaded = true;
-        if (info.dimensions !== this.dimensions) {
-          throw new DocSightError(
-            'MODEL_INVALID',
-            `${this.options.model} gives ${info.dimensions}-dimensional vectors but its metadata says ${this.dimensions}.`,
-          );
-        }
-        this.loadInfo = info;
-        return info;
-      },
-      (err: unknown) => {
-        this.ready = undefined;
-        if (this.worker === child) child.kill();
-        throw err;
-      },
+  }
+
+  /** The process died: the next call starts a new one; returns what the calls in flight are told. */
+  private onExit(how: string): DocSightError {
+    this.ready = undefined;
+    return new DocSightError(
+      'ENGINE_FAILED',
+      this.loaded
+        ? `The embedding process ${how}; the next call starts a new one. Retry.`
+        : `The embedding process ${how} while loading ${this.options.model}: the file is corrupt or unsupported. Download it again.`,
     );
-  }
-
-  private call<T>(msg: ToEmbedWorker): Promise<T> {
-    const worker = this.worker;
-    if (!worker?.connected)
-      return Promise.reject(new DocSightError('ENGINE_FAILED', 'the embedding process is not running'));
-    const id = this.nextId++;
-    return new Promise<T>((resolve, reject) => {
-      this.pending.set(id, { resolve: resolve as (v: unknown) => void, reject });
-      worker.send({ ...msg, id });
-    });
-  }
-
-  private onMessage(msg: FromWorker): void {
-    const p = this.pending.get(msg.id);
-    if (!p || msg.kind === 'piece') return;
-    this.pending.delete(msg.id);
-    if (msg.kind === 'done') p.resolve(msg.value);
-    else p.reject(new DocSightError(msg.code as ErrorCode, msg.message));
-  }
-
-  /** Runs `fn` after every earlier call: one model, one batch at a time. */
-  private serialize<T>(fn: () => Promise<T>): Promise<T> {
-    const run = this.tail.then(fn, fn);
-    this.tail = run.catch(() => {});
-    return run;
   }
 
   /**
@@ -211,9 +164,9 @@ export class LlamaEmbedder implements Embedder {
       kind === 'query' && instruction !== null
         ? texts.map((t) => formatEmbeddingQuery(t, instruction))
         : texts;
-    return this.serialize(async () => {
+    return this.worker.serialize(async () => {
       await this.start();
-      const r = await this.call<NativeEmbedResult & { cpuMs: number }>({
+      const r = await this.worker.call<NativeEmbedResult & { cpuMs: number }>({
         kind: 'embed',
         id: 0,
         texts: prepared,
@@ -236,20 +189,15 @@ export class LlamaEmbedder implements Embedder {
 
   /** Peak resident memory of the embedding process, in kB. */
   peakRssKb(): Promise<number> {
-    return this.serialize(async () => {
+    return this.worker.serialize(async () => {
       await this.start();
-      return (await this.call<{ peakRssKb: number }>({ kind: 'usage', id: 0 })).peakRssKb;
+      return this.worker.peakRssKb();
     });
   }
 
   /** Stops the embedding process; calls in flight fail with ENGINE_FAILED. */
   async close(): Promise<void> {
     this.closed = true;
-    const w = this.worker;
-    if (!w) return;
-    await new Promise<void>((resolve) => {
-      w.once('exit', () => resolve());
-      w.kill();
-    });
+    await this.worker.close();
   }
 }

@@ -6,16 +6,13 @@
 import { createHash } from 'node:crypto';
 import { StringDecoder } from 'node:string_decoder';
 import sharp from 'sharp';
-import { DocSightError, isDocSightError } from '../../errors.js';
-import type { FromWorker, ToWorker, WorkerGenerateRequest } from './engine-protocol.js';
+import { DocSightError } from '../../errors.js';
+import type { ToWorker, WorkerGenerateRequest } from './engine-protocol.js';
 import { loadNativeAddon, type NativeImage, type NativeSession } from './native-addon.js';
+import { send, serveParentRequests } from './serve-parent-requests.js';
 
 const addon = loadNativeAddon();
 let session: NativeSession | undefined;
-
-function send(msg: FromWorker): void {
-  process.send?.(msg);
-}
 
 /** Decodes, orients and scales an image to the pixel budget; its id is a hash of the pixels. */
 async function prepareImage(image: Uint8Array, maxSide: number): Promise<NativeImage> {
@@ -81,45 +78,28 @@ async function generate(id: number, req: WorkerGenerateRequest): Promise<unknown
   return { ...result, imagePrepMs, cpuMs: (cpu.user + cpu.system) / 1000 };
 }
 
-async function handle(msg: ToWorker): Promise<unknown> {
-  switch (msg.kind) {
-    case 'load': {
-      session?.release();
-      session = new addon.Session();
-      return session.load(msg.options);
+serveParentRequests<ToWorker>(
+  async (msg) => {
+    switch (msg.kind) {
+      case 'load': {
+        session?.release();
+        session = new addon.Session();
+        return session.load(msg.options);
+      }
+      case 'generate':
+        return generate(msg.id, msg.request);
+      case 'saveState':
+        if (!session) throw new DocSightError('ENGINE_FAILED', 'the model is not loaded');
+        return session.saveState(msg.path);
+      case 'loadState':
+        if (!session) throw new DocSightError('ENGINE_FAILED', 'the model is not loaded');
+        return session.loadState(msg.path);
+      case 'clearCache':
+        session?.clearCache();
+        return null;
+      case 'systemInfo':
+        return addon.systemInfo();
     }
-    case 'generate':
-      return generate(msg.id, msg.request);
-    case 'saveState':
-      if (!session) throw new DocSightError('ENGINE_FAILED', 'the model is not loaded');
-      return session.saveState(msg.path);
-    case 'loadState':
-      if (!session) throw new DocSightError('ENGINE_FAILED', 'the model is not loaded');
-      return session.loadState(msg.path);
-    case 'clearCache':
-      session?.clearCache();
-      return null;
-    case 'systemInfo':
-      return addon.systemInfo();
-    case 'usage':
-      return { peakRssKb: process.resourceUsage().maxRSS };
-    case 'abort':
-      return null;
-  }
-}
-
-process.on('message', (msg: ToWorker) => {
-  if (msg.kind === 'abort') {
-    session?.abort(); // takes effect at the next token or batch
-    return;
-  }
-  handle(msg).then(
-    (value) => send({ kind: 'done', id: msg.id, value }),
-    (err: unknown) => {
-      const code = isDocSightError(err) ? err.code : ((err as { code?: string }).code ?? 'ENGINE_FAILED');
-      send({ kind: 'error', id: msg.id, code, message: (err as Error).message ?? String(err) });
-    },
-  );
-});
-// The parent going away (crash, kill) must not leave a process holding gigabytes.
-process.on('disconnect', () => process.exit(0));
+  },
+  () => session?.abort(), // abort: takes effect at the next token or batch
+);

@@ -1,8 +1,6 @@
-import { fork, type ChildProcess } from 'node:child_process';
 import { availableParallelism } from 'node:os';
 import { basename } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { DocSightError, type ErrorCode } from '../../errors.js';
+import { DocSightError } from '../../errors.js';
 import {
   withImagesInline,
   type ChatDelta,
@@ -12,9 +10,10 @@ import {
   type VisionLanguageEngine,
 } from '../vision-language-engine.js';
 import { formatChatMl } from './chat-format.js';
-import type { FromWorker, GenerateResult, ToWorker, WorkerGenerateRequest } from './engine-protocol.js';
+import type { GenerateResult, ToWorker, WorkerGenerateRequest } from './engine-protocol.js';
 import { validateModelFiles, type ValidatedModel } from './model-validator.js';
 import { nativeCpuMismatch } from './native-addon.js';
+import { WorkerProcessClient } from './worker-process-client.js';
 
 /**
  * The in-process llama.cpp backend of {@link VisionLanguageEngine}: Qwen3-VL in a worker process that owns the native llama.cpp addon.
@@ -98,27 +97,13 @@ class EventQueue<T> {
   }
 }
 
-interface Pending {
-  onPiece?: (text: string) => void;
-  resolve: (value: unknown) => void;
-  reject: (err: unknown) => void;
-}
-
-const workerEntry = (): { path: string; execArgv: string[] } => {
-  const url = new URL(
-    import.meta.url.endsWith('.ts') ? './engine-worker.ts' : './engine-worker.js',
-    import.meta.url,
-  );
-  // From sources (tests, tsx) the worker needs tsx's loader; the built dist/ is plain JS.
-  return { path: fileURLToPath(url), execArgv: url.pathname.endsWith('.ts') ? ['--import', 'tsx'] : [] };
-};
-
 export class LlamaEngine implements VisionLanguageEngine {
-  private worker?: ChildProcess;
+  private readonly worker = new WorkerProcessClient<ToWorker>({
+    module: new URL('./engine-worker.js', import.meta.url),
+    notRunning: 'the engine process is not running',
+    onExit: (how) => this.onExit(how),
+  });
   private workerReady?: Promise<void>;
-  private pending = new Map<number, Pending>();
-  private nextId = 1;
-  private tail: Promise<unknown> = Promise.resolve();
   private restarts: number[] = [];
   private closed = false;
   private everLoaded = false;
@@ -143,7 +128,7 @@ export class LlamaEngine implements VisionLanguageEngine {
 
   /** The worker's process id (tests use it to check restarts). */
   get pid(): number | undefined {
-    return this.worker?.pid;
+    return this.worker.pid;
   }
 
   /** Validates the model files, starts the worker and loads the model. Idempotent. */
@@ -159,77 +144,48 @@ export class LlamaEngine implements VisionLanguageEngine {
   }
 
   private spawn(): Promise<void> {
-    const entry = workerEntry();
-    const child = fork(entry.path, [], {
-      execArgv: entry.execArgv,
-      serialization: 'advanced', // Buffers cross as bytes, not JSON arrays
-      stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
-    });
-    this.worker = child;
-    child.on('message', (msg: FromWorker) => this.onMessage(msg));
-    child.on('exit', (code, signal) => this.onExit(child, code, signal));
-    const ready = this.call<{ loadMs: number }>({
-      kind: 'load',
-      id: 0,
-      options: {
-        model: this.options.model,
-        mmproj: this.options.mmproj,
-        nCtx: this.options.nCtx,
-        threads: this.options.threads,
-        imageMaxTokens: this.options.imageMaxTokens,
-      },
-    }).then(
-      (r) => {
-        this.loadMs = r.loadMs;
-        this.everLoaded = true;
-      },
-      (err: unknown) => {
-        this.workerReady = undefined;
-        if (this.worker === child) child.kill();
-        throw err;
-      },
-    );
+    const child = this.worker.start();
+    const ready = this.worker
+      .call<{ loadMs: number }>({
+        kind: 'load',
+        id: 0,
+        options: {
+          model: this.options.model,
+          mmproj: this.options.mmproj,
+          nCtx: this.options.nCtx,
+          threads: this.options.threads,
+          imageMaxTokens: this.options.imageMaxTokens,
+        },
+      })
+      .then(
+        (r) => {
+          this.loadMs = r.loadMs;
+          this.everLoaded = true;
+        },
+        (err: unknown) => {
+          this.workerReady = undefined;
+          this.worker.stop(child);
+          throw err;
+        },
+      );
     return ready;
   }
 
-  private call<T>(msg: ToWorker & { id: number }, onPiece?: (text: string) => void): Promise<T> {
-    const worker = this.worker;
-    if (!worker?.connected)
-      return Promise.reject(new DocSightError('ENGINE_FAILED', 'the engine process is not running'));
-    const id = this.nextId++;
-    return new Promise<T>((resolve, reject) => {
-      this.pending.set(id, { onPiece, resolve: resolve as (v: unknown) => void, reject });
-      worker.send({ ...msg, id });
-    });
-  }
-
-  private onMessage(msg: FromWorker): void {
-    const p = this.pending.get(msg.id);
-    if (!p) return;
-    if (msg.kind === 'piece') {
-      p.onPiece?.(msg.text);
-      return;
-    }
-    this.pending.delete(msg.id);
-    if (msg.kind === 'done') p.resolve(msg.value);
-    else p.reject(new DocSightError(msg.code as ErrorCode, msg.message));
-  }
-
-  private onExit(child: ChildProcess, code: number | null, signal: NodeJS.Signals | null): void {
-    if (this.worker !== child) return;
-    this.worker = undefined;
-    const how = signal ? `was killed by ${signal}` : `exited with code ${code}`;
+  /** The worker died: restarts it unless it never loaded; returns what the requests in flight are told. */
+  private onExit(how: string): DocSightError {
     const wasLoading = !this.everLoaded;
-    const err = new DocSightError(
+    this.workerReady = undefined;
+    if (!this.closed && !wasLoading) this.restart();
+    return new DocSightError(
       'ENGINE_FAILED',
       wasLoading
         ? `The engine process ${how} while loading ${this.options.model}: the model files are corrupt or unsupported. Re-download them.`
         : `The engine process ${how} during the request; it is being restarted. Retry the request.`,
     );
-    for (const p of this.pending.values()) p.reject(err);
-    this.pending.clear();
-    this.workerReady = undefined;
-    if (this.closed || wasLoading) return;
+  }
+
+  /** Starts a new worker after a crash, at most maxRestartsPerMinute times a minute. */
+  private restart(): void {
     const now = Date.now();
     this.restarts = this.restarts.filter((t) => now - t < 60_000);
     if (this.restarts.length >= this.options.maxRestartsPerMinute) return; // next start() retries
@@ -237,13 +193,6 @@ export class LlamaEngine implements VisionLanguageEngine {
     this.restartCount++;
     this.workerReady = this.spawn();
     this.workerReady.catch(() => {}); // surfaced to the next caller through start()
-  }
-
-  /** Runs `fn` after every earlier request has finished: one model, one request at a time. */
-  private serialize<T>(fn: () => Promise<T>): Promise<T> {
-    const run = this.tail.then(fn, fn);
-    this.tail = run.catch(() => {});
-    return run;
   }
 
   /**
@@ -283,17 +232,20 @@ export class LlamaEngine implements VisionLanguageEngine {
     const t0 = performance.now();
     let firstTextMs = -1;
     const abort = (): void => {
-      this.worker?.send({ kind: 'abort' } satisfies ToWorker);
+      this.worker.notify({ kind: 'abort' });
     };
-    const done = this.serialize(async () => {
+    const done = this.worker.serialize(async () => {
       if (request.signal?.aborted) throw new DocSightError('CANCELLED', 'the request was cancelled');
       await this.start();
       request.signal?.addEventListener('abort', abort);
       try {
-        const result = await this.call<GenerateResult>({ kind: 'generate', id: 0, request: req }, (text) => {
-          if (firstTextMs < 0) firstTextMs = performance.now() - t0;
-          queue.push({ type: 'text', text });
-        });
+        const result = await this.worker.call<GenerateResult>(
+          { kind: 'generate', id: 0, request: req },
+          (text) => {
+            if (firstTextMs < 0) firstTextMs = performance.now() - t0;
+            queue.push({ type: 'text', text });
+          },
+        );
         queue.push({
           type: 'done',
           finishReason: FINISH[result.stopReason],
@@ -336,37 +288,37 @@ export class LlamaEngine implements VisionLanguageEngine {
 
   /** Saves the KV cache (with the identities of the images in it) to `path` and `path`.items. */
   saveState(path: string): Promise<number> {
-    return this.serialize(async () => {
+    return this.worker.serialize(async () => {
       await this.start();
-      return this.call<number>({ kind: 'saveState', id: 0, path });
+      return this.worker.call<number>({ kind: 'saveState', id: 0, path });
     });
   }
 
   /** Restores a saved KV cache: a request on the same prefix then skips what it covers. */
   loadState(path: string): Promise<number> {
-    return this.serialize(async () => {
+    return this.worker.serialize(async () => {
       await this.start();
-      return this.call<number>({ kind: 'loadState', id: 0, path });
+      return this.worker.call<number>({ kind: 'loadState', id: 0, path });
     });
   }
 
   clearCache(): Promise<void> {
-    return this.serialize(async () => {
+    return this.worker.serialize(async () => {
       await this.start();
-      await this.call({ kind: 'clearCache', id: 0 });
+      await this.worker.call({ kind: 'clearCache', id: 0 });
     });
   }
 
   /** llama.cpp's system info line (SIMD features compiled in), from the worker. */
   systemInfo(): Promise<string> {
-    return this.serialize(async () => {
+    return this.worker.serialize(async () => {
       await this.start();
-      return this.call<string>({ kind: 'systemInfo', id: 0 });
+      return this.worker.call<string>({ kind: 'systemInfo', id: 0 });
     });
   }
 
   async status(): Promise<EngineStatus> {
-    const ready = this.everLoaded && this.worker?.connected === true;
+    const ready = this.everLoaded && this.worker.connected;
     return {
       backend: 'llama',
       ready,
@@ -377,21 +329,16 @@ export class LlamaEngine implements VisionLanguageEngine {
 
   /** Peak resident memory of the worker process (the model, KV cache and buffers), in kB. */
   peakRssKb(): Promise<number> {
-    return this.serialize(async () => {
+    return this.worker.serialize(async () => {
       await this.start();
-      return (await this.call<{ peakRssKb: number }>({ kind: 'usage', id: 0 })).peakRssKb;
+      return this.worker.peakRssKb();
     });
   }
 
   /** Stops the worker; pending requests fail with ENGINE_FAILED. */
   async close(): Promise<void> {
     this.closed = true;
-    const w = this.worker;
-    if (!w) return;
-    await new Promise<void>((resolve) => {
-      w.once('exit', () => resolve());
-      w.kill();
-    });
+    await this.worker.close();
   }
 }
 
