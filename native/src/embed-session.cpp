@@ -1,40 +1,19 @@
 #include "embed-session.h"
 
 #include <algorithm>
-#include <chrono>
 #include <cmath>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
-#include <mutex>
 #include <thread>
 
 #include "ggml-backend.h"
+#include "llama-common.h"
 #include "llama.h"
 
 namespace docsight {
 
 namespace {
-
-double now_ms() {
-  using namespace std::chrono;
-  return duration<double, std::milli>(steady_clock::now().time_since_epoch()).count();
-}
-
-// Warnings and errors only (they explain a failed load), unless DOCSIGHT_NATIVE_LOG=1. The embedding
-// worker never loads the VLM session, so it sets up llama.cpp itself.
-void log_filter(enum lm_ggml_log_level level, const char *text, void *) {
-  static const bool verbose = std::getenv("DOCSIGHT_NATIVE_LOG") != nullptr;
-  if (verbose || level == LM_GGML_LOG_LEVEL_ERROR || level == LM_GGML_LOG_LEVEL_WARN) fputs(text, stderr);
-}
-
-void init_backend_once() {
-  static std::once_flag once;
-  std::call_once(once, [] {
-    llama_log_set(log_filter, nullptr);
-    llama_backend_init();
-  });
-}
 
 std::string meta(const llama_model *model, const std::string &key) {
   char buf[256];

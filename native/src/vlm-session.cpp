@@ -1,15 +1,14 @@
 #include "vlm-session.h"
 
-#include <chrono>
 #include <cstdio>
 #include <cstdlib>
 #include <fstream>
-#include <mutex>
 #include <sstream>
 #include <thread>
 #include <algorithm>
 
 #include "json-schema-to-grammar.h"
+#include "llama-common.h"
 #include "llama.h"
 #include "mtmd-helper.h"
 #include "mtmd.h"
@@ -18,27 +17,6 @@
 namespace docsight {
 
 namespace {
-
-double now_ms() {
-  using namespace std::chrono;
-  return duration<double, std::milli>(steady_clock::now().time_since_epoch()).count();
-}
-
-// llama.cpp logs a lot at info level; keep warnings and errors (they explain a failed load) unless
-// DOCSIGHT_NATIVE_LOG=1 asks for everything.
-void log_filter(enum lm_ggml_log_level level, const char *text, void *) {
-  static const bool verbose = std::getenv("DOCSIGHT_NATIVE_LOG") != nullptr;
-  if (verbose || level == LM_GGML_LOG_LEVEL_ERROR || level == LM_GGML_LOG_LEVEL_WARN) fputs(text, stderr);
-}
-
-void init_backend_once() {
-  static std::once_flag once;
-  std::call_once(once, [] {
-    llama_log_set(log_filter, nullptr);
-    mtmd_helper_log_set(log_filter, nullptr);
-    llama_backend_init();
-  });
-}
 
 // Length of the longest prefix of s[0..n) that ends on a whole UTF-8 character.
 size_t complete_utf8_prefix(const std::string &s, size_t n) {
