@@ -1,3 +1,4 @@
+import type { Embedder } from '../find/embedder.js';
 import { searchTerms } from '../find/search-terms.js';
 import type { PageText } from '../read/types.js';
 import type { ChunkInput } from '../store/library-store.js';
@@ -32,4 +33,27 @@ export function chunkPage(page: PageText, maxChars = 1500): ChunkInput[] {
   });
   flush(page.lines.length - 1);
   return chunks.filter((c) => c.terms !== '');
+}
+
+/**
+ * The chunks of a page as the library stores them: with a vector each when an embedder is given
+ * (ingestion and re-indexing must store the same chunks the same way).
+ *
+ * @example
+ *   await store.writePage({ ..., chunks: await chunkAndEmbedPage(page, 1500, embedder) });
+ */
+export async function chunkAndEmbedPage(
+  page: PageText,
+  maxChars: number | undefined,
+  embedder: Embedder | undefined,
+): Promise<ChunkInput[]> {
+  const chunks = chunkPage(page, maxChars);
+  if (embedder && chunks.length > 0) {
+    const vectors = await embedder.embed(
+      chunks.map((c) => c.text),
+      'document',
+    );
+    chunks.forEach((c, i) => (c.vector = vectors[i]));
+  }
+  return chunks;
 }

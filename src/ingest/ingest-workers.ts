@@ -3,7 +3,7 @@ import { DocSightError, describeError, isDocSightError, type ErrorCode } from '.
 import type { Embedder } from '../find/embedder.js';
 import type { Library } from '../store/library.js';
 import type { JobRecord, JobState } from '../store/library-store.js';
-import { chunkPage } from './chunk-page.js';
+import { chunkAndEmbedPage } from './chunk-page.js';
 import type { PageReader } from './page-reader.js';
 import { needsReindex } from './reindex-library.js';
 
@@ -142,14 +142,7 @@ export function startIngestWorkers(options: IngestWorkerOptions): IngestWorkers 
           throw new DocSightError('CANCELLED', `Job ${job.id} was cancelled.`);
         }
         if (written.has(page.page)) continue;
-        const chunks = chunkPage(page, options.chunkChars);
-        if (embedder && chunks.length > 0) {
-          const vectors = await embedder.embed(
-            chunks.map((c) => c.text),
-            'document',
-          );
-          chunks.forEach((c, i) => (c.vector = vectors[i]));
-        }
+        const chunks = await chunkAndEmbedPage(page, options.chunkChars, embedder);
         // The page image: a render the reader kept, or for a single-image file the original itself.
         const imageSha256 = page.image
           ? library.blobs.put(page.image)

@@ -2,7 +2,7 @@ import type { Embedder } from '../find/embedder.js';
 import { SEARCH_TERMS_VERSION } from '../find/search-terms.js';
 import type { PageText } from '../read/types.js';
 import type { Library } from '../store/library.js';
-import { chunkPage } from './chunk-page.js';
+import { chunkAndEmbedPage } from './chunk-page.js';
 
 const META_KEY = 'search_terms_version';
 
@@ -45,14 +45,7 @@ export async function reindexLibrary(
         rotation: stored.rotation,
         lines: stored.lines.map((l) => ({ ...l, block: l.block ?? undefined })),
       };
-      const chunks = chunkPage(page, options.chunkChars);
-      if (embedder && chunks.length > 0) {
-        const vectors = await embedder.embed(
-          chunks.map((c) => c.text),
-          'document',
-        );
-        chunks.forEach((c, i) => (c.vector = vectors[i]));
-      }
+      const chunks = await chunkAndEmbedPage(page, options.chunkChars, embedder);
       await library.store.writePage({
         jobId: null,
         documentId: doc.id,
