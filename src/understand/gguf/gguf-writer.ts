@@ -194,3 +194,8 @@ export async function writeGguf(path: string, spec: GgufFileSpec): Promise<numbe
     await file.close();
   }
 }
+
+/** Metadata values by type, for specs: `['qwen3.block_count', u32(28)]`. */
+export const u32 = (value: number): GgufValue => ({ type: 'u32', value });
+export const f32 = (value: number): GgufValue => ({ type: 'f32', value });
+export const str = (value: string): GgufValue => ({ type: 'string', value });

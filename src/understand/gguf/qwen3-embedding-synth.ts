@@ -1,9 +1,15 @@
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { buildByteLevelVocab } from './byte-level-vocab.js';
-import { blockLayout, GgmlType } from './gguf-format.js';
-import { writeGguf, type GgufFileSpec, type GgufTensorSpec, type GgufValue } from './gguf-writer.js';
-import { constantF32, cyclePool, makeBlockPool, seededRandom } from './random-blocks.js';
+import { GgmlType } from './gguf-format.js';
+import { str, u32, writeGguf, type GgufFileSpec, type GgufValue } from './gguf-writer.js';
+import {
+  byteLevelTokenizerKeys,
+  qwen3TextHyperparameters,
+  qwen3TextTensors,
+  type Qwen3TextDims,
+} from './qwen3-text-stack.js';
+import { seededRandom, TensorFactory } from './random-blocks.js';
 
 /**
  * Random-weight GGUFs of the Qwen3-Embedding architecture: a plain `qwen3` decoder whose metadata
@@ -15,17 +21,8 @@ import { constantF32, cyclePool, makeBlockPool, seededRandom } from './random-bl
 
 export type EmbeddingSynthSize = 'tiny' | 'full';
 
-export interface Qwen3EmbeddingDims {
-  hidden: number;
-  layers: number;
-  heads: number;
-  kvHeads: number;
-  headDim: number;
-  ffn: number;
-  /** 0: just the byte-level vocabulary; otherwise padded to this many entries (Qwen3: 151 669). */
-  vocab: number;
-  contextLength: number;
-}
+/** Qwen3's text stack alone; `vocab` 0 or padded (Qwen3-Embedding: 151 669). */
+export type Qwen3EmbeddingDims = Qwen3TextDims;
 
 export const QWEN3_EMBEDDING_DIMS: Record<EmbeddingSynthSize, Qwen3EmbeddingDims> = {
   // Qwen3-Embedding-0.6B (config.json of Qwen/Qwen3-Embedding-0.6B): tied embeddings, rope θ 1e6.
@@ -55,10 +52,6 @@ export const QWEN3_EMBEDDING_DIMS: Record<EmbeddingSynthSize, Qwen3EmbeddingDims
 /** llama.cpp's `LLAMA_POOLING_TYPE_LAST`. */
 const POOLING_LAST = 3;
 
-const u32 = (value: number): GgufValue => ({ type: 'u32', value });
-const f32 = (value: number): GgufValue => ({ type: 'f32', value });
-const str = (value: string): GgufValue => ({ type: 'string', value });
-
 export interface EmbeddingPlanOptions {
   seed?: number;
   /**
@@ -81,27 +74,13 @@ export function planQwen3Embedding(
   const d = QWEN3_EMBEDDING_DIMS[size];
   const vocab = buildByteLevelVocab(d.vocab);
   const random = seededRandom(options.seed ?? 1);
-  const p = 'qwen3.';
   const metadata: Array<[string, GgufValue]> = [
     ['general.architecture', str('qwen3')],
     ['general.name', str('DocSight synthetic Qwen3-Embedding (random weights)')],
     ['general.file_type', u32(7)], // MOSTLY_Q8_0
-    [p + 'context_length', u32(d.contextLength)],
-    [p + 'embedding_length', u32(d.hidden)],
-    [p + 'block_count', u32(d.layers)],
-    [p + 'feed_forward_length', u32(d.ffn)],
-    [p + 'attention.head_count', u32(d.heads)],
-    [p + 'attention.head_count_kv', u32(d.kvHeads)],
-    [p + 'attention.key_length', u32(d.headDim)],
-    [p + 'attention.value_length', u32(d.headDim)],
-    [p + 'rope.freq_base', f32(1_000_000)],
-    [p + 'attention.layer_norm_rms_epsilon', f32(1e-6)],
-    [p + 'pooling_type', u32(POOLING_LAST)],
-    ['tokenizer.ggml.model', str('gpt2')],
-    ['tokenizer.ggml.pre', str('qwen2')],
-    ['tokenizer.ggml.tokens', { type: 'string[]', value: vocab.tokens }],
-    ['tokenizer.ggml.token_type', { type: 'i32[]', value: vocab.types }],
-    ['tokenizer.ggml.merges', { type: 'string[]', value: [] }],
+    ...qwen3TextHyperparameters('qwen3', d, 1_000_000),
+    ['qwen3.pooling_type', u32(POOLING_LAST)],
+    ...byteLevelTokenizerKeys(vocab),
     // Qwen3-Embedding pools the hidden state of <|endoftext|> appended after the text.
     [
       'tokenizer.ggml.eos_token_id',
@@ -112,43 +91,7 @@ export function planQwen3Embedding(
     ['tokenizer.ggml.add_eos_token', { type: 'bool', value: options.addEosToken ?? true }],
   ];
 
-  const pool = makeBlockPool(GgmlType.Q8_0, random);
-  const { blockBytes, blockElems } = blockLayout(GgmlType.Q8_0);
-  const weight = (name: string, shape: number[]): GgufTensorSpec => {
-    const bytes = (shape.reduce((a, b) => a * b, 1) / blockElems) * blockBytes;
-    const start = random();
-    return { name, shape, type: GgmlType.Q8_0, data: () => cyclePool(pool, blockBytes, bytes, () => start) };
-  };
-  const ones = (name: string, n: number): GgufTensorSpec => ({
-    name,
-    shape: [n],
-    type: GgmlType.F32,
-    data: () => constantF32(n, 1),
-  });
-
-  const H = d.hidden;
-  const q = d.heads * d.headDim;
-  const kv = d.kvHeads * d.headDim;
-  const tensors: GgufTensorSpec[] = [
-    weight('token_embd.weight', [H, vocab.tokens.length]), // tied: no output.weight
-    ones('output_norm.weight', H),
-  ];
-  for (let i = 0; i < d.layers; i++) {
-    const b = `blk.${i}.`;
-    tensors.push(
-      ones(b + 'attn_norm.weight', H),
-      weight(b + 'attn_q.weight', [H, q]),
-      weight(b + 'attn_k.weight', [H, kv]),
-      weight(b + 'attn_v.weight', [H, kv]),
-      weight(b + 'attn_output.weight', [q, H]),
-      ones(b + 'attn_q_norm.weight', d.headDim),
-      ones(b + 'attn_k_norm.weight', d.headDim),
-      ones(b + 'ffn_norm.weight', H),
-      weight(b + 'ffn_gate.weight', [H, d.ffn]),
-      weight(b + 'ffn_up.weight', [H, d.ffn]),
-      weight(b + 'ffn_down.weight', [d.ffn, H]),
-    );
-  }
+  const tensors = qwen3TextTensors(d, vocab.tokens.length, GgmlType.Q8_0, new TensorFactory(random));
   return { metadata, tensors };
 }
 

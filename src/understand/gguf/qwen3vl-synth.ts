@@ -1,9 +1,15 @@
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
-import { blockLayout, GgmlType } from './gguf-format.js';
-import { writeGguf, type GgufTensorSpec, type GgufValue } from './gguf-writer.js';
-import { constantF32, cyclePool, makeBlockPool, seededRandom } from './random-blocks.js';
+import { GgmlType } from './gguf-format.js';
+import { f32, str, u32, writeGguf, type GgufTensorSpec, type GgufValue } from './gguf-writer.js';
+import { seededRandom, TensorFactory } from './random-blocks.js';
 import { buildByteLevelVocab } from './byte-level-vocab.js';
+import {
+  byteLevelTokenizerKeys,
+  qwen3TextHyperparameters,
+  qwen3TextTensors,
+  type Qwen3TextDims,
+} from './qwen3-text-stack.js';
 
 /**
  * Random-weight GGUFs of the real Qwen3-VL architecture (`qwen3vl` text model + `qwen3vl_merger`
@@ -18,17 +24,7 @@ export type SynthQuant = 'q8_0' | 'q4_0';
 export type MmprojQuant = 'f16' | 'q8_0';
 
 export interface Qwen3VlDims {
-  text: {
-    hidden: number;
-    layers: number;
-    heads: number;
-    kvHeads: number;
-    headDim: number;
-    ffn: number;
-    vocab: number;
-    ropeSections: [number, number, number, number];
-    contextLength: number;
-  };
+  text: Qwen3TextDims & { ropeSections: [number, number, number, number] };
   vision: {
     hidden: number;
     layers: number;
@@ -86,90 +82,24 @@ const CHATML_TEMPLATE =
 
 type Rand = () => number;
 
-class TensorFactory {
-  private pools = new Map<GgmlType, Buffer>();
-  constructor(private readonly random: Rand) {}
-
-  private pool(type: GgmlType): Buffer {
-    let p = this.pools.get(type);
-    if (!p) {
-      p = makeBlockPool(type, this.random);
-      this.pools.set(type, p);
-    }
-    return p;
-  }
-  random_(name: string, shape: number[], type: GgmlType): GgufTensorSpec {
-    const pool = this.pool(type);
-    const { blockBytes, blockElems } = blockLayout(type);
-    const bytes = (shape.reduce((a, b) => a * b, 1) / blockElems) * blockBytes;
-    const start = this.random();
-    return { name, shape, type, data: () => cyclePool(pool, blockBytes, bytes, () => start) };
-  }
-  constant(name: string, shape: number[], value: number): GgufTensorSpec {
-    const elems = shape.reduce((a, b) => a * b, 1);
-    return { name, shape, type: GgmlType.F32, data: () => constantF32(elems, value) };
-  }
-}
-
-const u32 = (value: number): GgufValue => ({ type: 'u32', value });
-const f32 = (value: number): GgufValue => ({ type: 'f32', value });
-const str = (value: string): GgufValue => ({ type: 'string', value });
-
 function textModel(d: Qwen3VlDims, quant: GgmlType, random: Rand) {
   const t = d.text;
   const vocab = buildByteLevelVocab(t.vocab);
-  const p = 'qwen3vl.';
   const metadata: Array<[string, GgufValue]> = [
     ['general.architecture', str('qwen3vl')],
     ['general.name', str('DocSight synthetic Qwen3-VL (random weights)')],
     ['general.file_type', u32(quant === GgmlType.Q8_0 ? 7 : 2)],
-    [p + 'context_length', u32(t.contextLength)],
-    [p + 'embedding_length', u32(t.hidden)],
-    [p + 'block_count', u32(t.layers)],
-    [p + 'feed_forward_length', u32(t.ffn)],
-    [p + 'attention.head_count', u32(t.heads)],
-    [p + 'attention.head_count_kv', u32(t.kvHeads)],
-    [p + 'attention.key_length', u32(t.headDim)],
-    [p + 'attention.value_length', u32(t.headDim)],
-    [p + 'rope.freq_base', f32(5_000_000)],
-    [p + 'attention.layer_norm_rms_epsilon', f32(1e-6)],
-    [p + 'rope.dimension_sections', { type: 'i32[]', value: t.ropeSections }],
-    [p + 'n_deepstack_layers', u32(d.vision.deepstackLayers.length)],
-    ['tokenizer.ggml.model', str('gpt2')],
-    ['tokenizer.ggml.pre', str('qwen2')],
-    ['tokenizer.ggml.tokens', { type: 'string[]', value: vocab.tokens }],
-    ['tokenizer.ggml.token_type', { type: 'i32[]', value: vocab.types }],
-    ['tokenizer.ggml.merges', { type: 'string[]', value: [] }],
+    ...qwen3TextHyperparameters('qwen3vl', t, 5_000_000),
+    ['qwen3vl.rope.dimension_sections', { type: 'i32[]', value: t.ropeSections }],
+    ['qwen3vl.n_deepstack_layers', u32(d.vision.deepstackLayers.length)],
+    ...byteLevelTokenizerKeys(vocab),
     ['tokenizer.ggml.eos_token_id', u32(vocab.ids.imEnd)],
     ['tokenizer.ggml.bos_token_id', u32(vocab.ids.endOfText)],
     ['tokenizer.ggml.padding_token_id', u32(vocab.ids.endOfText)],
     ['tokenizer.ggml.add_bos_token', { type: 'bool', value: false }],
     ['tokenizer.chat_template', str(CHATML_TEMPLATE)],
   ];
-  const f = new TensorFactory(random);
-  const H = t.hidden;
-  const q = t.heads * t.headDim;
-  const kv = t.kvHeads * t.headDim;
-  const tensors: GgufTensorSpec[] = [
-    f.random_('token_embd.weight', [H, vocab.tokens.length], quant), // tied: no output.weight
-    f.constant('output_norm.weight', [H], 1),
-  ];
-  for (let i = 0; i < t.layers; i++) {
-    const b = `blk.${i}.`;
-    tensors.push(
-      f.constant(b + 'attn_norm.weight', [H], 1),
-      f.random_(b + 'attn_q.weight', [H, q], quant),
-      f.random_(b + 'attn_k.weight', [H, kv], quant),
-      f.random_(b + 'attn_v.weight', [H, kv], quant),
-      f.random_(b + 'attn_output.weight', [q, H], quant),
-      f.constant(b + 'attn_q_norm.weight', [t.headDim], 1),
-      f.constant(b + 'attn_k_norm.weight', [t.headDim], 1),
-      f.constant(b + 'ffn_norm.weight', [H], 1),
-      f.random_(b + 'ffn_gate.weight', [H, t.ffn], quant),
-      f.random_(b + 'ffn_up.weight', [H, t.ffn], quant),
-      f.random_(b + 'ffn_down.weight', [t.ffn, H], quant),
-    );
-  }
+  const tensors = qwen3TextTensors(t, vocab.tokens.length, quant, new TensorFactory(random));
   return { metadata, tensors };
 }
 

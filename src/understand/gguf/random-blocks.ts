@@ -1,4 +1,5 @@
 import { blockLayout, GgmlType } from './gguf-format.js';
+import type { GgufTensorSpec } from './gguf-writer.js';
 
 /**
  * Random tensor payloads for synthetic models. Weights are random by design: the point is a file of
@@ -103,5 +104,39 @@ export function* constantF32(elems: number, value: number): Generator<Buffer> {
     const n = Math.min(left, chunk.length);
     yield chunk.subarray(0, n);
     left -= n;
+  }
+}
+
+/**
+ * Makes the tensors of a synthetic file: random ones filled from one block pool per type (made when
+ * the type is first asked for), constant F32 ones for norms and biases. The order of the calls
+ * decides the random stream, so the same calls write the same bytes.
+ *
+ * @example
+ *   const f = new TensorFactory(seededRandom(1));
+ *   const tensors = [f.random_('token_embd.weight', [64, 512], GgmlType.Q8_0), f.constant('output_norm.weight', [64], 1)];
+ */
+export class TensorFactory {
+  private pools = new Map<GgmlType, Buffer>();
+  constructor(private readonly random: () => number) {}
+
+  private pool(type: GgmlType): Buffer {
+    let p = this.pools.get(type);
+    if (!p) {
+      p = makeBlockPool(type, this.random);
+      this.pools.set(type, p);
+    }
+    return p;
+  }
+  random_(name: string, shape: number[], type: GgmlType): GgufTensorSpec {
+    const pool = this.pool(type);
+    const { blockBytes, blockElems } = blockLayout(type);
+    const bytes = (shape.reduce((a, b) => a * b, 1) / blockElems) * blockBytes;
+    const start = this.random();
+    return { name, shape, type, data: () => cyclePool(pool, blockBytes, bytes, () => start) };
+  }
+  constant(name: string, shape: number[], value: number): GgufTensorSpec {
+    const elems = shape.reduce((a, b) => a * b, 1);
+    return { name, shape, type: GgmlType.F32, data: () => constantF32(elems, value) };
   }
 }
