@@ -70,6 +70,7 @@ export class LlamaEmbedder implements Embedder {
   private readonly worker = new WorkerProcessClient<ToEmbedWorker>({
     module: new URL('./embed-worker.js', import.meta.url),
     notRunning: 'the embedding process is not running',
+    ensureStarted: () => this.start(),
     onExit: (how) => this.onExit(how),
   });
   private ready?: Promise<EmbedderLoadInfo>;
@@ -189,10 +190,7 @@ export class LlamaEmbedder implements Embedder {
 
   /** Peak resident memory of the embedding process, in kB. */
   peakRssKb(): Promise<number> {
-    return this.worker.serialize(async () => {
-      await this.start();
-      return this.worker.peakRssKb();
-    });
+    return this.worker.peakRssKb();
   }
 
   /** Stops the embedding process; calls in flight fail with ENGINE_FAILED. */

@@ -101,6 +101,7 @@ export class LlamaEngine implements VisionLanguageEngine {
   private readonly worker = new WorkerProcessClient<ToWorker>({
     module: new URL('./engine-worker.js', import.meta.url),
     notRunning: 'the engine process is not running',
+    ensureStarted: () => this.start(),
     onExit: (how) => this.onExit(how),
   });
   private workerReady?: Promise<void>;
@@ -288,33 +289,21 @@ export class LlamaEngine implements VisionLanguageEngine {
 
   /** Saves the KV cache (with the identities of the images in it) to `path` and `path`.items. */
   saveState(path: string): Promise<number> {
-    return this.worker.serialize(async () => {
-      await this.start();
-      return this.worker.call<number>({ kind: 'saveState', id: 0, path });
-    });
+    return this.worker.request<number>({ kind: 'saveState', id: 0, path });
   }
 
   /** Restores a saved KV cache: a request on the same prefix then skips what it covers. */
   loadState(path: string): Promise<number> {
-    return this.worker.serialize(async () => {
-      await this.start();
-      return this.worker.call<number>({ kind: 'loadState', id: 0, path });
-    });
+    return this.worker.request<number>({ kind: 'loadState', id: 0, path });
   }
 
-  clearCache(): Promise<void> {
-    return this.worker.serialize(async () => {
-      await this.start();
-      await this.worker.call({ kind: 'clearCache', id: 0 });
-    });
+  async clearCache(): Promise<void> {
+    await this.worker.request({ kind: 'clearCache', id: 0 });
   }
 
   /** llama.cpp's system info line (SIMD features compiled in), from the worker. */
   systemInfo(): Promise<string> {
-    return this.worker.serialize(async () => {
-      await this.start();
-      return this.worker.call<string>({ kind: 'systemInfo', id: 0 });
-    });
+    return this.worker.request<string>({ kind: 'systemInfo', id: 0 });
   }
 
   async status(): Promise<EngineStatus> {
@@ -329,10 +318,7 @@ export class LlamaEngine implements VisionLanguageEngine {
 
   /** Peak resident memory of the worker process (the model, KV cache and buffers), in kB. */
   peakRssKb(): Promise<number> {
-    return this.worker.serialize(async () => {
-      await this.start();
-      return this.worker.peakRssKb();
-    });
+    return this.worker.peakRssKb();
   }
 
   /** Stops the worker; pending requests fail with ENGINE_FAILED. */

@@ -19,6 +19,8 @@ export interface WorkerProcessClientOptions {
   module: URL;
   /** What a call is told while no process runs, e.g. 'the engine process is not running'. */
   notRunning: string;
+  /** Starts the process and loads the model unless that is done (the owner's idempotent start()). */
+  ensureStarted: () => Promise<unknown>;
   /**
    * Called once when the running process dies, with how ('exited with code 1', 'was killed by
    * SIGKILL'); returns the error its unanswered calls fail with. It may start a new process.
@@ -41,9 +43,10 @@ function workerEntry(module: URL): { path: string; execArgv: string[] } {
 
 /**
  * @example
- *   const worker = new WorkerProcessClient<ToWorker>({ module, notRunning: 'the engine process is not running', onExit });
+ *   const worker = new WorkerProcessClient<ToWorker>({ module, notRunning, ensureStarted, onExit });
  *   worker.start();
  *   const info = await worker.call<{ loadMs: number }>({ kind: 'load', id: 0, options });
+ *   const answer = await worker.request<string>({ kind: 'systemInfo', id: 0 }); // after earlier requests
  */
 export class WorkerProcessClient<Request extends { kind: string }> {
   private child?: ChildProcess;
@@ -101,16 +104,24 @@ export class WorkerProcessClient<Request extends { kind: string }> {
     this.child?.send(msg);
   }
 
-  /** Peak resident memory of the process (the model, caches and buffers), in kB. */
-  async peakRssKb(): Promise<number> {
-    return (await this.call<{ peakRssKb: number }>({ kind: 'usage', id: 0 })).peakRssKb;
-  }
-
   /** Runs `fn` after every earlier one has finished: one model, one request at a time. */
   serialize<T>(fn: () => Promise<T>): Promise<T> {
     const run = this.tail.then(fn, fn);
     this.tail = run.catch(() => {});
     return run;
+  }
+
+  /** Sends a request in its turn (see serialize), once the process is started and loaded. */
+  request<T>(msg: Extract<Request, { id: number }> | UsageRequest): Promise<T> {
+    return this.serialize(async () => {
+      await this.options.ensureStarted();
+      return this.call<T>(msg);
+    });
+  }
+
+  /** Peak resident memory of the process (the model, caches and buffers), in kB. */
+  async peakRssKb(): Promise<number> {
+    return (await this.request<{ peakRssKb: number }>({ kind: 'usage', id: 0 })).peakRssKb;
   }
 
   /** Stops the process and waits for it to end; calls in flight fail with the onExit error. */
