@@ -7,6 +7,7 @@ import {
   byteLevelTokenizerKeys,
   qwen3TextHyperparameters,
   qwen3TextTensors,
+  TINY_QWEN3_TEXT_DIMS,
   type Qwen3TextDims,
 } from './qwen3-text-stack.js';
 import { seededRandom, TensorFactory } from './random-blocks.js';
@@ -36,17 +37,7 @@ export const QWEN3_EMBEDDING_DIMS: Record<EmbeddingSynthSize, Qwen3EmbeddingDims
     vocab: 151_669,
     contextLength: 32_768,
   },
-  // Small enough to load in milliseconds; every width a multiple of 32 (a Q8_0 block).
-  tiny: {
-    hidden: 64,
-    layers: 2,
-    heads: 4,
-    kvHeads: 2,
-    headDim: 16,
-    ffn: 128,
-    vocab: 0,
-    contextLength: 32_768,
-  },
+  tiny: { ...TINY_QWEN3_TEXT_DIMS },
 };
 
 /** llama.cpp's `LLAMA_POOLING_TYPE_LAST`. */

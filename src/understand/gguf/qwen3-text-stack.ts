@@ -23,6 +23,21 @@ export interface Qwen3TextDims {
 }
 
 /**
+ * The smallest stack both synths use for tests: loads in milliseconds; every width a multiple of 32
+ * (a Q8_0 block); only the byte-level vocabulary.
+ */
+export const TINY_QWEN3_TEXT_DIMS: Readonly<Qwen3TextDims> = {
+  hidden: 64,
+  layers: 2,
+  heads: 4,
+  kvHeads: 2,
+  headDim: 16,
+  ffn: 128,
+  vocab: 0,
+  contextLength: 32_768,
+};
+
+/**
  * The hyperparameter keys of the stack, under the architecture's prefix.
  *
  * @example qwen3TextHyperparameters('qwen3', QWEN3_EMBEDDING_DIMS.tiny, 1_000_000); // [['qwen3.context_length', …], …]

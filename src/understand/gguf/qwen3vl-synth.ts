@@ -8,6 +8,7 @@ import {
   byteLevelTokenizerKeys,
   qwen3TextHyperparameters,
   qwen3TextTensors,
+  TINY_QWEN3_TEXT_DIMS,
   type Qwen3TextDims,
 } from './qwen3-text-stack.js';
 
@@ -62,17 +63,7 @@ export const QWEN3VL_DIMS: Record<SynthSize, Qwen3VlDims> = {
   },
   // The smallest shape the qwen3vl code paths accept (sections sum to headDim/2; vision head dim % 4 == 0).
   tiny: {
-    text: {
-      hidden: 64,
-      layers: 2,
-      heads: 4,
-      kvHeads: 2,
-      headDim: 16,
-      ffn: 128,
-      vocab: 0, // 0: just the byte-level vocabulary, no padding
-      ropeSections: [4, 2, 2, 0],
-      contextLength: 32_768,
-    },
+    text: { ...TINY_QWEN3_TEXT_DIMS, ropeSections: [4, 2, 2, 0] },
     vision: { hidden: 32, layers: 2, heads: 2, ffn: 64, imageSize: 64, patchSize: 16, deepstackLayers: [0] },
   },
 };
