@@ -22,7 +22,9 @@ export interface LibraryPageReader {
  *   const workers = startIngestWorkers({ library, readPages: reader.readPages });
  */
 export function createLibraryPageReader(config: Config): LibraryPageReader {
-  const engine = createLazyOcrEngine(config.ocr);
+  // On a worker thread: ingestion runs inside the server, whose event loop must keep answering requests
+  // while a page is read (onnxruntime blocks the thread that runs a model for the whole run).
+  const engine = createLazyOcrEngine(config.ocr, { thread: 'worker' });
   // readDocument must not close the shared engine after each document: LibraryPageReader.close does.
   const sharedOcr: OcrEngine = {
     recognize: (image, options) => engine.recognize(image, options),

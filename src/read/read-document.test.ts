@@ -8,7 +8,7 @@ import { loadConfig } from '../config/config.js';
 import { buildPdf } from './intake/test-support/build-pdf.js';
 import { renderTextPng } from './intake/test-support/render-text.js';
 import { createOcrEngine, type OcrEngine } from './ocr/engine.js';
-import { readDocument, type DocumentPage } from './read-document.js';
+import { createLazyOcrEngine, readDocument, type DocumentPage } from './read-document.js';
 import type { PageText } from './types.js';
 
 const tempDir = useTempDirs('docsight-read-');
@@ -153,4 +153,21 @@ describe('readDocument', () => {
     await expect(run()).rejects.toMatchObject({ code: 'CANCELLED' });
     expect(seen).toEqual([1]);
   });
+
+  it.each(['worker', 'main'] as const)(
+    'shares a lazily loaded engine (%s thread): errors keep their codes, calls after close fail',
+    async (thread) => {
+      const lazy = createLazyOcrEngine(config.ocr, { thread });
+      try {
+        const pages = await collect(readDocument({ bytes: png, name: 'receipt.png' }, { config, ocr: lazy }));
+        expect(squash(pages[0]!.lines.map((l) => l.text).join(''))).toContain('totaldue:1,250.00eur');
+        const bad = { data: new Uint8Array(30), width: 10, height: 10, channels: 3 as const };
+        await expect(lazy.recognize({ ...bad, width: 11 })).rejects.toMatchObject({ code: 'BAD_REQUEST' });
+      } finally {
+        await lazy.close();
+      }
+      const bad = { data: new Uint8Array(300), width: 10, height: 10, channels: 3 as const };
+      await expect(lazy.recognize(bad)).rejects.toMatchObject({ code: 'ENGINE_FAILED' });
+    },
+  );
 });

@@ -1,10 +1,11 @@
 import { readFile, stat } from 'node:fs/promises';
 import type { Config } from '../config/config.js';
-import { DocSightError } from '../errors.js';
+import { DocSightError, isDocSightError } from '../errors.js';
 import { assignBlocks } from './intake/text-layout.js';
 import { checkFileSize } from './intake/limits.js';
 import { openDocument } from './intake/open-document.js';
 import { createOcrEngine, type OcrEngine } from './ocr/engine.js';
+import { createOcrEngineInWorker } from './ocr/engine-worker.js';
 import type { PageText } from './types.js';
 
 export type ReadInput = { path: string } | { bytes: Uint8Array; name: string };
@@ -50,23 +51,52 @@ async function loadBytes(path: string, limits: Config['intake']): Promise<Uint8A
   }
 }
 
+/** Where an engine runs its models: on a worker thread (the caller's event loop stays free) or in process. */
+export type OcrThread = 'worker' | 'main';
+
 /**
  * An OCR engine that loads its models on the first page that needs them, so a caller reading many
  * documents can share one engine without paying for the models when every page has a text layer.
+ *
+ * By default the models run on a worker thread (`createOcrEngineInWorker`): onnxruntime runs a model
+ * synchronously on the calling thread, so in process a server's event loop would stop for the seconds each
+ * page takes. `thread: 'main'` runs them in process, for one-shot commands with nothing else to serve.
+ * When the worker stops (crashed, out of memory), the failed call reports ENGINE_FAILED and the next one
+ * starts a new worker.
  *
  * @example
  *   const ocr = createLazyOcrEngine(config.ocr);
  *   for (const path of paths) for await (const page of readDocument({ path }, { config, ocr })) use(page);
  *   await ocr.close();
  */
-export function createLazyOcrEngine(options: Config['ocr']): OcrEngine {
+export function createLazyOcrEngine(
+  options: Config['ocr'],
+  { thread = 'worker' }: { thread?: OcrThread } = {},
+): OcrEngine {
   let engine: Promise<OcrEngine> | undefined;
+  let closed = false;
+  const start = (): Promise<OcrEngine> =>
+    thread === 'worker' ? createOcrEngineInWorker(options) : createOcrEngine(options);
   return {
     async recognize(image, callOptions) {
-      engine ??= createOcrEngine(options);
-      return (await engine).recognize(image, callOptions);
+      if (closed) throw new DocSightError('ENGINE_FAILED', 'The OCR engine was closed; create a new one.');
+      const loading = (engine ??= start());
+      try {
+        return await (await loading).recognize(image, callOptions);
+      } catch (err) {
+        // A dead worker answers every later call with ENGINE_FAILED: replace it (once, by the first caller).
+        if (isDocSightError(err, 'ENGINE_FAILED') && engine === loading) {
+          engine = undefined;
+          await loading.then(
+            (e) => e.close(),
+            () => undefined,
+          );
+        }
+        throw err;
+      }
     },
     async close() {
+      closed = true;
       const loading = engine;
       engine = undefined;
       // A failed load was already reported by recognize(); closing has nothing left to free.
@@ -118,7 +148,7 @@ export async function* readDocument(input: ReadInput, options: ReadOptions): Asy
           lines: page.textLines,
         };
       } else {
-        const engine = options.ocr ?? (ownEngine ??= await createOcrEngine(config.ocr));
+        const engine = options.ocr ?? (ownEngine ??= createLazyOcrEngine(config.ocr));
         const result = await engine.recognize(await page.image(), { signal });
         text = {
           page: n,

@@ -1,3 +1,8 @@
+import { execFile } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { configSchema } from '../../config/config.js';
 import { isDocSightError } from '../../errors.js';
@@ -5,26 +10,10 @@ import type { RawImage } from '../types.js';
 import { createOcrEngine, type OcrEngine } from './engine.js';
 import { createOcrEngineInWorker } from './engine-worker.js';
 import { renderPage } from './test-pages.js';
+import { longestStall } from './test-support/event-loop.js';
 
 const config = configSchema.parse({ home: '/tmp/docsight-ocr-test' }).ocr;
 const LINES = ['Quarterly Report 2024', 'Revenue grew by 12 percent', 'Please read the User Manual'];
-
-/** The longest pause of the event loop (ms) while `work` runs, seen by a 5-ms timer. */
-async function longestStall(work: () => Promise<unknown>): Promise<number> {
-  let last = performance.now();
-  let longest = 0;
-  const timer = setInterval(() => {
-    const now = performance.now();
-    longest = Math.max(longest, now - last);
-    last = now;
-  }, 5);
-  try {
-    await work();
-  } finally {
-    clearInterval(timer);
-  }
-  return Math.max(longest, performance.now() - last);
-}
 
 describe('createOcrEngineInWorker', () => {
   let inWorker: OcrEngine;
@@ -68,5 +57,52 @@ describe('createOcrEngineInWorker', () => {
     );
     // The engine still works afterwards.
     expect((await inWorker.recognize(page)).lines).toHaveLength(3);
+  });
+});
+
+describe('closing a worker engine', () => {
+  it('fails calls after close() with ENGINE_FAILED instead of waiting for the stopped thread', async () => {
+    const ocr = await createOcrEngineInWorker(config);
+    await ocr.close();
+    await ocr.close();
+    const page = await renderPage({
+      width: 400,
+      height: 100,
+      lines: [{ text: 'Hi', x: 20, y: 60, size: 30 }],
+    });
+    await expect(ocr.recognize(page)).rejects.toSatisfy(
+      (e: unknown) => isDocSightError(e) && e.code === 'ENGINE_FAILED',
+    );
+  });
+
+  // A process that read a page through a worker engine must end by itself, whether or not it closed the
+  // engine (an idle worker does not hold the process open).
+  it.each(['close', 'no-close'])('lets a process exit after reading a page (%s)', async (mode) => {
+    const dir = mkdtempSync(join(tmpdir(), 'docsight-worker-exit-'));
+    try {
+      const script = join(dir, 'read-one-page.mts');
+      const url = (name: string) => JSON.stringify(new URL(name, import.meta.url).href);
+      writeFileSync(
+        script,
+        [
+          `import { configSchema } from ${url('../../config/config.ts')};`,
+          `import { createOcrEngineInWorker } from ${url('./engine-worker.ts')};`,
+          `import { renderPage } from ${url('./test-pages.ts')};`,
+          `const ocr = await createOcrEngineInWorker(configSchema.parse({ home: ${JSON.stringify(dir)} }).ocr);`,
+          `const page = await renderPage({ width: 600, height: 120, lines: [{ text: 'Exit cleanly', x: 20, y: 70, size: 36 }] });`,
+          `const { lines } = await ocr.recognize(page);`,
+          `console.log(lines.map((l) => l.text).join('|'));`,
+          mode === 'close' ? 'await ocr.close();' : '',
+        ].join('\n'),
+      );
+      // The timeout only catches a hang: a process that does not end is killed and the test fails.
+      const { stdout } = await promisify(execFile)(process.execPath, ['--import', 'tsx', script], {
+        cwd: process.cwd(),
+        timeout: 30_000,
+      });
+      expect(stdout.trim()).toBe('Exit cleanly');
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });

@@ -48,26 +48,33 @@ export async function createOcrEngineInWorker(
   const pending = new Map<number, { resolve: (r?: OcrResult) => void; reject: (e: Error) => void }>();
   let nextId = 0;
   let failed: Error | undefined;
+  let closed = false;
   const fail = (err: Error) => {
-    failed = new DocSightError('ENGINE_FAILED', `The OCR worker stopped: ${err.message}`, { cause: err });
+    failed ??= new DocSightError('ENGINE_FAILED', `The OCR worker stopped: ${err.message}`, { cause: err });
     for (const p of pending.values()) p.reject(failed);
     pending.clear();
+  };
+  // An idle worker must not keep the process alive (a caller that forgets close() still exits); one
+  // with a request in flight must, or the process could end while awaiting the answer.
+  const settle = () => {
+    if (pending.size === 0) worker.unref();
   };
   worker.on('message', (reply: Reply) => {
     const p = pending.get(reply.id);
     if (!p) return;
     pending.delete(reply.id);
+    settle();
     if (reply.ok) p.resolve(reply.result);
     else p.reject(reply.code ? new DocSightError(reply.code, reply.message) : new Error(reply.message));
   });
   worker.on('error', fail);
-  worker.on('exit', (code) => {
-    if (pending.size > 0) fail(new Error(`exit code ${code}`));
-  });
+  // Any exit ends the engine: later calls fail at once instead of waiting for a thread that is gone.
+  worker.on('exit', (code) => fail(new Error(`exit code ${code}`)));
   const call = (request: Request, transfer: ArrayBuffer[] = []) =>
     new Promise<OcrResult | undefined>((resolve, reject) => {
       if (failed) return reject(failed);
       pending.set(request.id, { resolve, reject });
+      worker.ref();
       worker.postMessage(request, transfer);
     });
   // The worker answers id 0 once its models are loaded (or with the load error).
@@ -77,8 +84,10 @@ export async function createOcrEngineInWorker(
       reject: (e) => void worker.terminate().finally(() => reject(e)),
     }),
   );
+  settle();
   return {
     async recognize(image, callOptions = {}) {
+      if (closed) throw new DocSightError('ENGINE_FAILED', 'The OCR engine was closed; create a new one.');
       const id = nextId++;
       const signal = callOptions.signal;
       if (signal?.aborted)
@@ -97,6 +106,8 @@ export async function createOcrEngineInWorker(
       }
     },
     async close() {
+      if (closed) return;
+      closed = true;
       if (!failed) await call({ id: nextId++, kind: 'close' }).catch(() => undefined);
       await worker.terminate();
     },
