@@ -15,6 +15,7 @@ import { cpus, loadavg, tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import sharp from 'sharp';
+import { loadConfig } from '../src/config/config.js';
 import { addCounts, countPage, scoreCounts } from '../src/eval/ocr/score.js';
 import { fixed3, formatTable } from '../src/eval/table.js';
 import { type BenchPage, benchPages } from './lib/ocr-pages.js';
@@ -125,7 +126,9 @@ try {
 
   const cpu = cpus();
   process.stdout.write(
-    `OCR benchmark, ${new Date().toISOString()}, ${cpu.length} × ${cpu[0]?.model ?? 'CPU'}, load average ${load}\n` +
+    `OCR benchmark, ${new Date().toISOString()}, ${cpu.length} × ${cpu[0]?.model ?? 'CPU'}, load average ${load}, ` +
+      // The workers load the same configuration (DOCSIGHT_OCR_PRECISION=float|int8 picks the recogniser).
+      `recogniser ${loadConfig().ocr.precision}\n` +
       formatTable(
         [
           'pages',

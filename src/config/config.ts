@@ -74,9 +74,14 @@ export const configSchema = z
         detectMaxSide: z.number().int().min(320).max(8000).default(1920),
         /** Lines recognised with a lower mean confidence are dropped. */
         minConfidence: z.number().min(0).max(1).default(0.5),
+        /**
+         * Recogniser arithmetic: 'int8' runs its convolutions quantised (quantize-graph.ts, made and cached on
+         * first use), 'float' the folded fp32 model.
+         */
+        precision: z.enum(['int8', 'float']).default('float'),
       })
       .strict()
-      .default({ threads: 1, batchSize: 16, detectMaxSide: 1920, minConfidence: 0.5 }),
+      .default({ threads: 1, batchSize: 16, detectMaxSide: 1920, minConfidence: 0.5, precision: 'float' }),
     intake: z
       .object({
         /** Images (or rendered pages) above this many pixels are rejected before decoding. */
@@ -148,6 +153,8 @@ function fromEnv(env: NodeJS.ProcessEnv): ConfigOverrides {
   const intake: Partial<Config['intake']> = {};
   const threads = envNumber(env, 'DOCSIGHT_OCR_THREADS');
   if (threads !== undefined) ocr.threads = threads;
+  // 'int8' or 'float'; the schema rejects anything else.
+  if (env.DOCSIGHT_OCR_PRECISION) ocr.precision = env.DOCSIGHT_OCR_PRECISION as Config['ocr']['precision'];
   const maxPixels = envNumber(env, 'DOCSIGHT_MAX_PIXELS');
   if (maxPixels !== undefined) intake.maxPixels = maxPixels;
   const maxPages = envNumber(env, 'DOCSIGHT_MAX_PAGES');

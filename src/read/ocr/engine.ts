@@ -12,7 +12,7 @@ import {
   loadModel,
   type OcrModelPaths,
 } from './models.js';
-import { defaultModelCacheDir, preparedModel, type PreparedModel } from './model-cache.js';
+import { defaultModelCacheDir, preparedInt8Model, preparedModel, type PreparedModel } from './model-cache.js';
 import { classifyStrips, mostlyUpsideDown, sampleForVote, tallShare, type Rotation } from './orientation.js';
 import {
   assertRawImage,
@@ -22,6 +22,7 @@ import {
   unrotatePoint,
   type RgbImage,
 } from './pixels.js';
+import { recognizerCalibrationInputs } from './rec-calibration.js';
 import { recognizeStrips, REC_HEIGHT } from './recognize.js';
 import type { WordGapOptions } from './spaces.js';
 
@@ -132,9 +133,14 @@ export async function createOcrEngine(
   const cacheDir = extras.modelCacheDir ?? defaultModelCacheDir();
   const prepare = (path: string): PreparedModel =>
     extras.foldModels === false ? { path } : preparedModel(path, cacheDir);
+  // int8 convolutions only for the recogniser, and only on the folded path (precision is a config key).
+  const recModel =
+    extras.foldModels !== false && options.precision === 'int8'
+      ? await preparedInt8Model(paths.recognition, cacheDir, recognizerCalibrationInputs)
+      : prepare(paths.recognition);
   const [det, rec, cls] = await Promise.all([
     loadModel(prepare(paths.detection), options.threads, profile('det')),
-    loadModel(prepare(paths.recognition), options.threads, profile('rec')),
+    loadModel(recModel, options.threads, profile('rec')),
     loadModel(prepare(paths.classifier), options.threads, profile('cls')),
   ]);
   /** Runs one stage, reporting its CPU (all threads of the process) and wall time to `onStage`. */

@@ -191,3 +191,81 @@ export function attributeFloat(node: OnnxNode, name: string): number | undefined
 export function floatAttribute(name: string, value: number): Uint8Array {
   return concatBytes([bytesField(1, name), floatField(2, value), varintField(20, 1)]);
 }
+
+/** TensorProto data types used by the rewrites (onnx.proto `TensorProto.DataType`). */
+export const TensorType = { FLOAT: 1, UINT8: 2, INT8: 3, INT32: 6, INT64: 7 } as const;
+
+/**
+ * Adds a non-float initializer (integer weights, zero points, index lists), kept among the encoded graph
+ * fields: `weights` holds floats only. `raw` is little-endian, as TensorProto.raw_data requires.
+ */
+export function addRawInitializer(
+  model: OnnxModel,
+  name: string,
+  dataType: number,
+  dims: readonly number[],
+  raw: Uint8Array,
+): void {
+  const payload = concatBytes([
+    ...dims.map((d) => varintField(1, d)),
+    varintField(2, dataType),
+    bytesField(8, name),
+    bytesField(9, raw),
+  ]);
+  const bytes = bytesField(5, payload);
+  model.graphFields.push({ no: 5, wire: 2, int: 0, payload, bytes });
+}
+
+/** Adds an INT64 initializer (Slice starts/ends/axes, Squeeze axes from opset 10/13 on). */
+export function addInt64Initializer(model: OnnxModel, name: string, values: readonly number[]): void {
+  const raw = new Uint8Array(values.length * 8);
+  const view = new DataView(raw.buffer);
+  values.forEach((v, i) => view.setBigInt64(i * 8, BigInt(v), true));
+  addRawInitializer(model, name, TensorType.INT64, [values.length], raw);
+}
+
+/** Encodes an INT attribute (AttributeProto type 2). */
+export function intAttribute(name: string, value: number): Uint8Array {
+  return concatBytes([bytesField(1, name), varintField(3, value), varintField(20, 2)]);
+}
+
+/** The version of the default (ai.onnx) operator set the model imports. */
+export function defaultOpset(model: OnnxModel): number {
+  for (const f of model.modelFields) {
+    if (f.no !== 8) continue;
+    const fields = readFields(f.payload);
+    const domain = fields.find((x) => x.no === 1);
+    if (!domain || domain.payload.length === 0) return fields.find((x) => x.no === 2)?.int ?? 0;
+  }
+  return 0;
+}
+
+/** Sets the default operator set's version and raises the IR version to at least `irVersion`. */
+export function setDefaultOpset(model: OnnxModel, version: number, irVersion: number): void {
+  model.modelFields = model.modelFields.map((f) => {
+    if (f.no === 1 && f.int < irVersion) {
+      const bytes = varintField(1, irVersion);
+      return { ...f, int: irVersion, payload: bytes.subarray(1), bytes };
+    }
+    if (f.no !== 8) return f;
+    const domain = readFields(f.payload).find((x) => x.no === 1);
+    if (domain && domain.payload.length > 0) return f;
+    const payload = concatBytes([bytesField(1, ''), varintField(2, version)]);
+    return { no: 8, wire: 2, int: 0, payload, bytes: bytesField(8, payload) };
+  });
+}
+
+/** Lists `name` among the graph's outputs as a float tensor of unknown shape (to read it during calibration). */
+export function addFloatGraphOutput(model: OnnxModel, name: string): void {
+  // ValueInfoProto { name, type: TypeProto { tensor_type: { elem_type: FLOAT } } }
+  const payload = concatBytes([
+    bytesField(1, name),
+    bytesField(2, bytesField(1, varintField(1, TensorType.FLOAT))),
+  ]);
+  model.graphFields.push({ no: 12, wire: 2, int: 0, payload, bytes: bytesField(12, payload) });
+}
+
+/** Names of the graph's outputs (GraphProto.output), in order. */
+export function graphOutputNames(model: OnnxModel): string[] {
+  return model.graphFields.filter((f) => f.no === 12).map(valueInfoName);
+}
