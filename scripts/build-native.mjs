@@ -19,6 +19,7 @@ import {
   mkdirSync,
   readdirSync,
   readFileSync,
+  renameSync,
   rmSync,
   statSync,
   writeFileSync,
@@ -205,7 +206,12 @@ function main() {
       'Check that g++ >= 9 is installed; report the first error.',
     );
   }
-  for (const p of products) copyFileSync(join(cmakeDir, p.slice(buildDir.length + 1)), p);
+  // Copy beside, then rename: a running engine or benchmark keeps the file it mapped (overwriting a loaded
+  // .node in place can crash it, and a running driver refuses the write with ETXTBSY).
+  for (const p of products) {
+    copyFileSync(join(cmakeDir, p.slice(buildDir.length + 1)), `${p}.new`);
+    renameSync(`${p}.new`, p);
+  }
   writeFileSync(stampFile, stamp);
   // With -march=native the binary uses every SIMD extension of this CPU; the engine compares this list
   // with the CPU it runs on and asks for a rebuild instead of dying of SIGILL on an older one.
