@@ -75,13 +75,14 @@ export const configSchema = z
         /** Lines recognised with a lower mean confidence are dropped. */
         minConfidence: z.number().min(0).max(1).default(0.5),
         /**
-         * Recogniser arithmetic: 'int8' runs its convolutions quantised (quantize-graph.ts, made and cached on
-         * first use), 'float' the folded fp32 model.
+         * Recogniser arithmetic: 'int8' runs its largest convolutions quantised (quantize-graph.ts, made and
+         * cached on first use; same char F1/CER on the dev splits, ~15-20 % less CPU per page), 'float' the
+         * folded fp32 model.
          */
-        precision: z.enum(['int8', 'float']).default('float'),
+        precision: z.enum(['int8', 'float']).default('int8'),
       })
       .strict()
-      .default({ threads: 1, batchSize: 16, detectMaxSide: 1920, minConfidence: 0.5, precision: 'float' }),
+      .default({ threads: 1, batchSize: 16, detectMaxSide: 1920, minConfidence: 0.5, precision: 'int8' }),
     intake: z
       .object({
         /** Images (or rendered pages) above this many pixels are rejected before decoding. */
