@@ -1,29 +1,15 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, describe, expect, it, vi } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
+import { readGgufHeader } from '../../understand/gguf/gguf-reader.js';
 import { validateModelFiles } from '../../understand/engine/model-validator.js';
-import { runCli } from './main.js';
+import { runCliCaptured } from './test-support/run-cli-captured.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'docsight-models-cli-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-async function cli(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  let stdout = '';
-  let stderr = '';
-  const out = vi
-    .spyOn(process.stdout, 'write')
-    .mockImplementation((chunk) => ((stdout += String(chunk)), true));
-  const err = vi
-    .spyOn(process.stderr, 'write')
-    .mockImplementation((chunk) => ((stderr += String(chunk)), true));
-  try {
-    return { code: await runCli(['--home', join(dir, 'home'), ...args]), stdout, stderr };
-  } finally {
-    out.mockRestore();
-    err.mockRestore();
-  }
-}
+const cli = (...args: string[]) => runCliCaptured(['--home', join(dir, 'home'), ...args]);
 
 describe('docsight models synthesize', () => {
   it('writes a tiny Q4_0 model and projector that pass validation, and prints their paths', async () => {
@@ -39,6 +25,29 @@ describe('docsight models synthesize', () => {
     await expect(validateModelFiles({ model: model!, mmproj: mmproj! })).resolves.toMatchObject({
       model: { architecture: 'qwen3vl' },
     });
+  });
+
+  it('writes the projector in Q8_0, as the published one is, with --mmproj-quant q8_0', async () => {
+    const out = join(dir, 'q8-projector');
+    const r = await cli('models', 'synthesize', '--mmproj-quant', 'q8_0', '--out', out);
+    expect(r.code).toBe(0);
+    const mmproj = r.stdout.trim().split('\n')[1]!.split('\t')[0]!;
+    expect(mmproj).toBe(join(out, 'mmproj-qwen3vl-tiny-q8_0.gguf'));
+    const { tensors } = await readGgufHeader(mmproj);
+    // GGML type 8 is Q8_0: the large matrices are quantised, norms and biases stay F32.
+    expect(tensors.some((t) => t.type === 8)).toBe(true);
+    expect(tensors.some((t) => t.type === 0)).toBe(true);
+  });
+
+  it('writes a Qwen3-Embedding model with last-token pooling with --embedding', async () => {
+    const out = join(dir, 'embedding');
+    const r = await cli('models', 'synthesize', '--embedding', '--out', out);
+    expect(r.code).toBe(0);
+    const lines = r.stdout.trim().split('\n');
+    expect(lines).toHaveLength(1);
+    const { metadata } = await readGgufHeader(lines[0]!.split('\t')[0]!);
+    expect(metadata.get('general.architecture')).toBe('qwen3');
+    expect(metadata.get('qwen3.pooling_type')).toBe(3); // LLAMA_POOLING_TYPE_LAST
   });
 
   it('refuses an unknown size with a usage error', async () => {
