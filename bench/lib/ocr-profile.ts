@@ -126,7 +126,7 @@ process.stdout.write(
     (values.image
       ? `${values.image} (${image.width}×${image.height}), ${found} lines read, `
       : `${values.lang} A4 300 dpi, ${lines} lines drawn, ${found} read, `) +
-    `${threads} thread(s), mean of ${runs} runs, load average ${loadavg()
+    `${threads} thread(s), recogniser ${config.precision}, mean of ${runs} runs, load average ${loadavg()
       .map((x) => x.toFixed(2))
       .join(' ')}\n\n` +
     formatTable(
