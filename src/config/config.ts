@@ -76,7 +76,8 @@ export const configSchema = z
         minConfidence: z.number().min(0).max(1).default(0.5),
         /**
          * Recogniser arithmetic: 'int8' runs its largest convolutions quantised (quantize-graph.ts, made and
-         * cached on first use; same char F1/CER on the dev splits, ~15-20 % less CPU per page), 'float' the
+         * cached on first use; same char F1/CER on the dev splits, ~15-20 % less CPU per page) on CPUs with
+         * exact int8 kernels (x86 VNNI/AMX or ARM64; float elsewhere, see int8-support.ts), 'float' the
          * folded fp32 model.
          */
         precision: z.enum(['int8', 'float']).default('int8'),

@@ -4,6 +4,7 @@ import { DocSightError } from '../../errors.js';
 import type { Quad, RawImage, TextLine } from '../types.js';
 import { cropTextLine } from './crop.js';
 import { detectText, type DetectedBox } from './detect.js';
+import { hasExactInt8Kernels } from './int8-support.js';
 import { layoutLines, type LayoutItem } from './layout.js';
 import {
   assertModelFiles,
@@ -133,9 +134,10 @@ export async function createOcrEngine(
   const cacheDir = extras.modelCacheDir ?? defaultModelCacheDir();
   const prepare = (path: string): PreparedModel =>
     extras.foldModels === false ? { path } : preparedModel(path, cacheDir);
-  // int8 convolutions only for the recogniser, and only on the folded path (precision is a config key).
+  // int8 convolutions only for the recogniser, only on the folded path (precision is a config key), and only
+  // where the CPU's int8 kernels do not saturate (int8-support.ts); elsewhere the float model.
   const recModel =
-    extras.foldModels !== false && options.precision === 'int8'
+    extras.foldModels !== false && options.precision === 'int8' && hasExactInt8Kernels()
       ? await preparedInt8Model(paths.recognition, cacheDir, recognizerCalibrationInputs)
       : prepare(paths.recognition);
   const [det, rec, cls] = await Promise.all([
