@@ -4,7 +4,19 @@ import { isDocSightError } from '../../errors.js';
 import type { Quad } from '../types.js';
 import { createOcrEngine, type OcrEngine } from './engine.js';
 import { quadBounds } from './geometry.js';
-import { renderPage, rotateRaw } from './test-pages.js';
+import { renderLine, renderPage, rotateRaw } from './test-pages.js';
+import type { RawImage } from '../types.js';
+
+/** Copies `patch` (same channel count) into `page` with its top-left corner at (x, y). */
+function paste(page: RawImage, patch: RawImage, x: number, y: number): RawImage {
+  const data = new Uint8Array(page.data);
+  const c = page.channels;
+  for (let row = 0; row < patch.height; row++) {
+    const from = row * patch.width * c;
+    data.set(patch.data.subarray(from, from + patch.width * c), ((y + row) * page.width + x) * c);
+  }
+  return { ...page, data };
+}
 
 const config = configSchema.parse({ home: '/tmp/docsight-ocr-test' }).ocr;
 
@@ -93,6 +105,39 @@ describe('createOcrEngine', () => {
     await expect(ocr.recognize(await renderPage(spec), { signal: controller.signal })).rejects.toSatisfy(
       (e) => isDocSightError(e, 'CANCELLED'),
     );
+  });
+});
+
+describe('createOcrEngine line orientation', () => {
+  /** Reads a page with an engine that records which stages ran. */
+  async function readWithStages(page: RawImage): Promise<{ texts: string[]; stages: Set<string> }> {
+    const stages = new Set<string>();
+    const ocr = await createOcrEngine(config, { onStage: (stage) => stages.add(stage) });
+    try {
+      return { texts: (await ocr.recognize(page)).lines.map((l) => l.text), stages };
+    } finally {
+      await ocr.close();
+    }
+  }
+
+  it('skips the per-line classifier on a page whose lines are all upright', async () => {
+    const { texts, stages } = await readWithStages(await renderPage(spec));
+    expect(texts).toEqual(LINES);
+    expect(stages.has('page-orientation')).toBe(true);
+    expect(stages.has('line-orientation')).toBe(false);
+  });
+
+  it('turns the one upside-down line of an upright page', async () => {
+    const upside = 'Shipped on 3 March';
+    const page = paste(
+      await renderPage({ ...spec, height: 560 }),
+      await rotateRaw(await renderLine(upside, 40), 180),
+      60,
+      440,
+    );
+    const { texts, stages } = await readWithStages(page);
+    expect(stages.has('line-orientation')).toBe(true);
+    expect(texts).toEqual([...LINES, upside]);
   });
 });
 
