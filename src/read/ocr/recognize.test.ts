@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { cropTextLine } from './crop.js';
 import { defaultModelPaths, loadDictionary, loadModel, type ModelRunner } from './models.js';
 import { toRgb, type RgbImage } from './pixels.js';
-import { recognizeStrips, REC_HEIGHT } from './recognize.js';
+import { MIN_WIDTH, recognizeStrips, REC_HEIGHT } from './recognize.js';
 import { renderLine } from './test-pages.js';
 
 /** A whole rendered line as a recogniser strip. */
@@ -51,6 +51,23 @@ describe('recognizeStrips on the real PP-OCRv4 recogniser', () => {
     );
     expect(line!.text.replace(/ /g, '')).toBe('文档识别支持中文和English混排');
     expect(line!.text).not.toMatch(/[\u4e00-\u9fff] [\u4e00-\u9fff]/);
+  });
+
+  it('runs a lone figure at its own width (rounded up to 8), not padded to a wider input, and reads it', async () => {
+    const widths: number[] = [];
+    const recording: ModelRunner = {
+      run: (input, dims) => {
+        widths.push(dims[3]!);
+        return rec.run(input, dims);
+      },
+      close: () => rec.close(),
+    };
+    const figure = await strip('7', 28);
+    const [line] = await recognizeStrips(recording, [figure], dictionary, { batchSize: 1 });
+    expect(figure.width).toBeGreaterThan(MIN_WIDTH);
+    expect(widths).toEqual([Math.ceil(figure.width / 8) * 8]);
+    expect(widths[0]).toBeLessThan(64);
+    expect(line!.text).toBe('7');
   });
 
   it('stops when the signal is aborted', async () => {
