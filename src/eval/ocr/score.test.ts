@@ -6,6 +6,7 @@ import {
   emptyCounts,
   multisetIntersectionSize,
   nonWhitespaceChars,
+  punctuationTokens,
   scoreCounts,
   tokenizeWords,
 } from './score.js';
@@ -78,6 +79,16 @@ describe('countPage and scoreCounts', () => {
     expect(chars.cer).toBeCloseTo(4 / 5, 12);
     expect(chars.char_f1_ci).toBe(1);
     expect(chars.cer_ci).toBe(0);
+  });
+
+  it('splits punctuation off for the diagnostic token F1, so tokenisation conventions do not count', () => {
+    expect(punctuationTokens('TOTAL: 12/02/2018')).toEqual(['total', ':', '12', '/', '02', '/', '2018']);
+    // FUNSD writes "9/ 3/ 92" where the page shows "9/3/92": no word matches, every token does.
+    const s = scoreCounts(countPage('Date: 9/ 3/ 92', 'DATE : 9/3/92'));
+    expect(s.f1_ci).toBe(0); // GT words {date:, 9/, 3/, 92} against {date, :, 9/3/92}
+    expect(s.f1_punct_ci).toBe(1);
+    // A wrong letter still costs its token.
+    expect(scoreCounts(countPage('TOTAL: 9.00', 'T0TAL: 9.00')).f1_punct_ci).toBeCloseTo(4 / 5, 12);
   });
 
   it('counts merged words as wrong words but right characters', () => {
