@@ -134,6 +134,23 @@ describe('readDocument', () => {
     });
   });
 
+  it('yields each page as it is read: the first page of a 500-page PDF comes before the second is read', async () => {
+    const pdf = buildPdf(
+      Array.from({ length: 500 }, (_, i) => ({
+        texts: [{ text: `Page ${i + 1}`, x: 72, y: 700, size: 12 }],
+      })),
+    );
+    const read: number[] = [];
+    const pages = readDocument(
+      { bytes: pdf, name: 'long.pdf' },
+      { config, ocr, onPage: (done, total) => read.push(done, total) },
+    );
+    const first = await pages.next();
+    expect((first.value as PageText).lines.map((l) => l.text)).toEqual(['Page 1']);
+    expect(read).toEqual([1, 500]);
+    await pages.return(undefined);
+  });
+
   it('stops with CANCELLED when the signal is aborted between pages', async () => {
     const controller = new AbortController();
     const pdf = buildPdf([

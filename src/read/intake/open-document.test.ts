@@ -1,11 +1,12 @@
-import { crc32, deflateSync } from 'node:zlib';
 import sharp, { type Sharp } from 'sharp';
 import { describe, expect, it } from 'vitest';
 import type { Config } from '../../config/config.js';
 import type { RawImage } from '../types.js';
 import { openDocument } from './open-document.js';
+import { loadPdfium } from './pdfium-module.js';
 import { buildPdf } from './test-support/build-pdf.js';
 import { encodeBmp } from './test-support/encode-bmp.js';
+import { pngBomb } from './test-support/png-bomb.js';
 
 const limits: Config['intake'] = {
   maxPixels: 100_000_000,
@@ -25,31 +26,6 @@ const redBlue = (): Sharp =>
   sharp({ create: { width: 40, height: 20, channels: 3, background: '#0000ff' } }).composite([
     { input: { create: { width: 20, height: 20, channels: 3, background: '#ff0000' } }, left: 0, top: 0 },
   ]);
-
-function pngChunk(type: string, data: Buffer): Buffer {
-  const chunk = Buffer.alloc(12 + data.length);
-  chunk.writeUInt32BE(data.length, 0);
-  chunk.write(type, 4, 'latin1');
-  data.copy(chunk, 8);
-  chunk.writeUInt32BE(crc32(chunk.subarray(4, 8 + data.length)), 8 + data.length);
-  return chunk;
-}
-
-/** A decompression bomb: a few hundred bytes of PNG whose header claims `width`×`height` RGB pixels. */
-function pngBomb(width: number, height: number): Uint8Array {
-  const header = Buffer.alloc(13);
-  header.writeUInt32BE(width, 0);
-  header.writeUInt32BE(height, 4);
-  header.set([8, 2, 0, 0, 0], 8); // 8-bit RGB
-  const signature = Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]);
-  const rows = deflateSync(Buffer.alloc((1 + width * 3) * 4)); // the first rows only
-  return Buffer.concat([
-    signature,
-    pngChunk('IHDR', header),
-    pngChunk('IDAT', rows),
-    pngChunk('IEND', Buffer.alloc(0)),
-  ]);
-}
 
 async function codeOf(promise: Promise<unknown>): Promise<{ code: string; message: string }> {
   try {
@@ -307,6 +283,53 @@ describe('openDocument: PDF', () => {
     expect(message).toContain('3 pages is over the limit of 2');
   });
 
+  it('counts the pages a PDF has, not the /Count it claims', async () => {
+    const pdf = Buffer.from(buildPdf([{ texts: [{ text: 'only page', x: 72, y: 700, size: 12 }] }]));
+    const claims = Buffer.from(pdf.toString('latin1').replace('/Count 1 ', '/Count 999999999 '), 'latin1');
+    expect(claims.toString('latin1')).toContain('/Count 999999999');
+    const doc = await openDocument(claims, 'claims.pdf', limits);
+    expect(doc.pageCount).toBe(1);
+    expect((await doc.page(1)).textLines?.map((l) => l.text)).toEqual(['only page']);
+  });
+
+  it('opens what PDF readers open: a broken cross-reference table, junk before the header', async () => {
+    const pdf = Buffer.from(buildPdf([{ texts: [{ text: 'Still readable', x: 72, y: 700, size: 12 }] }]));
+    // Every object offset and startxref wrong: PDFium rebuilds the table by scanning the file.
+    const badXref = pdf
+      .toString('latin1')
+      .replace(/\d{10} 00000 n/g, '0000000000 00000 n')
+      .replace(/startxref\n\d+/, 'startxref\n999999');
+    const junk = Buffer.concat([Buffer.from('From: mail gateway\r\n\r\n'), pdf]);
+    for (const [name, bytes] of [
+      ['bad-xref.pdf', Buffer.from(badXref, 'latin1')],
+      ['junk.pdf', junk],
+    ] as const) {
+      const doc = await openDocument(bytes, name, limits);
+      expect((await doc.page(1)).textLines?.map((l) => l.text)).toEqual(['Still readable']);
+      await doc.close();
+    }
+  });
+
+  it('streams a 500-page scanned PDF: rendering every page leaves PDFium no bigger than one page did', async () => {
+    const rgb = new Uint8Array(4 * 4 * 3).fill(90);
+    // 300 pt squares at 144 dpi: 600×600 px, a 1.4 MB bitmap inside PDFium per page rendered.
+    const page = { width: 300, height: 300, image: { rgb, width: 4, height: 4, x: 0, y: 0, w: 300, h: 300 } };
+    const pdf = buildPdf(Array.from({ length: 500 }, () => page));
+    const doc = await openDocument(pdf, 'long-scan.pdf', limits);
+    expect(doc.pageCount).toBe(500);
+    const api = await loadPdfium();
+    const first = await (await doc.page(1)).image();
+    expect(pixel(first, 300, 300)).toEqual([90, 90, 90]);
+    const afterOnePage = api.HEAPU8.length;
+    for (let n = 2; n <= 500; n++) {
+      const image = await (await doc.page(n)).image();
+      expect(image.width * image.height).toBe(360_000);
+    }
+    // Pages or bitmaps kept open would have grown the heap by ~700 MB; allow a few allocator pages.
+    expect(api.HEAPU8.length - afterOnePage).toBeLessThan(8 * 1024 * 1024);
+    await doc.close();
+  });
+
   it('refuses to render a page whose pixels would exceed maxPixels, but still reads its text layer', async () => {
     // 200 × 200 inches at 144 dpi = 28 800² pixels.
     const pdf = buildPdf([
@@ -346,6 +369,16 @@ describe('openDocument: bad input', () => {
     expect(message).toContain('20000×20000 = 400,000,000 pixels is over the limit of 100,000,000');
   });
 
+  it('refuses a JPEG whose frame header claims 65000×65000 before decoding it', async () => {
+    const jpeg = Buffer.from(await redBlue().jpeg().toBuffer());
+    const sof = jpeg.indexOf(Buffer.from([0xff, 0xc0])); // baseline start-of-frame: height, then width
+    jpeg.writeUInt16BE(65000, sof + 5);
+    jpeg.writeUInt16BE(65000, sof + 7);
+    const { code, message } = await codeOf(openDocument(jpeg, 'claims.jpg', limits));
+    expect(code).toBe('TOO_MANY_PIXELS');
+    expect(message).toContain('claims.jpg: 65000×65000');
+  });
+
   it('refuses an oversized BMP from its header', async () => {
     const bmp = encodeBmp(
       { data: new Uint8Array(3), width: 1, height: 1, channels: 3 },
@@ -370,6 +403,31 @@ describe('openDocument: bad input', () => {
     // Cut inside the header: refused at open.
     expect((await codeOf(openDocument(png.subarray(0, 20), 'stub.png', limits))).code).toBe('CORRUPT_FILE');
   });
+
+  it.each(['jpeg', 'webp', 'gif', 'tiff'] as const)(
+    'refuses a %s cut short with CORRUPT_FILE naming the file, at open or when decoded',
+    async (format) => {
+      const whole = await sharp({ create: { width: 200, height: 120, channels: 3, background: '#f0f0f0' } })
+        .composite([
+          {
+            input: Buffer.from(
+              '<svg width="200" height="120"><text x="10" y="70" font-size="40">Cut short</text></svg>',
+            ),
+          },
+        ])
+        .toFormat(format)
+        .toBuffer();
+      const name = `half.${format}`;
+      const read = async (): Promise<RawImage> => {
+        const doc = await openDocument(whole.subarray(0, whole.length / 2), name, limits);
+        return (await doc.page(1)).image();
+      };
+      const { code, message } = await codeOf(read());
+      expect(code).toBe('CORRUPT_FILE');
+      expect(message).toMatch(new RegExp(`^half\\.${format}: the image is damaged or cut short`));
+      expect(message).not.toContain('\n');
+    },
+  );
 
   it('refuses files over maxFileBytes', async () => {
     const png = await redBlue().png().toBuffer();

@@ -6,7 +6,9 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
+import sharp from 'sharp';
 import { buildPdf } from '../../read/intake/test-support/build-pdf.js';
+import { pngBomb } from '../../read/intake/test-support/png-bomb.js';
 import { renderTextPng } from '../../read/intake/test-support/render-text.js';
 import { runCli } from './main.js';
 import { pageToMarkdown, pageToText } from './ocr-command.js';
@@ -57,6 +59,18 @@ beforeAll(async () => {
   writeFileSync(receipt, await renderTextPng('Total due: 1,250.00 EUR'));
   writeFileSync(notes, 'just some notes\n');
 });
+
+/** A photo's JPEG cut off halfway through its pixel data. */
+async function halfJpeg(): Promise<Buffer> {
+  const jpeg = await sharp(await renderTextPng('Cut short'))
+    .jpeg()
+    .toBuffer();
+  return jpeg.subarray(0, jpeg.length / 2);
+}
+
+/** A PDF that needs a password to open. */
+const lockedPdf = (): Uint8Array =>
+  buildPdf([{ texts: [{ text: 'secret', x: 72, y: 700, size: 12 }] }], { userPassword: 'hunter2' });
 
 afterEach(() => {
   process.exitCode = undefined;
@@ -141,6 +155,85 @@ describe('docsight ocr', () => {
     expect(missing.stderr).toMatch(/^docsight: error \(NOT_FOUND\): .*missing\.png: no such file/);
   });
 
+  it.each([
+    ['zero bytes', 'zero.png', () => new Uint8Array(), 'EMPTY_FILE', 'is empty (0 bytes)'],
+    ['text named .png', 'words.png', () => Buffer.from('not an image\n'), 'UNSUPPORTED_TYPE', 'found text'],
+    ['a JPEG cut short', 'half.jpg', halfJpeg, 'CORRUPT_FILE', 'damaged or cut short'],
+    ['a PNG claiming 20000×20000', 'bomb.png', () => pngBomb(20000, 20000), 'TOO_MANY_PIXELS', '400,000,000'],
+    ['an encrypted PDF', 'locked.pdf', lockedPdf, 'ENCRYPTED_PDF', 'encrypted and needs a password'],
+    ['a PDF cut short', 'cut.pdf', () => buildPdf([{}]).subarray(0, 100), 'CORRUPT_FILE', 'cannot be opened'],
+  ] as const)(
+    'refuses %s with exit code 1 and one line naming the file',
+    async (_, name, bytes, code, says) => {
+      const file = join(dir, name);
+      writeFileSync(file, await bytes());
+      const run = await cli('ocr', file);
+      expect(run.code).toBe(1);
+      expect(run.stdout).toBe('');
+      expect(run.stderr).toMatch(new RegExp(`^docsight: error \\(${code}\\): ${file}[: ][^\\n]*\\n$`));
+      expect(run.stderr).toContain(says);
+    },
+  );
+
+  it('refuses a PDF with more pages than intake.maxPages before reading any', async () => {
+    const configFile = join(dir, 'short-limit.json');
+    writeFileSync(configFile, JSON.stringify({ intake: { maxPages: 2 } }));
+    const long = join(dir, 'three.pdf');
+    writeFileSync(long, buildPdf([{}, {}, {}]));
+    const run = await cli('--config', configFile, 'ocr', long);
+    expect([run.code, run.stdout]).toEqual([1, '']);
+    expect(run.stderr).toBe(
+      `docsight: error (TOO_MANY_PAGES): ${long}: 3 pages is over the limit of 2 (intake.maxPages). ` +
+        'Split the document, or raise the limit.\n',
+    );
+  });
+
+  it('reads every page of a multi-page TIFF and the first frame of a GIF, named for neither', async () => {
+    const frames = await Promise.all(
+      ['First page', 'Second page'].map(async (text) =>
+        sharp(await renderTextPng(text))
+          .resize(520, 120, { fit: 'contain', background: '#ffffff' })
+          .png()
+          .toBuffer(),
+      ),
+    );
+    const tiff = join(dir, 'fax.dat');
+    writeFileSync(
+      tiff,
+      await sharp(frames, { join: { animated: true } })
+        .tiff({ compression: 'lzw' })
+        .toBuffer(),
+    );
+    const gif = join(dir, 'animation.bin');
+    writeFileSync(
+      gif,
+      await sharp(frames, { join: { animated: true } })
+        .gif()
+        .toBuffer(),
+    );
+    const tiffRun = await cli('ocr', '--format', 'json', tiff);
+    expect(tiffRun.code).toBe(0);
+    const pages = JSON.parse(tiffRun.stdout).pages as {
+      page: number;
+      source: string;
+      lines: { text: string }[];
+    }[];
+    expect(pages.map((p) => [p.page, p.source])).toEqual([
+      [1, 'ocr'],
+      [2, 'ocr'],
+    ]);
+    expect(
+      pages.map((p) =>
+        p.lines
+          .map((l) => l.text)
+          .join(' ')
+          .toLowerCase(),
+      ),
+    ).toEqual(['first page', 'second page']);
+    const gifRun = await cli('ocr', gif);
+    expect([gifRun.code, gifRun.stdout.toLowerCase()]).toEqual([0, 'first page\n']);
+  });
+
   it('takes settings from --config, with flags winning over the file', async () => {
     const configFile = join(dir, 'config.json');
     writeFileSync(configFile, JSON.stringify({ intake: { pdfDpi: 72 } }));
@@ -161,6 +254,12 @@ describe('docsight ocr', () => {
     expect(tooSharp.code).toBe(1);
     expect(tooSharp.stderr).toContain('error (BAD_CONFIG)');
     expect(tooSharp.stderr).toContain('intake.pdfDpi');
+    // --threads reaches ocr.threads (the setting the engine is built from), checked like the file's value.
+    const tooMany = await cli('ocr', '--threads', '65', letter);
+    expect(tooMany.code).toBe(1);
+    expect(tooMany.stderr).toMatch(
+      /^docsight: error \(BAD_CONFIG\): .*ocr\.threads: Too big: expected number to be <=64\n$/,
+    );
   });
 });
 
