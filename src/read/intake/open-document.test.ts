@@ -342,6 +342,33 @@ describe('openDocument: PDF', () => {
     expect(code).toBe('TOO_MANY_PIXELS');
     expect(message).toContain('poster.pdf page 1: 28800×28800');
   });
+
+  it('refuses to render a page holding an image over maxPixels (PDFium would decode it at full size)', async () => {
+    // A 2000×2000 image (4 MP) drawn on a 100 pt page: the page renders at 200×200 px, under the 1 MP limit.
+    const image = {
+      rgb: new Uint8Array(2000 * 2000 * 3),
+      width: 2000,
+      height: 2000,
+      x: 0,
+      y: 0,
+      w: 100,
+      h: 100,
+    };
+    const pdf = buildPdf([{ width: 100, height: 100, image }]);
+    const doc = await openDocument(pdf, 'bomb.pdf', { ...limits, maxPixels: 1_000_000 });
+    const page = await doc.page(1);
+    expect([page.width, page.height, page.textLines]).toEqual([200, 200, undefined]);
+    const { code, message } = await codeOf(page.image());
+    expect(code).toBe('TOO_MANY_PIXELS');
+    expect(message).toBe(
+      'bomb.pdf page 1, an image on it: 2000×2000 = 4,000,000 pixels is over the limit of 1,000,000 ' +
+        '(intake.maxPixels). Scale it down, or raise the limit if you trust the file.',
+    );
+    expect((await codeOf(page.renderPng(72))).code).toBe('TOO_MANY_PIXELS');
+    // Under the limit the same page renders: the image is black on the whole page.
+    const allowed = await (await openDocument(pdf, 'bomb.pdf', limits)).page(1);
+    expect(pixel(await allowed.image(), 100, 100)).toEqual([0, 0, 0]);
+  });
 });
 
 describe('openDocument: bad input', () => {

@@ -158,6 +158,44 @@ function readTextLayer(api: PdfiumApi, page: number, width: number, height: numb
   }
 }
 
+/** `FPDFPageObj_GetType` value of a form XObject (a group of objects that may hold images of its own). */
+const FPDF_PAGEOBJ_FORM = 5;
+/** Form XObjects nest; deeper than this is not a real document. */
+const MAX_FORM_DEPTH = 16;
+
+/**
+ * Refuses to render a page holding an image whose pixel size is over `limits.maxPixels`: PDFium decodes
+ * images at their full size, so a few KB of PDF claiming a 30000×30000 image would take gigabytes, and
+ * its WebAssembly memory never shrinks again. Sizes come from the image dictionaries, nothing is decoded.
+ */
+function checkEmbeddedImages(api: PdfiumApi, page: number, label: string, limits: Config['intake']): void {
+  const size = api._malloc(8);
+  try {
+    const visit = (count: number, objectAt: (i: number) => number, depth: number): void => {
+      for (let i = 0; i < count; i++) {
+        const object = objectAt(i);
+        const type = api._FPDFPageObj_GetType(object);
+        if (type === FPDF_PAGEOBJ_FORM && depth < MAX_FORM_DEPTH) {
+          visit(
+            api._FPDFFormObj_CountObjects(object),
+            (j) => api._FPDFFormObj_GetObject(object, j),
+            depth + 1,
+          );
+        } else if (
+          type === FPDF_PAGEOBJ_IMAGE &&
+          api._FPDFImageObj_GetImagePixelSize(object, size, size + 4)
+        ) {
+          const [width, height] = [api.HEAPU32[size >> 2]!, api.HEAPU32[(size >> 2) + 1]!];
+          checkPixels(`${label}, an image on it`, width, height, limits);
+        }
+      }
+    };
+    visit(api._FPDFPage_CountObjects(page), (i) => api._FPDFPage_GetObject(page, i), 0);
+  } finally {
+    api._free(size);
+  }
+}
+
 /** Renders a page to RGB pixels on a white background, annotations included. */
 function renderPage(api: PdfiumApi, page: number, width: number, height: number, label: string): RawImage {
   const bitmap = api._FPDFBitmap_CreateEx(width, height, FPDFBitmap_BGRx, 0, 0);
@@ -267,7 +305,10 @@ export async function openPdf(
         const height = toPixels(heightPoints, renderDpi);
         // A page is a few hundred bytes of PDF but its render can be huge (a 200-inch page at 300 dpi).
         checkPixels(label, width, height, limits);
-        return withPage(n, (page) => renderPage(api, page, width, height, label));
+        return withPage(n, (page) => {
+          checkEmbeddedImages(api, page, label, limits);
+          return renderPage(api, page, width, height, label);
+        });
       };
       return {
         number: n,

@@ -10,6 +10,7 @@ import { PDFiumModule } from '@hyzyla/pdfium';
 export interface PdfiumApi {
   HEAPU8: Uint8Array;
   HEAP32: Int32Array;
+  HEAPU32: Uint32Array;
   HEAPF32: Float32Array;
   _malloc(size: number): number;
   _free(ptr: number): void;
@@ -39,6 +40,10 @@ export interface PdfiumApi {
   _FPDFPageObj_GetType(object: number): number;
   /** Writes four floats: left, bottom, right, top, in page points. */
   _FPDFPageObj_GetBounds(object: number, left: number, bottom: number, right: number, top: number): number;
+  /** Writes two unsigned ints: the image's width and height in pixels, from its dictionary (no decoding). */
+  _FPDFImageObj_GetImagePixelSize(object: number, width: number, height: number): number;
+  _FPDFFormObj_CountObjects(object: number): number;
+  _FPDFFormObj_GetObject(object: number, index: number): number;
   _FPDFText_LoadPage(page: number): number;
   _FPDFText_ClosePage(textPage: number): void;
   _FPDFText_CountChars(textPage: number): number;
