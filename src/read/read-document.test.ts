@@ -119,6 +119,28 @@ describe('readDocument', () => {
     expect([image.format, image.width, image.height]).toEqual(['png', 595, 842]);
   });
 
+  it('keeps a text-layer page too large to render for the viewer, without its image', async () => {
+    // 200 × 200 inches: 14 400² px at 72 dpi, over the 100 MP limit; the A4 page beside it renders.
+    const pdf = buildPdf([
+      { width: 14400, height: 14400, texts: [{ text: 'Site plan', x: 72, y: 72, size: 12 }] },
+      { texts: [{ text: 'Notes', x: 72, y: 700, size: 12 }] },
+    ]);
+    const pages = (await collect(
+      readDocument({ bytes: pdf, name: 'plan.pdf' }, { config, ocr, pageImageDpi: 72 }),
+    )) as DocumentPage[];
+    expect(pages.map((p) => [p.lines[0]?.text, p.image === undefined])).toEqual([
+      ['Site plan', true],
+      ['Notes', false],
+    ]);
+    // A page that needs OCR and cannot be rendered is still refused.
+    const scan = buildPdf([{ width: 14400, height: 14400 }]);
+    await expect(
+      collect(readDocument({ bytes: scan, name: 'huge-scan.pdf' }, { config, ocr })),
+    ).rejects.toMatchObject({
+      code: 'TOO_MANY_PIXELS',
+    });
+  });
+
   it('reads from a path, and names a missing file', async () => {
     const dir = tempDir();
     const path = join(dir, 'letter.pdf');

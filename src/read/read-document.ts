@@ -3,6 +3,7 @@ import type { Config } from '../config/config.js';
 import { DocSightError, isDocSightError } from '../errors.js';
 import { assignBlocks } from './intake/text-layout.js';
 import { checkFileSize } from './intake/limits.js';
+import type { SourcePage } from './intake/document-source.js';
 import { openDocument } from './intake/open-document.js';
 import { createOcrEngine, type OcrEngine } from './ocr/engine.js';
 import { createOcrEngineInWorker } from './ocr/engine-worker.js';
@@ -116,6 +117,24 @@ function throwIfAborted(signal: AbortSignal | undefined, name: string): void {
 }
 
 /**
+ * The page rendered for a viewer. A text-layer page too large to render under `intake.maxPixels` (a poster,
+ * or a huge image on the page) keeps its text and goes without an image rather than failing the document;
+ * an OCR page that large was already refused when it was rendered for OCR.
+ */
+async function pageImage(
+  page: SourcePage,
+  source: PageText['source'],
+  dpi: number,
+): Promise<Uint8Array | undefined> {
+  try {
+    return await page.renderPng(dpi);
+  } catch (err) {
+    if (source === 'text-layer' && isDocSightError(err, 'TOO_MANY_PIXELS')) return undefined;
+    throw err;
+  }
+}
+
+/**
  * Reads a document page by page: the PDF text layer where a page has one, OCR otherwise.
  * Pages are yielded as they are read, so memory stays flat however long the document is.
  * Breaking out of the loop closes the document (and the OCR engine, if this call created it).
@@ -160,7 +179,10 @@ export async function* readDocument(input: ReadInput, options: ReadOptions): Asy
           rotation: result.rotation,
         };
       }
-      if (options.pageImageDpi) text.image = await page.renderPng(options.pageImageDpi);
+      if (options.pageImageDpi) {
+        const image = await pageImage(page, text.source, options.pageImageDpi);
+        if (image) text.image = image;
+      }
       options.onPage?.(n, doc.pageCount);
       yield text;
     }
