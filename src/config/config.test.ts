@@ -1,6 +1,6 @@
-import { writeFileSync } from 'node:fs';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { DocSightError } from '../errors.js';
 import { useTempDirs } from '../test-support/temp-dir.js';
 import { describeConfig, loadConfig } from './config.js';
@@ -14,6 +14,19 @@ describe('loadConfig', () => {
     expect(config.home).toBe(home);
     expect(config.ocr.threads).toBe(1);
     expect(config.intake.maxPixels).toBe(100_000_000);
+  });
+
+  it('uses ~/.docsight when DOCSIGHT_HOME is not set, and reads its config.json', () => {
+    const user = tempHome();
+    vi.stubEnv('HOME', user); // os.homedir() reads HOME on POSIX
+    try {
+      expect(loadConfig({ env: {} }).home).toBe(join(user, '.docsight'));
+      mkdirSync(join(user, '.docsight'));
+      writeFileSync(join(user, '.docsight', 'config.json'), JSON.stringify({ ocr: { threads: 2 } }));
+      expect(loadConfig({ env: {} }).ocr.threads).toBe(2);
+    } finally {
+      vi.unstubAllEnvs();
+    }
   });
 
   it('lets flags beat the environment, and the environment beat the config file', () => {

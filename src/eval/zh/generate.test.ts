@@ -57,6 +57,18 @@ describe('generateZhPages', () => {
     );
     expect(new Set(ids.map((id) => id.split('-').at(-1)))).toEqual(new Set(['20px', '28px', '40px']));
   });
+
+  it("stops after `limit` pages, which are the full set's first pages", async () => {
+    const options: ZhSetOptions = {
+      seed: 1,
+      passages: ZH_PASSAGES.map((p) => ({ ...p, paragraphs: ['一'] })),
+      degradations: ['clean', 'noise'],
+    };
+    const all = await collect(options);
+    const first = await collect({ ...options, limit: 5 });
+    expect(first.map((p) => p.id)).toEqual(all.slice(0, 5).map((p) => p.id));
+    expect(first.map((p) => sha(p.image))).toEqual(all.slice(0, 5).map((p) => sha(p.image)));
+  });
 });
 
 describe('writeZhSet', () => {

@@ -41,6 +41,8 @@ export interface ZhSetOptions {
   fonts?: readonly string[];
   degradations?: readonly Degradation[];
   passages?: readonly Passage[];
+  /** Stop after this many pages (a quick check); the pages kept are the same as in the full set. */
+  limit?: number;
 }
 
 /**
@@ -80,6 +82,7 @@ export async function* generateZhPages(options: ZhSetOptions = {}): AsyncGenerat
   let index = 0;
   for (const [d, degradation] of degradations.entries()) {
     for (const [p, passage] of passages.entries()) {
+      if (options.limit !== undefined && index >= options.limit) return;
       const fontSize = ZH_FONT_SIZES[(p + d) % ZH_FONT_SIZES.length]!;
       const fontFamily = fonts[(p + d) % fonts.length]!;
       // One stream per page, so dropping a degradation does not change the other pages.

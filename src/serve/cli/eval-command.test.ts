@@ -1,4 +1,4 @@
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
@@ -78,5 +78,29 @@ describe('docsight eval ocr', () => {
     const kind = await cli('eval', 'ocr', '--dataset', dir, '--kind', 'cord');
     expect(kind.code).toBe(1);
     expect(kind.stderr).toMatch(/--kind must be sroie or funsd/);
+  });
+});
+
+describe('docsight eval ocr-zh', () => {
+  it('generates the first pages of the Chinese set, reads them with the real engine and keeps them with --out', async () => {
+    const out = join(dir, 'zh');
+    const { code, stdout, stderr } = await cli('eval', 'ocr-zh', '--limit', '2', '--json', '--out', out);
+    expect(code).toBe(0);
+    const report = JSON.parse(stdout) as { pages: number; char_accuracy: number; by_degradation: unknown[] };
+    expect(report.pages).toBe(2);
+    // The first pages are the undegraded ones: the Chinese recogniser reads rendered text almost perfectly.
+    expect(report.char_accuracy).toBeGreaterThan(0.95);
+    expect(stderr).toMatch(/\[2\/2\]/);
+    const predictions = readdirSync(join(out, 'predictions')).sort();
+    expect(predictions).toHaveLength(4); // <id>.gt.txt and <id>.pred.txt per page
+    const gt = readFileSync(
+      join(
+        out,
+        'predictions',
+        predictions.find((f) => f.endsWith('.gt.txt'))!,
+      ),
+      'utf8',
+    );
+    expect(gt).toMatch(/\p{Script=Han}{4}/u);
   });
 });

@@ -68,6 +68,7 @@ interface OcrOptions {
 
 interface OcrZhOptions {
   out?: string;
+  limit?: number;
   json?: boolean;
   seed?: number;
   threads?: number;
@@ -140,13 +141,14 @@ export function registerEvalCommand(program: Command): Command {
     )
     .option('--json', 'print one JSON object instead of the table')
     .option('--seed <n>', 'seed of the generator', positiveInt('--seed'))
+    .option('--limit <n>', 'generate and read only the first N pages (a quick check)', positiveInt('--limit'))
     .option('--threads <n>', 'intra-op threads for the OCR models', positiveInt('--threads'))
     .action(async (options: OcrZhOptions, command: Command) => {
       const config = configFor(command, options.threads);
       const dir = options.out ? resolve(options.out) : mkdtempSync(join(tmpdir(), 'docsight-zh-'));
       try {
         process.stderr.write(`Generating the Chinese test set in ${dir}...\n`);
-        const pages = await writeZhSet(dir, { seed: options.seed });
+        const pages = await writeZhSet(dir, { seed: options.seed, limit: options.limit });
         process.stderr.write(`Loading OCR models (${config.ocr.threads} thread(s))...\n`);
         const reader = await openEngineReader(config, 'engine');
         try {
