@@ -13,7 +13,13 @@ import {
   loadModel,
   type OcrModelPaths,
 } from './models.js';
-import { defaultModelCacheDir, preparedInt8Model, preparedModel, type PreparedModel } from './model-cache.js';
+import {
+  defaultModelCacheDir,
+  modelSource,
+  preparedInt8Model,
+  preparedModel,
+  type PreparedModel,
+} from './model-cache.js';
 import { classifyStrips, mostlyUpsideDown, sampleForVote, tallShare, type Rotation } from './orientation.js';
 import {
   assertRawImage,
@@ -66,7 +72,7 @@ export interface OcrEngineExtras {
    */
   foldModels?: boolean;
   modelCacheDir?: string;
-  /** Write onnxruntime's per-node traces to `<dir>/{det,rec,cls}_*.json` (profiling only; slows every run). */
+  /** Write onnxruntime's per-node traces to `<dir>/{det,rec,rec-short,cls}_*.json` (profiling only; slows every run). */
   profileDir?: string;
   /** Called after each stage of a page with the process CPU and wall seconds it took (for profiling). */
   onStage?: (stage: OcrStage, cpuSeconds: number, wallSeconds: number) => void;
@@ -144,14 +150,19 @@ export async function createOcrEngine(
     extras.foldModels === false ? { path } : preparedModel(path, cacheDir);
   // int8 convolutions only for the recogniser, only on the folded path (precision is a config key), and only
   // where the CPU's int8 kernels do not saturate (int8-support.ts); elsewhere the float model.
+  const floatRecModel = prepare(paths.recognition);
   const recModel =
     extras.foldModels !== false && options.precision === 'int8' && hasExactInt8Kernels()
       ? await preparedInt8Model(paths.recognition, cacheDir, recognizerCalibrationInputs)
-      : prepare(paths.recognition);
-  const [det, rec, cls] = await Promise.all([
+      : floatRecModel;
+  // With an int8 recogniser, the shortest strips (lone figures, short words) are read by the float one, which
+  // reads them better (see `shortRunner` in recognize.ts); they are a small share of the recogniser's work.
+  const int8Rec = modelSource(recModel) !== modelSource(floatRecModel);
+  const [det, rec, cls, shortRec] = await Promise.all([
     loadModel(prepare(paths.detection), options.threads, profile('det')),
     loadModel(recModel, options.threads, profile('rec')),
     loadModel(prepare(paths.classifier), options.threads, profile('cls')),
+    int8Rec ? loadModel(floatRecModel, options.threads, profile('rec-short')) : undefined,
   ]);
   /** Runs one stage, reporting its CPU (all threads of the process) and wall time to `onStage`. */
   async function stage<T>(name: OcrStage, run: () => T | Promise<T>): Promise<T> {
@@ -164,7 +175,7 @@ export async function createOcrEngine(
     return result;
   }
   const closeAll = async (): Promise<void> => {
-    await Promise.all([det.close(), rec.close(), cls.close()]);
+    await Promise.all([det.close(), rec.close(), cls.close(), shortRec?.close()]);
   };
   // The recogniser's classes must be blank + dictionary + space, or every decoded character is shifted.
   const probe = await rec.run(new Float32Array(3 * REC_HEIGHT * 320), [1, 3, REC_HEIGHT, 320]);
@@ -206,6 +217,7 @@ export async function createOcrEngine(
       recognizeStrips(rec, strips, dictionary, {
         batchSize: options.batchSize,
         minWidth: extras.recMinWidth,
+        shortRunner: shortRec,
         spaces: extras.spaces,
         signal,
       }),

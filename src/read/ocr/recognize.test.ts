@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { cropTextLine } from './crop.js';
 import { defaultModelPaths, loadDictionary, loadModel, type ModelRunner } from './models.js';
 import { toRgb, type RgbImage } from './pixels.js';
-import { MIN_WIDTH, recognizeStrips, REC_HEIGHT } from './recognize.js';
+import { MIN_WIDTH, recognizeStrips, REC_HEIGHT, SHORT_STRIP_WIDTH } from './recognize.js';
 import { renderLine } from './test-pages.js';
 
 /** A whole rendered line as a recogniser strip. */
@@ -68,6 +68,28 @@ describe('recognizeStrips on the real PP-OCRv4 recogniser', () => {
     expect(widths).toEqual([Math.ceil(figure.width / 8) * 8]);
     expect(widths[0]).toBeLessThan(64);
     expect(line!.text).toBe('7');
+  });
+
+  it('reads batches no wider than SHORT_STRIP_WIDTH with the short-strip runner and the rest with the main one', async () => {
+    const calls: { runner: string; width: number }[] = [];
+    const recording = (runner: string): ModelRunner => ({
+      run: (input, dims) => {
+        calls.push({ runner, width: dims[3]! });
+        return rec.run(input, dims);
+      },
+      close: () => Promise.resolve(),
+    });
+    const texts = ['7', '42', 'Total due: 1,234.56 EUR'];
+    const strips = await Promise.all(texts.map((t) => strip(t, 28)));
+    expect(strips.map((s) => s.width <= SHORT_STRIP_WIDTH)).toEqual([true, true, false]);
+    const lines = await recognizeStrips(recording('main'), strips, dictionary, {
+      batchSize: 1,
+      shortRunner: recording('short'),
+    });
+    expect(lines.map((l) => l.text)).toEqual(texts);
+    expect(calls).toHaveLength(3);
+    for (const c of calls) expect(c.runner).toBe(c.width <= SHORT_STRIP_WIDTH ? 'short' : 'main');
+    expect(calls.filter((c) => c.runner === 'short')).toHaveLength(2);
   });
 
   it('stops when the signal is aborted', async () => {
