@@ -31,6 +31,7 @@ import {
 } from './pixels.js';
 import { recognizerCalibrationInputs } from './rec-calibration.js';
 import { recognizeStrips, REC_HEIGHT } from './recognize.js';
+import { cropStretched, DEFAULT_REREAD, rereadDoubtfulLines, type RereadOptions } from './reread.js';
 import type { WordGapOptions } from './spaces.js';
 
 export interface OcrResult {
@@ -61,6 +62,12 @@ export interface OcrEngineExtras {
   recMinWidth?: number;
   /** Stretch each line strip's contrast before recognition (default false). */
   stripContrast?: boolean;
+  /**
+   * Second reading of doubtful lines (see reread.ts; default `DEFAULT_REREAD`, `{ below: 0 }` turns it off):
+   * lines with a character below `below` are read again from a crop `stretch` times as wide, and the second
+   * reading is kept where it is more confident by `margin`.
+   */
+  reread?: Partial<RereadOptions>;
   /**
    * When to run the 0/180 classifier on every line: `'mixed'` (default) only on pages whose orientation vote
    * saw lines both ways up, `'always'`, or `'never'`.
@@ -206,22 +213,41 @@ export async function createOcrEngine(
     // a lone upside-down line among upright ones is turned only if it was among the sampled (longest) lines.
     const lineOrientation = extras.lineOrientation ?? 'mixed';
     const classify = lineOrientation === 'always' || (lineOrientation === 'mixed' && mixed);
+    const flipped = new Set<number>();
     if (classify && strips.length > 0) {
       const votes = await stage('line-orientation', () => classifyStrips(cls, strips, options.batchSize));
       votes.forEach((v, i) => {
-        if (v.angle === 180 && v.prob >= LINE_FLIP_PROB) strips[i] = rotateRgb(strips[i]!, 180);
+        if (v.angle === 180 && v.prob >= LINE_FLIP_PROB) {
+          strips[i] = rotateRgb(strips[i]!, 180);
+          flipped.add(i);
+        }
       });
     }
     throwIfAborted(signal);
-    const decoded = await stage('recognize', () =>
-      recognizeStrips(rec, strips, dictionary, {
+    const read = (batch: readonly RgbImage[]) =>
+      recognizeStrips(rec, batch, dictionary, {
         batchSize: options.batchSize,
         minWidth: extras.recMinWidth,
         shortRunner: shortRec,
         spaces: extras.spaces,
         signal,
-      }),
-    );
+      });
+    const reread = { ...DEFAULT_REREAD, ...extras.reread };
+    const decoded = await stage('recognize', async () => {
+      const first = await read(strips);
+      if (reread.below <= 0) return first;
+      // The second crop is prepared as the first was: same contrast option, same half-turn.
+      const secondStrip = (i: number): RgbImage => {
+        let strip = cropStretched(page, boxes[i]!.quad, REC_HEIGHT, reread.stretch);
+        if (extras.stripContrast) strip = normaliseContrast(strip, 255);
+        return flipped.has(i) ? rotateRgb(strip, 180) : strip;
+      };
+      return rereadDoubtfulLines(first, secondStrip, read, {
+        below: reread.below,
+        margin: reread.margin,
+        minConfidence: options.minConfidence,
+      });
+    });
     const items: LayoutItem[] = [];
     decoded.forEach((d, i) => {
       if (d.text.length === 0 || d.confidence < options.minConfidence) return;
