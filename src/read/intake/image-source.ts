@@ -5,6 +5,7 @@ import type { RawImage } from '../types.js';
 import { decodeBmp, readBmpHeader } from './bmp-decoder.js';
 import type { DocumentSource, SourcePage, SupportedMime } from './document-source.js';
 import { checkPageCount, checkPixels } from './limits.js';
+import { readTiffDirectories } from './tiff-directories.js';
 
 type ImageMime = Exclude<SupportedMime, 'application/pdf'>;
 
@@ -39,10 +40,18 @@ async function readImageHeader(
   };
 }
 
-/** Decodes one page with EXIF orientation applied, alpha flattened onto white, as grey or RGB. */
-async function decodeWithSharp(bytes: Uint8Array, name: string, page: number): Promise<RawImage> {
+/**
+ * Decodes one page with EXIF orientation applied, alpha flattened onto white, as grey or RGB.
+ * `failOn` stays sharp's strict default ('warning') unless the caller has proved the page whole.
+ */
+async function decodeWithSharp(
+  bytes: Uint8Array,
+  name: string,
+  page: number,
+  failOn: 'warning' | 'truncated' = 'warning',
+): Promise<RawImage> {
   try {
-    const pipeline = sharp(bytes, { page, limitInputPixels: false });
+    const pipeline = sharp(bytes, { page, limitInputPixels: false, failOn });
     const meta = await pipeline.metadata();
     // Grey scans stay one channel (a third of the memory); everything else becomes 8-bit sRGB.
     const grey =
@@ -101,7 +110,10 @@ export async function openImage(
 
   const first = await readImageHeader(bytes, name, 0);
   checkPixels(name, first.width, first.height, limits);
-  const pageCount = mime === 'image/tiff' ? first.pages : 1;
+  // A TIFF cut short can lose its last directory, and libvips then leaves that page out of its count;
+  // our own walk of the directory chain still sees it, so the page is reported damaged, not dropped.
+  const directories = mime === 'image/tiff' ? readTiffDirectories(bytes, limits.maxPages) : undefined;
+  const pageCount = mime === 'image/tiff' ? Math.max(first.pages, directories?.pageCount ?? 0) : 1;
   checkPageCount(name, pageCount, limits);
 
   return {
@@ -111,10 +123,30 @@ export async function openImage(
     pageCount,
     async page(n: number): Promise<SourcePage> {
       checkPageNumber(name, n, pageCount);
-      const header = n === 1 ? first : await readImageHeader(bytes, name, n - 1);
       const label = pageCount > 1 ? `${name} page ${n}` : name;
+      const header = n === 1 ? first : await readImageHeader(bytes, label, n - 1);
       checkPixels(label, header.width, header.height, limits);
-      const image = (): Promise<RawImage> => decodeWithSharp(bytes, label, n - 1);
+      const image = async (): Promise<RawImage> => {
+        try {
+          return await decodeWithSharp(bytes, label, n - 1);
+        } catch (err) {
+          // libvips reads every directory of a TIFF to count its pages, whichever page is asked for,
+          // so a later page cut short fails this one too (libtiff "Failed to read directory at
+          // offset …", an error, not a warning). Only then, and only for a page whose own directory,
+          // tag values and strips lie wholly inside the file, decode again failing only on truncated
+          // data, and check the size against the header.
+          const elsewhere = directories && directories.damaged.size > 0 && !directories.damaged.has(n - 1);
+          if (!elsewhere || n - 1 >= directories.pageCount) throw err;
+          const image = await decodeWithSharp(bytes, label, n - 1, 'truncated');
+          if (image.width !== header.width || image.height !== header.height) {
+            throw corrupt(
+              label,
+              `decoded ${image.width}×${image.height}, header says ${header.width}×${header.height}`,
+            );
+          }
+          return image;
+        }
+      };
       return {
         number: n,
         width: header.width,

@@ -97,6 +97,38 @@ describe('openDocument: images', () => {
     expect((await codeOf(doc.page(4))).message).toContain('has 3 page(s); page 4 does not exist');
   });
 
+  it.each(['lzw', 'jpeg'] as const)(
+    'reads the intact pages of a %s TIFF whose last page is cut short, and names that page when refused',
+    async (compression) => {
+      const frames = await Promise.all(
+        ['#ff0000', '#00ff00', '#0000ff'].map((background) =>
+          sharp({ create: { width: 300, height: 200, channels: 3, background } })
+            .png()
+            .toBuffer(),
+        ),
+      );
+      const whole = await sharp(frames, { join: { animated: true } })
+        .tiff({ compression })
+        .toBuffer();
+      // libtiff writes each page's strips, then its directory: 50 bytes off the end cut page 3 only.
+      const doc = await openDocument(whole.subarray(0, whole.length - 50), 'scan.tif', limits);
+      expect(doc.pageCount).toBe(3);
+      for (const [n, colour] of [
+        [1, [255, 0, 0]],
+        [2, [0, 255, 0]],
+      ] as const) {
+        const image = await (await doc.page(n)).image();
+        expect([image.width, image.height]).toEqual([300, 200]);
+        const corner = pixel(image, 299, 199);
+        corner.forEach((value, i) => expect(Math.abs(value - colour[i]!)).toBeLessThan(4));
+      }
+      const { code, message } = await codeOf(doc.page(3).then((page) => page.image()));
+      expect(code).toBe('CORRUPT_FILE');
+      expect(message).toMatch(/^scan\.tif page 3: the image is damaged or cut short/);
+      expect(message).not.toContain('\n');
+    },
+  );
+
   it('refuses a TIFF with more pages than maxPages, and reads only the first frame of an animated GIF', async () => {
     const frames = await Promise.all(
       ['#ff0000', '#00ff00', '#0000ff'].map((background) =>
