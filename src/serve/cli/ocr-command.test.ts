@@ -234,6 +234,42 @@ describe('docsight ocr', () => {
     expect([gifRun.code, gifRun.stdout.toLowerCase()]).toEqual([0, 'first page\n']);
   });
 
+  it('keeps JSON valid when a page fails part-way: the pages read so far, then the error', async () => {
+    const frames = await Promise.all(
+      ['Page one', 'Page two', 'Page three'].map(async (text) =>
+        sharp(await renderTextPng(text))
+          .resize(520, 120, { fit: 'contain', background: '#ffffff' })
+          .png()
+          .toBuffer(),
+      ),
+    );
+    const whole = await sharp(frames, { join: { animated: true } })
+      .tiff({ compression: 'lzw' })
+      .toBuffer();
+    const cut = join(dir, 'cut.tif');
+    writeFileSync(cut, whole.subarray(0, whole.length - 50)); // the last page's directory is lost
+    const one = await cli('ocr', '--format', 'json', cut);
+    expect(one.code).toBe(1);
+    expect(one.stderr).toMatch(/error \(CORRUPT_FILE\): .*cut\.tif page 3/);
+    const report = JSON.parse(one.stdout) as {
+      pages: { page: number }[];
+      error: { code: string; message: string };
+    };
+    expect(report.pages.map((p) => p.page)).toEqual([1, 2]);
+    expect(report.error).toMatchObject({ code: 'CORRUPT_FILE', message: expect.stringMatching(/page 3/) });
+
+    // Several files: the ones before are whole, the failed one carries its error, the rest are not read.
+    const many = await cli('ocr', '--format', 'json', receipt, cut, letter);
+    expect(many.code).toBe(1);
+    const files = (
+      JSON.parse(many.stdout) as { files: { file: string; pages: unknown[]; error?: unknown }[] }
+    ).files;
+    expect(files.map((f) => [f.file, f.pages.length, f.error !== undefined])).toEqual([
+      [receipt, 1, false],
+      [cut, 2, true],
+    ]);
+  });
+
   it('takes settings from --config, with flags winning over the file', async () => {
     const configFile = join(dir, 'config.json');
     writeFileSync(configFile, JSON.stringify({ intake: { pdfDpi: 72 } }));

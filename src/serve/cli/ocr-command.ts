@@ -93,6 +93,18 @@ interface OutputWriter {
   page(page: PageText): void;
   endFile(): void;
   end(): void;
+  /**
+   * A file failed after `begun` (its first page was written, or not): JSON output is closed so that what
+   * was written stays valid JSON, with the error in the file's object. Text and markdown need nothing.
+   */
+  fail(begun: boolean, error: unknown): void;
+}
+
+/** The `error` member of a file's JSON object when it failed part-way. */
+function errorToJson(error: unknown): { code: string; message: string } {
+  const code =
+    error instanceof Error && 'code' in error && typeof error.code === 'string' ? error.code : 'ERROR';
+  return { code, message: error instanceof Error ? error.message : String(error) };
 }
 
 function createWriter(format: OcrFormat, manyFiles: boolean, write: (s: string) => void): OutputWriter {
@@ -116,6 +128,11 @@ function createWriter(format: OcrFormat, manyFiles: boolean, write: (s: string) 
       end() {
         if (manyFiles) write(']}\n');
       },
+      fail(begun, error) {
+        // `docsight ocr scan.tif --format json | jq` still parses: the pages read so far, then the error.
+        if (begun) write(`],"error":${JSON.stringify(errorToJson(error))}}${manyFiles ? '' : '\n'}`);
+        if (manyFiles && files > 0) write(']}\n');
+      },
     };
   }
   if (format === 'markdown') {
@@ -130,6 +147,7 @@ function createWriter(format: OcrFormat, manyFiles: boolean, write: (s: string) 
       },
       endFile() {},
       end() {},
+      fail() {},
     };
   }
   // Text: pages separated by a form feed (as pdftotext does), files headed like head(1) does.
@@ -144,6 +162,7 @@ function createWriter(format: OcrFormat, manyFiles: boolean, write: (s: string) 
     },
     endFile() {},
     end() {},
+    fail() {},
   };
 }
 
@@ -227,6 +246,9 @@ async function runOcr(files: string[], format: OcrFormat, config: Config): Promi
           writer.page(page);
           if (stop.signal.aborted) break;
         }
+      } catch (error) {
+        writer.fail(begun, error);
+        throw error;
       } finally {
         bar.finish();
       }
