@@ -2,6 +2,7 @@ import { join } from 'node:path';
 import type { Config } from '../../config/config.js';
 import { DocSightError } from '../../errors.js';
 import type { Quad, RawImage, TextLine } from '../types.js';
+import { findCheckBoxes, medianTextHeight, placeCheckBoxes } from './checkboxes.js';
 import { cropTextLine } from './crop.js';
 import { detectText, type DetectedBox } from './detect.js';
 import { hasExactInt8Kernels } from './int8-support.js';
@@ -73,6 +74,8 @@ export interface OcrEngineExtras {
    * saw lines both ways up, `'always'`, or `'never'`.
    */
   lineOrientation?: 'mixed' | 'always' | 'never';
+  /** Find form check-boxes by their shape and write them as ☐ / ☑ (see checkboxes.ts; default true). */
+  checkBoxes?: boolean;
   /**
    * Run the folded models (fold-graph.ts: the same arithmetic, ~20 % less CPU; default true), cached in
    * `modelCacheDir` (default node_modules/.cache/docsight-ocr).
@@ -253,7 +256,9 @@ export async function createOcrEngine(
       if (d.text.length === 0 || d.confidence < options.minConfidence) return;
       items.push({ text: d.text, quad: boxes[i]!.quad, confidence: d.confidence });
     });
-    return items;
+    if (extras.checkBoxes === false) return items;
+    const checkBoxes = findCheckBoxes(page, medianTextHeight(boxes.map((b) => b.quad)));
+    return placeCheckBoxes(items, checkBoxes);
   }
 
   /**

@@ -24,6 +24,8 @@ export interface PageSpec {
   ink?: string;
   paper?: string;
   channels?: 1 | 3 | 4;
+  /** Extra SVG elements drawn over the page (form check-boxes, rules), in page pixels, unskewed. */
+  shapes?: string;
 }
 
 const escapeXml = (s: string): string =>
@@ -39,7 +41,7 @@ export async function renderPage(spec: PageSpec): Promise<RawImage> {
     )
     .join('');
   const transform = spec.skew ? ` transform="rotate(${spec.skew} ${width / 2} ${height / 2})"` : '';
-  const svg = `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}"><rect width="100%" height="100%" fill="${spec.paper ?? '#fff'}"/><g${transform}>${texts}</g></svg>`;
+  const svg = `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}"><rect width="100%" height="100%" fill="${spec.paper ?? '#fff'}"/><g${transform}>${texts}</g>${spec.shapes ?? ''}</svg>`;
   let img = sharp(Buffer.from(svg)).flatten({ background: spec.paper ?? '#fff' });
   const channels = spec.channels ?? 3;
   if (channels === 1) img = img.greyscale();
