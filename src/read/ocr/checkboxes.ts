@@ -1,5 +1,5 @@
 import type { Quad } from '../types.js';
-import { quadBounds, quadSize } from './geometry.js';
+import { quadBounds } from './geometry.js';
 import type { LayoutItem } from './layout.js';
 import type { RgbImage } from './pixels.js';
 import { isCjk } from './spaces.js';
@@ -64,17 +64,11 @@ const SAMPLED_TEXT_HEIGHT = 20;
 /** Absolute floor for a box side, in samples (pixels on a page of small text): below it a blob is too small to tell a box from a letter. */
 const MIN_SIDE_PX = 7;
 
-/** Median of the short sides of `quads` (the text height), or 0 for none. */
-export function medianTextHeight(quads: readonly Quad[]): number {
-  const hs = quads.map((q) => quadSize(q).height).sort((a, b) => a - b);
-  return hs.length === 0 ? 0 : hs[Math.floor(hs.length / 2)]!;
-}
-
 /**
  * Finds check-boxes on `page` whose side is within the options' range of `textHeight`.
  *
  * @example
- *   const boxes = findCheckBoxes(page, medianTextHeight(quads));
+ *   const boxes = findCheckBoxes(page, medianTextHeight(detected)); // medianTextHeight from detect.ts
  *   boxes[0]; // { ticked: true, x0: 288, y0: 360, x1: 302, y1: 373, confidence: 0.95 }
  */
 export function findCheckBoxes(

@@ -2,9 +2,9 @@ import { join } from 'node:path';
 import type { Config } from '../../config/config.js';
 import { DocSightError } from '../../errors.js';
 import type { Quad, RawImage, TextLine } from '../types.js';
-import { findCheckBoxes, medianTextHeight, placeCheckBoxes } from './checkboxes.js';
+import { findCheckBoxes, placeCheckBoxes } from './checkboxes.js';
 import { cropTextLine } from './crop.js';
-import { detectText, type DetectedBox } from './detect.js';
+import { detectText, medianTextHeight, type DetectedBox } from './detect.js';
 import { hasExactInt8Kernels } from './int8-support.js';
 import { layoutLines, type LayoutItem } from './layout.js';
 import {
@@ -257,7 +257,7 @@ export async function createOcrEngine(
       items.push({ text: d.text, quad: boxes[i]!.quad, confidence: d.confidence });
     });
     if (extras.checkBoxes === false) return items;
-    const checkBoxes = findCheckBoxes(page, medianTextHeight(boxes.map((b) => b.quad)));
+    const checkBoxes = findCheckBoxes(page, medianTextHeight(boxes));
     return placeCheckBoxes(items, checkBoxes);
   }
 

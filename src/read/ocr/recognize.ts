@@ -45,9 +45,9 @@ export interface RecognizeOptions {
    * recogniser to lean on, and the int8 rounding tipped lone figures ("1" read "i", a slashed "0" below the
    * confidence floor). On the dev splits float for these batches read 2 SROIE and 5 FUNSD more 1–3 character
    * strips right and none fewer (word F1 0.5949 -> 0.5959 and 0.7495 -> 0.7499, char F1 not lower); the int8
-   * model still reads everything wider. Framing changes did not help: padding with the strip's background instead of grey (the
-   * model is trained with grey), margins around near-square boxes, or a 320-px input each lost more lone
-   * figures than they gained.
+   * model still reads everything wider. Framing changes did not help: padding with the strip's background
+   * instead of grey (the model is trained with grey), margins around near-square boxes, or a 320-px input
+   * each lost more lone figures than they gained.
    */
   shortRunner?: ModelRunner;
   /** Narrowest model input; narrower strips are padded to it. */
