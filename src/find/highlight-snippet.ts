@@ -1,4 +1,4 @@
-import { searchTerms } from './search-terms.js';
+import { searchTerms } from '../text/search-terms.js';
 
 const HAN = /[\p{Script=Han}\p{Script=Hiragana}\p{Script=Katakana}]/u;
 const WORD =

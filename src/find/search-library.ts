@@ -3,7 +3,7 @@ import type { LibraryStore, SearchFilters } from '../store/library-store.js';
 import type { Embedder } from './embedder.js';
 import { highlightTerms, lineMatches } from './highlight-snippet.js';
 import { fuseByReciprocalRank } from './reciprocal-rank-fusion.js';
-import { queryTerms, quoteFtsTerm } from './search-terms.js';
+import { queryTerms, quoteFtsTerm } from '../text/search-terms.js';
 
 /** Terms in more than this share of all chunks are left out of OR queries (when rarer terms remain). */
 const COMMON_TERM_SHARE = 0.2;

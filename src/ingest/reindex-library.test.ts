@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { SEARCH_TERMS_VERSION } from '../find/search-terms.js';
+import { SEARCH_TERMS_VERSION } from '../text/search-terms.js';
 import { openLibrary, type Library } from '../store/library.js';
 import { layoutTextPage } from './plain-text-reader.js';
 import { needsReindex, reindexLibrary } from './reindex-library.js';

@@ -144,7 +144,7 @@ export interface ChunkInput {
   firstLine: number;
   lastLine: number;
   text: string;
-  /** Space-separated index terms (see find/search-terms.ts). */
+  /** Space-separated index terms (see text/search-terms.ts). */
   terms: string;
   /** Embedding, when an embedder is configured (length = the vector index's dimensions). */
   vector?: Float32Array;

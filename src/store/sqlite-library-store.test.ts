@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { afterEach, describe, expect, it } from 'vitest';
-import { searchTerms } from '../find/search-terms.js';
+import { searchTerms } from '../text/search-terms.js';
 import type { PageText } from '../read/types.js';
 import { deleteDocument, libraryDatabasePath, openLibrary, type Library } from './library.js';
 import { openSqliteLibraryStore } from './sqlite-library-store.js';

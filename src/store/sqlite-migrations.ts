@@ -1,5 +1,5 @@
 import type Database from 'better-sqlite3';
-import { FTS_TOKEN_CHARS } from '../find/search-terms.js';
+import { FTS_TOKEN_CHARS } from '../text/search-terms.js';
 
 /**
  * The SQLite schema as an ordered list of migrations; `PRAGMA user_version` records how many ran.
