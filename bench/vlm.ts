@@ -40,7 +40,7 @@ import {
   type ChatStats,
   type LlamaEngine,
 } from '../src/understand/engine/llama-engine.js';
-import { nativeDriverPath } from '../src/understand/engine/native-addon.js';
+import { nativeDriverPath } from '../src/native/native-addon.js';
 import {
   synthesizeQwen3Vl,
   type MmprojQuant,

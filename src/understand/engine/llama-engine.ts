@@ -12,8 +12,8 @@ import {
 import { formatChatMl } from './chat-format.js';
 import type { GenerateResult, ToWorker, WorkerGenerateRequest } from './engine-protocol.js';
 import { validateModelFiles, type ValidatedModel } from './model-validator.js';
-import { nativeCpuMismatch } from './native-addon.js';
-import { WorkerProcessClient } from './worker-process-client.js';
+import { nativeCpuMismatch } from '../../native/native-addon.js';
+import { WorkerProcessClient } from '../../native/worker-process-client.js';
 
 /**
  * The in-process llama.cpp backend of {@link VisionLanguageEngine}: Qwen3-VL in a worker process that owns the native llama.cpp addon.
