@@ -11,7 +11,7 @@ import {
 } from '../vision-language-engine.js';
 import { formatChatMl } from './chat-format.js';
 import type { GenerateResult, ToWorker, WorkerGenerateRequest } from './engine-protocol.js';
-import { validateModelFiles, type ValidatedModel } from './model-validator.js';
+import { validateModelFiles, type ValidatedModel } from '../../models/model-validator.js';
 import { nativeCpuMismatch } from '../../native/native-addon.js';
 import { WorkerProcessClient } from '../../native/worker-process-client.js';
 

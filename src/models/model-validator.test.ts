@@ -1,9 +1,9 @@
 import { copyFile, rm, truncate, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { synthesizeQwen3Vl } from '../gguf/qwen3vl-synth.js';
+import { synthesizeQwen3Vl } from '../understand/gguf/qwen3vl-synth.js';
 import { validateModelFiles } from './model-validator.js';
-import { tinyModel } from './test-support/test-models.js';
+import { tinyModel } from '../understand/engine/test-support/test-models.js';
 
 let files: Awaited<ReturnType<typeof tinyModel>>;
 beforeAll(async () => {
