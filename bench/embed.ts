@@ -23,7 +23,7 @@ import { LlamaEmbedder } from '../src/find/llama-embedder.js';
 import {
   planQwen3Embedding,
   synthesizeQwen3Embedding,
-} from '../src/understand/gguf/qwen3-embedding-synth.js';
+} from '../src/models/synthetic/qwen3-embedding-synth.js';
 import { nativeCpuMismatch } from '../src/native/native-addon.js';
 
 const arg = (name: string, fallback: string): string => {

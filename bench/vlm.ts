@@ -45,7 +45,7 @@ import {
   synthesizeQwen3Vl,
   type MmprojQuant,
   type SynthQuant,
-} from '../src/understand/gguf/qwen3vl-synth.js';
+} from '../src/models/synthetic/qwen3vl-synth.js';
 import { prepareImage } from '../src/understand/images/prepare-image.js';
 import { DEFAULT_TOKEN_BUDGET } from '../src/understand/images/token-budget.js';
 import { buildTaskRequest } from '../src/understand/tasks/task-prompts.js';
