@@ -1,6 +1,7 @@
 import { Jieba } from '@node-rs/jieba';
 import { dict } from '@node-rs/jieba/dict.js';
 import { stemmer } from 'stemmer';
+import { CJK_LETTER_CLASS } from './cjk.js';
 
 /**
  * Turns text into the terms the full-text index stores, and queries into the same terms.
@@ -42,8 +43,7 @@ function stem(word: string): string {
 }
 
 // One alternation, tried left to right: CJK run | number with separators | letter run.
-const TOKEN =
-  /([\p{Script=Han}\p{Script=Hiragana}\p{Script=Katakana}]+)|(\p{Nd}+(?:[.,/:-]\p{Nd}+)*)|([\p{L}\p{M}]+)/gu;
+const TOKEN = new RegExp(`([${CJK_LETTER_CLASS}]+)|(\\p{Nd}+(?:[.,/:-]\\p{Nd}+)*)|([\\p{L}\\p{M}]+)`, 'gu');
 
 const SPACED_SLASH = /(\p{Nd})\s*\/\s+(?=\p{Nd})/gu;
 
