@@ -37,7 +37,7 @@ import { zoomForQuestion } from '../src/understand/ask/question-zoom.js';
 import { formatChatMl } from '../src/understand/engine/chat-format.js';
 import {
   createLlamaEngine,
-  type ChatStats,
+  type LlamaChatStats,
   type LlamaEngine,
 } from '../src/understand/engine/llama-engine.js';
 import { nativeDriverPath } from '../src/native/native-addon.js';
@@ -252,7 +252,7 @@ async function engineStep(engine: LlamaEngine, s: Step): Promise<StepResult> {
     maxTokens: s.maxTokens,
     ignoreEos: true,
   });
-  const st: ChatStats = stats;
+  const st: LlamaChatStats = stats;
   return { ...st, totalMs: performance.now() - t0 };
 }
 
