@@ -60,8 +60,11 @@ export interface LibraryStore {
    * common terms from rare ones.
    */
   termChunkCounts(terms: string[]): Promise<{ chunks: number; counts: Map<string, number> }>;
-  /** Chunks matching an FTS5 expression, best BM25 first (lower score = better, as FTS5 reports it). */
-  searchChunks(match: string, filters: SearchFilters, limit: number): Promise<ChunkHit[]>;
+  /**
+   * Chunks holding all (or any) of the query's terms, best BM25 first (lower score = better, as FTS5
+   * reports it). No terms: no hits. Terms are matched as given, never read as query syntax.
+   */
+  searchChunks(query: TermQuery, filters: SearchFilters, limit: number): Promise<ChunkHit[]>;
   /** Creates the vector index for one embedding model; a different model/dimension is an error until re-indexed. */
   ensureVectorIndex(model: string, dimensions: number): Promise<void>;
   /** Drops the vector index and its vectors (to switch to another embedding model). */
@@ -144,7 +147,7 @@ export interface ChunkInput {
   firstLine: number;
   lastLine: number;
   text: string;
-  /** Space-separated index terms (see find/search-terms.ts). */
+  /** Space-separated index terms (see text/search-terms.ts). */
   terms: string;
   /** Embedding, when an embedder is configured (length = the vector index's dimensions). */
   vector?: Float32Array;
@@ -182,6 +185,15 @@ export type JobOutcome =
   | { state: 'cancelled' }
   | { state: 'failed'; error: string; errorCode: string }
   | { state: 'queued'; error: string; errorCode: string; retryAt: number };
+
+/**
+ * A full-text query: index terms (as `searchTerms`/`queryTerms` in text/search-terms.ts make them), which
+ * a chunk must hold all of, or any of. Terms, not a query language, so every store can run it.
+ */
+export interface TermQuery {
+  terms: string[];
+  match: 'all' | 'any';
+}
 
 export interface SearchFilters {
   collection?: string;

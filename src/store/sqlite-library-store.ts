@@ -17,6 +17,7 @@ import type {
   PageWrite,
   SearchFilters,
   StoredLine,
+  TermQuery,
   StoredPage,
 } from './library-store.js';
 import { migrate } from './sqlite-migrations.js';
@@ -165,6 +166,15 @@ function filterSql(filters: SearchFilters): { where: string; params: unknown[] }
     params.push(tag);
   }
   return { where: parts.length ? parts.map((p) => ` AND ${p}`).join('') : '', params };
+}
+
+/**
+ * The FTS5 MATCH expression of a term query. Each term is quoted, so no term is read as FTS5 syntax
+ * (AND, OR, NEAR, column filters, prefix stars).
+ */
+function ftsExpression(query: TermQuery): string {
+  const quoted = query.terms.map((t) => `"${t.replaceAll('"', '""')}"`);
+  return quoted.join(query.match === 'all' ? ' AND ' : ' OR ');
 }
 
 function hasFilters(filters: SearchFilters): boolean {
@@ -459,7 +469,9 @@ class SqliteLibraryStore implements LibraryStore {
       .run(this.now(), this.now(), this.now()).changes;
   }
 
-  async searchChunks(match: string, filters: SearchFilters, limit: number): Promise<ChunkHit[]> {
+  async searchChunks(query: TermQuery, filters: SearchFilters, limit: number): Promise<ChunkHit[]> {
+    if (query.terms.length === 0) return [];
+    const match = ftsExpression(query);
     try {
       if (!hasFilters(filters)) {
         // The common case: let FTS5 rank and cut inside the index, then look up pages.

@@ -1,5 +1,5 @@
 import type Database from 'better-sqlite3';
-import { FTS_TOKEN_CHARS } from '../find/search-terms.js';
+import { TERM_INNER_CHARS } from '../text/search-terms.js';
 
 /**
  * The SQLite schema as an ordered list of migrations; `PRAGMA user_version` records how many ran.
@@ -67,7 +67,7 @@ export const MIGRATIONS: readonly string[] = [
   -- Contentless: the text lives in chunks; the index keeps only terms (about half the size).
   CREATE VIRTUAL TABLE chunk_fts USING fts5(
     terms, content='', contentless_delete=1,
-    tokenize="unicode61 remove_diacritics 0 tokenchars '${FTS_TOKEN_CHARS}'"
+    tokenize="unicode61 remove_diacritics 0 tokenchars '${TERM_INNER_CHARS}'"
   );
   -- Index entries follow their chunk, however the chunk goes (page rewrite, document delete).
   CREATE TRIGGER chunks_delete_fts AFTER DELETE ON chunks BEGIN

@@ -6,12 +6,16 @@ import { DocSightError } from '../../errors.js';
 import { openDocument } from '../../read/intake/index.js';
 import { zoomForFile, zoomModeFromFlag } from '../../understand/ask/zoom-file.js';
 import { createConfiguredEngine } from '../../understand/create-engine.js';
-import type { ChatStats } from '../../understand/engine/llama-engine.js';
 import { prepareImage } from '../../understand/images/prepare-image.js';
 import { DEFAULT_TOKEN_BUDGET } from '../../understand/images/token-budget.js';
 import { requireValidFields } from '../../understand/tasks/fields-output.js';
 import { buildTaskRequest, type TaskName } from '../../understand/tasks/task-prompts.js';
-import type { ChatDelta, EngineImage } from '../../understand/vision-language-engine.js';
+import type {
+  ChatDelta,
+  ChatStats,
+  ChatUsage,
+  EngineImage,
+} from '../../understand/vision-language-engine.js';
 import { configFromGlobals } from './command-config.js';
 import {
   addEngineFlags,
@@ -89,19 +93,16 @@ export function answerSource(delta: { cacheHit?: boolean }, cached: boolean): st
 }
 
 /** Where the time of an answer went, for stderr: `cache note; N image(s) encoded in …; prefill …; …`. */
-export function describeAnswer(done: object, cacheNote: string): string {
-  const stats = (done as { stats?: ChatStats }).stats;
-  const usage = (done as Partial<Extract<ChatDelta, { type: 'done' }>>).usage;
+export function describeAnswer(done: { usage?: ChatUsage; stats?: ChatStats }, cacheNote: string): string {
+  const { stats = {}, usage } = done;
   const parts = [cacheNote];
-  if (!stats && usage) parts.push(`${usage.promptTokens} prompt + ${usage.completionTokens} answer tokens`);
-  if (stats) {
-    parts.push(
-      `${stats.imagesEncoded} image(s) encoded in ${seconds(stats.encodeMs)}`,
-      `prefill ${seconds(stats.prefillMs)}`,
-      `${stats.generatedTokens} tokens in ${seconds(stats.decodeMs)}`,
-      `first text after ${seconds(stats.firstTextMs)}`,
-    );
-  }
+  if (stats.imagesEncoded !== undefined && stats.encodeMs !== undefined)
+    parts.push(`${stats.imagesEncoded} image(s) encoded in ${seconds(stats.encodeMs)}`);
+  if (stats.prefillMs !== undefined) parts.push(`prefill ${seconds(stats.prefillMs)}`);
+  if (stats.generatedTokens !== undefined && stats.decodeMs !== undefined)
+    parts.push(`${stats.generatedTokens} tokens in ${seconds(stats.decodeMs)}`);
+  else if (usage) parts.push(`${usage.promptTokens} prompt + ${usage.completionTokens} answer tokens`);
+  if (stats.firstTextMs !== undefined) parts.push(`first text after ${seconds(stats.firstTextMs)}`);
   return parts.join('; ');
 }
 

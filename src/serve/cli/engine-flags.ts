@@ -3,7 +3,7 @@ import { InvalidArgumentError, Option, type Command } from 'commander';
 import type { Config, ConfigOverrides } from '../../config/config.js';
 import { chatWithImageCache, isStatefulEngine } from '../../understand/ask/chat-with-image-cache.js';
 import { ImageStateCache, modelIdentity } from '../../understand/image-cache/image-state-cache.js';
-import type { ModelPaths } from '../../understand/model-files/model-store.js';
+import type { ModelPaths } from '../../models/model-store.js';
 import type { ScheduledChatRequest, ScheduledEngine } from '../../understand/scheduler/scheduled-engine.js';
 import type { ChatDelta } from '../../understand/vision-language-engine.js';
 
