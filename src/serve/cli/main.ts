@@ -11,6 +11,7 @@ import { registerModelFilesCommand } from './model-files-command.js';
 import { registerAskCommand } from './ask-command.js';
 import { registerChatCommand } from './chat-command.js';
 import { registerServeCommand } from './serve-command.js';
+import { registerKeysCommand } from './keys-command.js';
 
 /**
  * The `docsight` command line. Each sub-command lives in its own file beside this one
@@ -35,6 +36,7 @@ export function buildProgram(): Command {
   registerAskCommand(program);
   registerChatCommand(program);
   registerServeCommand(program);
+  registerKeysCommand(program);
   return program;
 }
 

@@ -1,6 +1,7 @@
 import { isIP } from 'node:net';
 import type { Command } from 'commander';
 import { createDocSight } from '../../app/docsight.js';
+import { keysRequired } from '../../app/keys.js';
 import { describeConfig } from '../../config/config.js';
 import { DocSightError, describeError } from '../../errors.js';
 import { createHttpServer } from '../http/server.js';
@@ -46,14 +47,15 @@ export function registerServeCommand(program: Command): void {
         ...(flags.port ? { port: port(flags.port) } : {}),
       },
     });
-    if (!isLoopbackHost(config.server.host)) {
+    const app = createDocSight(config);
+    if (!isLoopbackHost(config.server.host) && !(await keysRequired(app))) {
+      await app.close();
       throw new DocSightError(
         'BAD_CONFIG',
         `Refusing to listen on ${config.server.host} without API keys: anyone on the network could read the library. ` +
-          'Listen on 127.0.0.1 (the default), or put a reverse proxy with authentication in front.',
+          'Create one first (`docsight keys create --admin`, or --collection NAME), or listen on 127.0.0.1 (the default).',
       );
     }
-    const app = createDocSight(config);
     const server = createHttpServer(app);
     await server.listen({ host: config.server.host, port: config.server.port });
     const address = server.server.address();

@@ -1,5 +1,7 @@
 import Fastify, { type FastifyError, type FastifyInstance } from 'fastify';
+import type { Access } from '../../app/access.js';
 import type { DocSight } from '../../app/docsight.js';
+import { authenticate } from '../../app/keys.js';
 import { DocSightError } from '../../errors.js';
 import { toHttpError } from './error-response.js';
 import { openApiDocument, registerRoutes, type Route } from './route.js';
@@ -7,6 +9,13 @@ import { chatCompletionsRoute } from './routes/chat-completions.js';
 import { healthRoute, readyRoute } from './routes/health.js';
 import { modelsRoute } from './routes/models.js';
 import { docsPage } from './routes/docs-page.js';
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    /** What the request's API key may see and do; set for /api and /v1 routes. */
+    access: (Access & { admin: boolean }) | null;
+  }
+}
 
 export interface HttpServerOptions {
   /** Where unexpected errors are reported (their text never reaches a client). */
@@ -48,6 +57,13 @@ export function createHttpServer(app: DocSight, options: HttpServerOptions = {})
     // Clients' own header sizes are bounded by Node (16 KiB); keep-alive sockets close with the server.
     forceCloseConnections: 'idle',
     logger: false,
+  });
+
+  // Every /api and /v1 request carries the access of its key (or full access while no key exists).
+  server.decorateRequest('access', null);
+  server.addHook('onRequest', async (request) => {
+    if (!/^\/(api|v1)(\/|$)/.test(request.url)) return;
+    request.access = await authenticate(app, request.headers.authorization);
   });
 
   const routes: Route<never, never, never>[] = [
