@@ -206,5 +206,12 @@ describe('POST /v1/chat/completions', () => {
     expect(Object.keys(openapi.paths)).toEqual(expect.arrayContaining(['/v1/chat/completions', '/health']));
     const docs = await fetch(`${base}/docs`);
     expect(await docs.text()).toContain('/v1/chat/completions');
+    // The answers above were timed; requests are counted by route template, not by URL.
+    const metrics = await (await fetch(`${base}/metrics`)).text();
+    expect(metrics).toMatch(/docsight_generation_time_to_first_token_seconds_count [1-9]/);
+    expect(metrics).toMatch(
+      /http_request_duration_seconds_count\{method="POST",route="\/v1\/chat\/completions",status="200"\} [1-9]/,
+    );
+    expect(metrics).toMatch(/docsight_ingest_queue_depth 0/);
   });
 });

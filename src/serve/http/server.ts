@@ -9,6 +9,7 @@ import { chatCompletionsRoute } from './routes/chat-completions.js';
 import { healthRoute, readyRoute } from './routes/health.js';
 import { modelsRoute } from './routes/models.js';
 import { docsPage } from './routes/docs-page.js';
+import { createServerMetrics } from './metrics.js';
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -66,11 +67,12 @@ export function createHttpServer(app: DocSight, options: HttpServerOptions = {})
     request.access = await authenticate(app, request.headers.authorization);
   });
 
+  const metrics = createServerMetrics(server, app);
   const routes: Route<never, never, never>[] = [
     healthRoute,
     readyRoute(app),
     modelsRoute(app),
-    chatCompletionsRoute(app),
+    chatCompletionsRoute(app, metrics),
   ] as Route<never, never, never>[];
   registerRoutes(server, routes);
   const openapi = openApiDocument(routes, { title: 'DocSight API', version: '0.1.0' });

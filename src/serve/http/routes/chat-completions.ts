@@ -12,6 +12,7 @@ import { DocSightError } from '../../../errors.js';
 import type { ChatDelta, ChatUsage } from '../../../understand/vision-language-engine.js';
 import { toHttpError } from '../error-response.js';
 import { clientGoneSignal, startEventStream } from '../event-stream.js';
+import type { ServerMetrics } from '../metrics.js';
 import { defineRoute } from '../route.js';
 
 const textPart = z.object({ type: z.literal('text'), text: z.string() });
@@ -190,8 +191,28 @@ function finishReason(done: Extract<ChatDelta, { type: 'done' }>): 'stop' | 'len
   return done.finishReason;
 }
 
+/** The deltas, passed through, timed for the metrics: time to the first text and the decode rate. */
+async function* timed(
+  metrics: Pick<ServerMetrics, 'observeGeneration'>,
+  deltas: AsyncIterable<ChatDelta>,
+): AsyncGenerator<ChatDelta> {
+  const start = performance.now();
+  let firstText: number | undefined;
+  for await (const delta of deltas) {
+    if (delta.type === 'text') firstText ??= performance.now();
+    else if (delta.finishReason !== 'cancelled') {
+      metrics.observeGeneration({
+        firstTextMs: firstText === undefined ? undefined : firstText - start,
+        completionTokens: delta.usage?.completionTokens ?? 0,
+        decodeMs: firstText === undefined ? undefined : performance.now() - firstText,
+      });
+    }
+    yield delta;
+  }
+}
+
 /** `POST /v1/chat/completions`: OpenAI's chat API, streamed or not, with image parts. */
-export function chatCompletionsRoute(app: DocSight) {
+export function chatCompletionsRoute(app: DocSight, metrics: Pick<ServerMetrics, 'observeGeneration'>) {
   return defineRoute({
     method: 'POST',
     url: '/v1/chat/completions',
@@ -216,16 +237,19 @@ export function chatCompletionsRoute(app: DocSight) {
       const created = Math.floor(Date.now() / 1000);
       const model = servedModelName(app.config);
       const controller = new AbortController();
-      const deltas = completeChat(app, {
-        messages,
-        maxTokens: body.max_completion_tokens ?? body.max_tokens ?? undefined,
-        temperature: body.temperature ?? undefined,
-        topP: body.top_p ?? undefined,
-        stop: typeof body.stop === 'string' ? [body.stop] : (body.stop ?? undefined),
-        seed: body.seed ?? undefined,
-        responseFormat: responseFormat(body),
-        signal: controller.signal,
-      });
+      const deltas = timed(
+        metrics,
+        completeChat(app, {
+          messages,
+          maxTokens: body.max_completion_tokens ?? body.max_tokens ?? undefined,
+          temperature: body.temperature ?? undefined,
+          topP: body.top_p ?? undefined,
+          stop: typeof body.stop === 'string' ? [body.stop] : (body.stop ?? undefined),
+          seed: body.seed ?? undefined,
+          responseFormat: responseFormat(body),
+          signal: controller.signal,
+        }),
+      );
 
       if (!body.stream) {
         clientGoneSignal(reply).addEventListener('abort', () => controller.abort());
