@@ -1,6 +1,6 @@
 import { basename } from 'node:path';
 import type { Config } from '../config/config.js';
-import { DEFAULT_MODEL } from '../understand/model-files/catalog.js';
+import { DEFAULT_MODEL } from '../models/catalog.js';
 
 /**
  * The model id the API reports (`/v1/models`, the `model` of every completion): the upstream's model for the
