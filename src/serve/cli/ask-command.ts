@@ -11,7 +11,6 @@ import { DEFAULT_TOKEN_BUDGET } from '../../understand/images/token-budget.js';
 import { requireValidFields } from '../../understand/tasks/fields-output.js';
 import { buildTaskRequest, type TaskName } from '../../understand/tasks/task-prompts.js';
 import type {
-  ChatDelta,
   ChatStats,
   ChatUsage,
   EngineImage,
