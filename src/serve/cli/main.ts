@@ -10,6 +10,7 @@ import { registerModelsCommand } from './models-command.js';
 import { registerModelFilesCommand } from './model-files-command.js';
 import { registerAskCommand } from './ask-command.js';
 import { registerChatCommand } from './chat-command.js';
+import { registerConfigCommand } from './config-command.js';
 
 /**
  * The `docsight` command line. Each sub-command lives in its own file beside this one
@@ -33,6 +34,7 @@ export function buildProgram(): Command {
   registerModelFilesCommand(program);
   registerAskCommand(program);
   registerChatCommand(program);
+  registerConfigCommand(program);
   return program;
 }
 
