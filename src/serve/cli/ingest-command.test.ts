@@ -78,4 +78,13 @@ describe('library commands', () => {
     const nothing = await cli('ingest', join(home, 'nope.pdf'));
     expect(nothing.err).toContain('no such file or folder');
   });
+
+  it('refuses to re-ingest a ready document, and refuses a job limit of 0', async () => {
+    const ready = await cli('docs', 'reingest', '2');
+    expect(ready.code).toBe(1);
+    expect(ready.err).toMatch(/error \(BAD_REQUEST\): Document 2 is already read\./);
+    const limit = await cli('jobs', '--limit', '0');
+    expect(limit.code).toBe(1);
+    expect(limit.err).toContain('--limit must be a whole number of 1 or more, not "0".');
+  });
 });
