@@ -31,7 +31,9 @@ function showText(doc: DocumentWithPages): string {
 
 /** `docsight docs list|show|rm|reingest|reindex`: the documents in the library. */
 export function registerDocsCommand(program: Command): Command {
-  const docs = program.command('docs').description('Documents in the library: list, show, remove.');
+  const docs = program
+    .command('docs')
+    .description('Documents in the library: list, show, remove, read again, re-index.');
   docs
     .command('list', { isDefault: true })
     .description('List documents: id, status, pages, ingested, collection, name, tags.')
