@@ -73,15 +73,29 @@ describe('documents', () => {
     await expect(getPageImage(app, notesId, 1)).rejects.toMatchObject({ code: 'NOT_FOUND' });
   });
 
-  it('queues a failed document again, and refuses a ready one', async () => {
+  it('queues a failed document again', async () => {
     const first = await reingestDocument(app, brokenId);
     expect(first).toMatchObject({ alreadyQueued: false, job: { state: 'queued', documentId: brokenId } });
     expect(await reingestDocument(app, brokenId)).toMatchObject({
       alreadyQueued: true,
       job: { id: first.job.id },
     });
-    await expect(reingestDocument(app, letterId)).rejects.toMatchObject({ code: 'BAD_REQUEST' });
     expect(await processQueue(app, { jobIds: [first.job.id] })).toMatchObject({ failed: 1 });
+  });
+
+  it('reads a ready document again from its original, its old pages and page images removed first', async () => {
+    const oldImage = (await getPage(app, letterId, 1)).imageSha256!;
+    const { document, job } = await reingestDocument(app, letterId);
+    expect(document).toMatchObject({ status: 'pending', pageCount: null });
+    expect((await getDocument(app, letterId)).pages).toEqual([]);
+    expect(app.library().blobs.has(oldImage)).toBe(false);
+    expect(await processQueue(app, { jobIds: [job.id] })).toMatchObject({ done: 1 });
+    const again = await getDocument(app, letterId);
+    expect([again.status, again.pages.map((p) => p.lines[0]!.text)]).toEqual([
+      'ready',
+      ['Dear Sir,', 'Yours, A. Smith'],
+    ]);
+    expect(app.library().blobs.has(again.pages[0]!.imageSha256!)).toBe(true);
   });
 
   it('re-indexes from the stored lines only when asked or needed, without an embedding model', async () => {

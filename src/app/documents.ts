@@ -87,9 +87,10 @@ export async function deleteDocuments(
 }
 
 /**
- * Queues a document whose ingestion failed, was cancelled or never finished to be read again; it resumes
- * after the pages already stored. Returns its job (the active one when it is already queued or running).
- * A ready document is refused (BAD_REQUEST): `reindex` rebuilds its index from the stored lines.
+ * Queues a document to be read again from its original — after an OCR upgrade, or when its reading failed
+ * or was cancelled: its stored pages, index entries and page images are removed first, so search finds it
+ * again once its job is done. Returns the job; when one is already queued or running for the document,
+ * that job (`alreadyQueued`), and nothing is removed.
  *
  * @example
  *   const { job } = await reingestDocument(app, 7); // then processQueue(app, { jobIds: [job.id] })
@@ -98,20 +99,16 @@ export async function reingestDocument(
   app: DocSight,
   id: number,
 ): Promise<{ document: DocumentRecord; job: JobRecord; alreadyQueued: boolean }> {
-  const { store } = app.library();
-  const document = await store.getDocument(id);
-  if (!document) throw noDocument(id);
+  const library = app.library();
+  const { store } = library;
+  const found = await store.getDocument(id);
+  if (!found) throw noDocument(id);
   const active = (await store.listJobs({ states: ['queued', 'running'] })).find((j) => j.documentId === id);
-  if (active) return { document, job: active, alreadyQueued: true };
-  if (document.status === 'ready') {
-    throw new DocSightError(
-      'BAD_REQUEST',
-      `Document ${id} is already read. \`docsight docs reindex\` rebuilds the index from its stored lines; ` +
-        'to read the original again, remove it and add the file again.',
-    );
-  }
+  if (active) return { document: found, job: active, alreadyQueued: true };
+  const { orphanBlobs } = await store.clearPages(id);
+  for (const sha of orphanBlobs) library.blobs.remove(sha);
   const job = await store.enqueueJob(id, { maxAttempts: app.config.library.maxAttempts });
-  return { document, job, alreadyQueued: false };
+  return { document: (await store.getDocument(id)) ?? found, job, alreadyQueued: false };
 }
 
 export interface ReindexResult {

@@ -75,7 +75,7 @@ export function registerDocsCommand(program: Command): Command {
   docs
     .command('reingest')
     .description(
-      'Queue documents whose reading failed or was cancelled to be read again (then `docsight jobs run`).',
+      'Read documents again from their originals (old pages are removed; then `docsight jobs run`).',
     )
     .argument('<id...>', 'document ids', (v: string, all: number[] = []) => [...all, documentId(v)])
     .action((ids: number[], _options: object, command: Command) =>
