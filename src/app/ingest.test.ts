@@ -56,6 +56,24 @@ describe('addDocuments + processQueue', () => {
     expect(again.outcomes[0]).toMatchObject({ status: 'duplicate', document: { name: 'a.txt' } });
   });
 
+  it('stops when the signal aborts mid-run, leaving the job queued to resume', async () => {
+    const app = newApp();
+    const page = { texts: [{ text: 'A page of a long report.', x: 72, y: 700, size: 12 }] };
+    const { jobIds } = await addDocuments(app, [{ name: 'long.pdf', bytes: buildPdf(Array(40).fill(page)) }]);
+    const controller = new AbortController();
+    const run = processQueue(app, {
+      jobIds,
+      onProgress: (p) => {
+        if (p.pagesDone >= 1) controller.abort();
+      },
+      signal: controller.signal,
+    });
+    await expect(run).rejects.toMatchObject({ code: 'CANCELLED' });
+    const job = (await app.library().store.getJob(jobIds[0]!))!;
+    expect(job.state).toBe('queued');
+    expect(job.pagesDone).toBeLessThan(40);
+  });
+
   it('refuses to start once the signal is aborted', async () => {
     const app = newApp();
     const controller = new AbortController();
