@@ -2,7 +2,8 @@ import { describe, expect, it } from 'vitest';
 import type { DecodedChar } from './ctc.js';
 import type { RgbImage } from './pixels.js';
 import { inkProfile, measureGaps, segmentWords, spaceScore, type CharGap } from './spaces.js';
-import { renderLine, renderPage } from './test-pages.js';
+import { TEST_FONTS } from '../../test-support/test-fonts.js';
+import { renderLine, renderPage } from './test-support/test-pages.js';
 import { useRecognizer } from './test-support/recognizer.js';
 
 /** A 48-px strip with ink blocks at the given [from, to) column ranges (rows 12..36). */
@@ -160,7 +161,7 @@ describe('segmentWords on real recogniser output', () => {
 
   it('puts no space between CJK characters and keeps a wide gap before Latin text', async () => {
     const { line, strip, stepWidth } = await rec.read(
-      await renderLine('增值税发票   No 12', 32, 'WenQuanYi Zen Hei'),
+      await renderLine('增值税发票   No 12', 32, TEST_FONTS.zh),
     );
     expect(segmentWords(line.chars, strip, stepWidth)).toBe('增值税发票 No 12');
   });
