@@ -64,7 +64,13 @@ async function measure(): Promise<CalibrationTable> {
   };
 }
 
-const table = await measure();
+let table: CalibrationTable;
+try {
+  table = await measure();
+} catch (err) {
+  console.error((err as Error).message);
+  process.exit(1);
+}
 if (process.argv.includes('--check')) {
   // The ranges and the model decide the int8 bytes; font paths may differ between machines.
   const same =
@@ -82,6 +88,8 @@ if (process.argv.includes('--check')) {
 } else {
   const text = [
     '// Written by tools/calibrate-recognizer.ts — do not edit by hand (docs/ocr-int8-calibration.md).',
+    '// Each range is the shortest decimal that reads back as the measured float32 value, exactly.',
+    '/* eslint-disable no-loss-of-precision */',
     "import type { CalibrationTable } from './rec-calibration.js';",
     '',
     `export const RECOGNIZER_CALIBRATION: CalibrationTable = ${JSON.stringify(table)};`,

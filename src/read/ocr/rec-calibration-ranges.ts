@@ -1,4 +1,6 @@
 // Written by tools/calibrate-recognizer.ts — do not edit by hand (docs/ocr-int8-calibration.md).
+// Each range is the shortest decimal that reads back as the measured float32 value, exactly.
+/* eslint-disable no-loss-of-precision */
 import type { CalibrationTable } from './rec-calibration.js';
 
 export const RECOGNIZER_CALIBRATION: CalibrationTable = {

@@ -3,7 +3,7 @@ import type { DecodedChar } from './ctc.js';
 import type { RgbImage } from './pixels.js';
 import { inkProfile, measureGaps, segmentWords, spaceScore, type CharGap } from './spaces.js';
 import { TEST_FONTS } from '../../test-support/test-fonts.js';
-import { renderLine, renderPage } from './test-support/test-pages.js';
+import { renderPage } from './test-support/test-pages.js';
 import { useRecognizer } from './test-support/recognizer.js';
 
 /** A 48-px strip with ink blocks at the given [from, to) column ranges (rows 12..36). */
