@@ -5,7 +5,7 @@ import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { configSchema } from '../../config/config.js';
 import { buildPdf } from '../../read/intake/test-support/build-pdf.js';
-import { renderPage } from '../../read/ocr/test-pages.js';
+import { renderPage } from '../../read/ocr/test-support/test-pages.js';
 import { ZOOM_RENDER_DPI, zoomForFile, zoomModeFromFlag } from './zoom-file.js';
 
 const config = configSchema.parse({ home: '/tmp/docsight-zoom-test' });
