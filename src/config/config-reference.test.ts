@@ -9,8 +9,9 @@ import { configSchema } from './config.js';
 // How the README is read: the part between the `## Configuration` heading and the next `## ` heading; in it,
 // every Markdown table whose header has `setting`, `env` and `default` columns. A row's setting is the dotted
 // path in backticks (`ocr.threads`), its env cell `DOCSIGHT_…` in backticks or `–` for none, and its default as
-// a user would write it: `int8`, 1920, 0.5, 100 000 000, 512 MiB, 2 GiB; a setting without a schema default
-// (optional, or an empty list) describes its default in words (`none`, `the pulled model`, `cores ÷ slots`).
+// a user would write it: `int8`, 1920, 0.5, 100 000 000, 512 MiB, 2 GiB, true, a list as `a`, `b`; a setting
+// without a schema default (optional, or an empty list) describes its default in words (`none`, `the pulled
+// model`, `cores ÷ slots`).
 
 /** Settings in the schema that the README leaves out on purpose, with the reason. */
 const LEFT_OUT: Record<string, string> = {
@@ -91,9 +92,10 @@ const defaultOf = (path: string): unknown =>
 
 const UNITS: Record<string, number> = { KiB: 1024, MiB: 1024 ** 2, GiB: 1024 ** 3 };
 
-/** A default cell as a value: backticks dropped, digit groups joined, binary units applied. */
-function cellValue(text: string): string | number {
+/** A default cell as a value: backticks dropped, digit groups joined, binary units applied, true/false. */
+function cellValue(text: string): string | number | boolean {
   const plain = text.replace(/`/g, '').trim();
+  if (plain === 'true' || plain === 'false') return plain === 'true';
   const number = /^(-?[\d\s\u00a0\u202f]*\.?\d+)\s*(KiB|MiB|GiB)?$/.exec(plain);
   if (number)
     return Number(number[1]!.replace(/[\s\u00a0\u202f]/g, '')) * (number[2] ? UNITS[number[2]]! : 1);
@@ -132,7 +134,10 @@ describe("README.md's configuration reference", () => {
         'string',
       );
     } else {
-      expect(cellValue(row.default), `README.md line ${row.line}`).toBe(value);
+      // A list is written as its items, comma-separated: `a`, `b`.
+      const expected = Array.isArray(value) ? value.join(', ') : value;
+      const written = Array.isArray(value) ? row.default.replace(/`/g, '').trim() : cellValue(row.default);
+      expect(written, `README.md line ${row.line}`).toBe(expected);
     }
   });
 
