@@ -87,6 +87,17 @@ export interface LibraryStore {
   getMeta(key: string): Promise<string | undefined>;
   setMeta(key: string, value: string): Promise<void>;
 
+  /** Stores a new API key by its hash. */
+  createApiKey(input: NewApiKey): Promise<ApiKeyRecord>;
+  /** Every key, revoked ones included, newest first. */
+  listApiKeys(): Promise<ApiKeyRecord[]>;
+  /** The key with this hash, unless revoked. */
+  findApiKey(hash: string): Promise<ApiKeyRecord | undefined>;
+  /** Revokes a key; false when there is no such key or it was revoked already. */
+  revokeApiKey(id: number): Promise<boolean>;
+  /** How many keys are not revoked: with none, the server runs without authentication (loopback only). */
+  countActiveApiKeys(): Promise<number>;
+
   stats(): Promise<LibraryStats>;
   /** PRAGMA integrity_check (or the backend's equivalent): 'ok' when healthy. */
   checkIntegrity(): Promise<string>;
@@ -221,6 +232,23 @@ export interface ChunkDetails {
   page: number;
   text: string;
   lines: StoredLine[];
+}
+
+export interface NewApiKey {
+  /** sha256 (hex) of the key. */
+  hash: string;
+  /** The key's first characters, to tell keys apart in listings without revealing them. */
+  prefix: string;
+  name: string;
+  admin: boolean;
+  /** The collections the key may see and write; ignored for an admin key. */
+  collections: string[];
+}
+
+export interface ApiKeyRecord extends Omit<NewApiKey, 'hash'> {
+  id: number;
+  createdAt: number;
+  revokedAt: number | null;
 }
 
 export interface LibraryStats {

@@ -7,6 +7,7 @@ import { searchTerms } from '../text/search-terms.js';
 import type { PageText } from '../read/types.js';
 import { deleteDocument, libraryDatabasePath, openLibrary, type Library } from './library.js';
 import { openSqliteLibraryStore } from './sqlite-library-store.js';
+import { MIGRATIONS } from './sqlite-migrations.js';
 
 const open: Library[] = [];
 const dirs: string[] = [];
@@ -57,7 +58,7 @@ describe('SQLite library store', () => {
     const lib = tempLibrary();
     const db = new Database(libraryDatabasePath(lib.home), { readonly: true });
     expect(db.pragma('journal_mode', { simple: true })).toBe('wal');
-    expect(db.pragma('user_version', { simple: true })).toBe(3);
+    expect(db.pragma('user_version', { simple: true })).toBe(MIGRATIONS.length);
     db.close();
   });
 

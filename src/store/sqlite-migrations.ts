@@ -100,6 +100,20 @@ export const MIGRATIONS: readonly string[] = [
   `
   CREATE VIRTUAL TABLE chunk_fts_vocab USING fts5vocab(chunk_fts, row);
   `,
+  // 4: API keys of the HTTP server, stored as sha256 hashes (the key itself is shown once, at creation).
+  // A key sees either everything (admin) or the collections listed for it.
+  `
+  CREATE TABLE api_keys (
+    id INTEGER PRIMARY KEY,
+    hash TEXT NOT NULL UNIQUE,
+    prefix TEXT NOT NULL,
+    name TEXT NOT NULL,
+    admin INTEGER NOT NULL CHECK (admin IN (0, 1)),
+    collections TEXT NOT NULL,
+    created_at INTEGER NOT NULL,
+    revoked_at INTEGER
+  );
+  `,
 ];
 
 /** Runs the migrations `db` has not seen yet, each in its own transaction. */
