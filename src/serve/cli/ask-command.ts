@@ -10,11 +10,7 @@ import { prepareImage } from '../../understand/images/prepare-image.js';
 import { DEFAULT_TOKEN_BUDGET } from '../../understand/images/token-budget.js';
 import { requireValidFields } from '../../understand/tasks/fields-output.js';
 import { buildTaskRequest, type TaskName } from '../../understand/tasks/task-prompts.js';
-import type {
-  ChatStats,
-  ChatUsage,
-  EngineImage,
-} from '../../understand/vision-language-engine.js';
+import type { ChatStats, ChatUsage, EngineImage } from '../../understand/vision-language-engine.js';
 import { configFromGlobals } from './command-config.js';
 import {
   addEngineFlags,
