@@ -7,7 +7,7 @@ import { openEngineReader } from '../../eval/ocr/engine-reader.js';
 import { evaluateOcr, type PageResult } from '../../eval/ocr/evaluate.js';
 import { formatOcrReport, ocrReportJson } from '../../eval/ocr/report.js';
 import { scoreCounts } from '../../eval/ocr/score.js';
-import { registerEvalRetrievalCommand } from '../../eval/retrieval/retrieval-command.js';
+import { registerEvalRetrievalCommand } from './eval-retrieval-command.js';
 import { runZhSet } from '../../eval/zh/run-zh-set.js';
 import { formatZhReport } from '../../eval/zh/report.js';
 import { writePredictions } from '../../eval/write-predictions.js';

@@ -1,7 +1,7 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { runCliCaptured } from '../../serve/cli/test-support/run-cli-captured.js';
+import { runCliCaptured } from './test-support/run-cli-captured.js';
 import { useTempDirs } from '../../test-support/temp-dir.js';
 import { synthesizeQwen3Embedding } from '../../models/synthetic/qwen3-embedding-synth.js';
 

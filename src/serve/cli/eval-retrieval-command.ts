@@ -7,10 +7,10 @@ import { DocSightError } from '../../errors.js';
 import { openConfiguredEmbedder } from '../../find/open-configured-embedder.js';
 import { openLibrary } from '../../store/library.js';
 // The CLI's shared option parser: this file is the `eval retrieval` command, a CLI shell like its neighbours.
-import { positiveInteger } from '../../serve/cli/options.js';
-import { formatTable } from '../table.js';
-import { evaluateRetrieval } from './evaluate-retrieval.js';
-import { loadRetrievalDataset, type RetrievalKind } from './known-item-queries.js';
+import { positiveInteger } from './options.js';
+import { formatTable } from '../../eval/table.js';
+import { evaluateRetrieval } from '../../eval/retrieval/evaluate-retrieval.js';
+import { loadRetrievalDataset, type RetrievalKind } from '../../eval/retrieval/known-item-queries.js';
 
 interface RetrievalOptions {
   dataset: string;
