@@ -10,11 +10,8 @@ export interface LibraryStore {
   /** Adds a document, or returns the existing one with the same sha256 (`created: false`). */
   addDocument(input: NewDocument): Promise<{ document: DocumentRecord; created: boolean }>;
   getDocument(id: number): Promise<DocumentRecord | undefined>;
-  listDocuments(options?: {
-    collection?: string;
-    limit?: number;
-    offset?: number;
-  }): Promise<DocumentRecord[]>;
+  /** Documents matching every filter given, in the order they were added. */
+  listDocuments(options?: DocumentFilters): Promise<DocumentRecord[]>;
   /**
    * Deletes a document with its pages, lines, chunks, index entries and jobs' link to it.
    * Returns the blob ids no other row references any more, for the caller to remove from disk.
@@ -51,7 +48,15 @@ export interface LibraryStore {
   /** Extends a running job's lease; false when the job is no longer running. */
   renewLease(id: number, until: number): Promise<boolean>;
   getJob(id: number): Promise<JobRecord | undefined>;
-  listJobs(options?: { states?: JobState[]; limit?: number }): Promise<JobRecord[]>;
+  /**
+   * Jobs, newest first; with `collections`, only jobs whose document is in one of them (a job whose
+   * document was deleted belongs to no collection).
+   */
+  listJobs(options?: {
+    states?: JobState[];
+    limit?: number;
+    collections?: readonly string[];
+  }): Promise<JobRecord[]>;
   setJobTotal(id: number, pagesTotal: number): Promise<void>;
   /** Ends a running job: done, failed, cancelled, or back to queued to retry at `retryAt`. */
   finishJob(id: number, outcome: JobOutcome): Promise<void>;
@@ -213,6 +218,11 @@ export interface TermQuery {
 
 export interface SearchFilters {
   collection?: string;
+  /**
+   * Documents in one of these collections only — an API key's scope. An empty list matches nothing
+   * (never "no filter"), and documents without a collection are never in it.
+   */
+  collections?: readonly string[];
   documentId?: number;
   /** MIME type, or a prefix such as "image/". */
   type?: string;
@@ -221,6 +231,13 @@ export interface SearchFilters {
   ingestedTo?: number;
   /** Documents carrying every one of these tags. */
   tags?: string[];
+}
+
+/** What `listDocuments` filters by: the search filters, the document's status, and a page of the list. */
+export interface DocumentFilters extends SearchFilters {
+  status?: DocumentStatus;
+  limit?: number;
+  offset?: number;
 }
 
 export interface ChunkHit {

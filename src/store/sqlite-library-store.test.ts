@@ -131,6 +131,43 @@ describe('SQLite library store', () => {
     expect(await ids({ type: 'application/pdf' })).toEqual([]);
     expect(await ids({ documentId: b.id })).toEqual([b.id]);
     expect(await ids({ ingestedFrom: Date.now() + 60_000 })).toEqual([]);
+    // An API key's scope: only its collections, and an empty scope matches nothing rather than everything.
+    expect(await ids({ collections: ['receipts', 'elsewhere'] })).toEqual([a.id]);
+    expect(await ids({ collections: [] })).toEqual([]);
+    expect(await ids({ collections: ['receipts'], documentId: b.id })).toEqual([]);
+  });
+
+  it('lists documents by collection scope, tag, status, type and date, a page at a time', async () => {
+    const lib = tempLibrary();
+    const a = (await addDoc(lib, 'a', { collection: 'receipts', tags: ['2018'] })).document;
+    const b = (await addDoc(lib, 'b', { collection: 'contracts', tags: ['2018', 'signed'] })).document;
+    const c = (await addDoc(lib, 'c')).document;
+    await lib.store.setDocumentStatus(b.id, 'ready', { pageCount: 1 });
+    const ids = async (filters: object) => (await lib.store.listDocuments(filters)).map((d) => d.id);
+    expect(await ids({})).toEqual([a.id, b.id, c.id]);
+    expect(await ids({ collection: 'contracts' })).toEqual([b.id]);
+    expect(await ids({ collections: ['receipts', 'contracts'] })).toEqual([a.id, b.id]);
+    expect(await ids({ collections: [] })).toEqual([]);
+    expect(await ids({ tags: ['2018'] })).toEqual([a.id, b.id]);
+    expect(await ids({ status: 'ready' })).toEqual([b.id]);
+    expect(await ids({ status: 'pending', collections: ['contracts'] })).toEqual([]);
+    expect(await ids({ type: 'text/plain' })).toEqual([a.id, b.id, c.id]);
+    expect(await ids({ ingestedTo: 0 })).toEqual([]);
+    expect(await ids({ limit: 1, offset: 1 })).toEqual([b.id]);
+  });
+
+  it('lists jobs of the given collections only', async () => {
+    const lib = tempLibrary();
+    const a = (await addDoc(lib, 'a', { collection: 'receipts' })).document;
+    const b = (await addDoc(lib, 'b', { collection: 'contracts' })).document;
+    const c = (await addDoc(lib, 'c')).document;
+    const jobs = [];
+    for (const d of [a, b, c]) jobs.push(await lib.store.enqueueJob(d.id, { maxAttempts: 1 }));
+    const ids = async (collections?: string[]) =>
+      (await lib.store.listJobs({ collections })).map((j) => j.documentId);
+    expect(await ids()).toEqual([c.id, b.id, a.id]);
+    expect(await ids(['receipts'])).toEqual([a.id]);
+    expect(await ids([])).toEqual([]);
   });
 
   it('queues, claims, retries and cancels jobs', async () => {

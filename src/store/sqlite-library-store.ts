@@ -7,6 +7,7 @@ import type {
   NewApiKey,
   ChunkDetails,
   ChunkHit,
+  DocumentFilters,
   DocumentRecord,
   DocumentStatus,
   JobOutcome,
@@ -154,6 +155,12 @@ function filterSql(filters: SearchFilters): { where: string; params: unknown[] }
     parts.push('d.collection_id = (SELECT id FROM collections WHERE name = ?)');
     params.push(filters.collection);
   }
+  if (filters.collections !== undefined) {
+    parts.push(
+      'd.collection_id IN (SELECT id FROM collections WHERE name IN (SELECT value FROM json_each(?)))',
+    );
+    params.push(JSON.stringify(filters.collections));
+  }
   if (filters.documentId !== undefined) {
     parts.push('d.id = ?');
     params.push(filters.documentId);
@@ -192,6 +199,8 @@ function ftsExpression(query: TermQuery): string {
 }
 
 function hasFilters(filters: SearchFilters): boolean {
+  // An empty scope is a filter that matches nothing; an empty tag list is no filter.
+  if (filters.collections !== undefined) return true;
   return Object.values(filters).some((v) => v !== undefined && !(Array.isArray(v) && v.length === 0));
 }
 
@@ -239,20 +248,16 @@ class SqliteLibraryStore implements LibraryStore {
     return r ? toDocument(r) : undefined;
   }
 
-  async listDocuments(
-    options: { collection?: string; limit?: number; offset?: number } = {},
-  ): Promise<DocumentRecord[]> {
+  async listDocuments(options: DocumentFilters = {}): Promise<DocumentRecord[]> {
+    const { where, params } = filterSql(options);
+    const status = options.status === undefined ? '' : ' AND d.status = ?';
+    if (options.status !== undefined) params.push(options.status);
     const rows = this.db
       .prepare(
         `SELECT ${DOCUMENT_COLUMNS} FROM documents d LEFT JOIN collections c ON c.id = d.collection_id
-         WHERE (? IS NULL OR c.name = ?) ORDER BY d.id LIMIT ? OFFSET ?`,
+         WHERE 1 ${where}${status} ORDER BY d.id LIMIT ? OFFSET ?`,
       )
-      .all(
-        options.collection ?? null,
-        options.collection ?? null,
-        options.limit ?? -1,
-        options.offset ?? 0,
-      ) as Row[];
+      .all(...params, options.limit ?? -1, options.offset ?? 0) as Row[];
     return rows.map(toDocument);
   }
 
@@ -457,14 +462,21 @@ class SqliteLibraryStore implements LibraryStore {
     return r ? toJob(r) : undefined;
   }
 
-  async listJobs(options: { states?: JobState[]; limit?: number } = {}): Promise<JobRecord[]> {
+  async listJobs(
+    options: { states?: JobState[]; limit?: number; collections?: readonly string[] } = {},
+  ): Promise<JobRecord[]> {
     const states = options.states ?? [];
+    const scope =
+      options.collections === undefined
+        ? ''
+        : ' AND d.collection_id IN (SELECT id FROM collections WHERE name IN (SELECT value FROM json_each(?)))';
+    const scopeParams = options.collections === undefined ? [] : [JSON.stringify(options.collections)];
     const rows = this.db
       .prepare(
         `SELECT ${JOB_COLUMNS} FROM jobs j LEFT JOIN documents d ON d.id = j.document_id
-         WHERE (? = 0 OR j.state IN (SELECT value FROM json_each(?))) ORDER BY j.id DESC LIMIT ?`,
+         WHERE (? = 0 OR j.state IN (SELECT value FROM json_each(?)))${scope} ORDER BY j.id DESC LIMIT ?`,
       )
-      .all(states.length, JSON.stringify(states), options.limit ?? -1) as Row[];
+      .all(states.length, JSON.stringify(states), ...scopeParams, options.limit ?? -1) as Row[];
     return rows.map(toJob);
   }
 
