@@ -4,6 +4,7 @@ import { addToLibrary, type AddResult } from '../ingest/add-to-library.js';
 import type { IngestEvents } from '../ingest/ingest-workers.js';
 import { startLibraryIngestion } from '../ingest/start-library-ingestion.js';
 import type { JobRecord } from '../store/library-store.js';
+import { canSee, FULL_ACCESS, uploadCollection, type Access } from './access.js';
 import type { DocSight } from './docsight.js';
 
 /**
@@ -43,25 +44,40 @@ export interface AddSummary {
  * bytes twice are one document (`duplicate: true`), queued again only if its earlier ingestion failed.
  * Throws EMPTY_FILE, FILE_TOO_LARGE (intake.maxFileBytes).
  *
+ * A scoped `access` adds only to its own collections (see `uploadCollection`: FORBIDDEN for another). The
+ * same bytes already in a collection it cannot see are refused (FORBIDDEN) without naming that document.
+ *
  * @example
  *   const { document, job } = await addDocument(app, { bytes, name: 'scan.pdf' }, { collection: 'invoices' });
  */
-export function addDocument(
+export async function addDocument(
   app: DocSight,
   input: { bytes: Uint8Array; name: string },
   options: AddDocumentOptions = {},
+  access: Access = FULL_ACCESS,
 ): Promise<AddResult> {
-  return addToLibrary(app.library(), input, {
-    collection: options.collection,
+  const collection = uploadCollection(access, options.collection);
+  const result = await addToLibrary(app.library(), input, {
+    collection,
     tags: options.tags,
     maxAttempts: app.config.library.maxAttempts,
     maxFileBytes: app.config.intake.maxFileBytes,
   });
+  if (result.duplicate && !canSee(access, result.document.collection)) {
+    // One document per content (sha256) in the library: it cannot be added again under this collection.
+    throw new DocSightError(
+      'FORBIDDEN',
+      `${input.name}: the same file is already in the library in a collection this key cannot use; ` +
+        'ask an administrator to move it.',
+    );
+  }
+  return result;
 }
 
 /**
  * Adds documents one at a time; one bad input is reported in its outcome and the rest still go in.
- * `onResult` sees each outcome as it happens (the CLI prints skips and duplicates as they come).
+ * `onResult` sees each outcome as it happens (the CLI prints skips and duplicates as they come). A collection
+ * `access` may not add to is refused (FORBIDDEN) before any input is read.
  *
  * @example
  *   const summary = await addDocuments(app, uploads.map((u) => ({ name: u.name, bytes: u.bytes })));
@@ -71,7 +87,9 @@ export async function addDocuments(
   app: DocSight,
   inputs: Iterable<DocumentInput> | AsyncIterable<DocumentInput>,
   options: AddDocumentOptions & { onResult?(outcome: AddOutcome): void } = {},
+  access: Access = FULL_ACCESS,
 ): Promise<AddSummary> {
+  const collection = uploadCollection(access, options.collection);
   const summary: AddSummary = { added: 0, duplicates: 0, rejected: 0, jobIds: [], outcomes: [] };
   const jobIds = new Set<number>();
   let index = 0;
@@ -80,7 +98,7 @@ export async function addDocuments(
     let outcome: AddOutcome;
     try {
       const bytes = typeof input.bytes === 'function' ? await input.bytes() : input.bytes;
-      const result = await addDocument(app, { bytes, name: input.name }, options);
+      const result = await addDocument(app, { bytes, name: input.name }, { ...options, collection }, access);
       outcome = { index: at, name: input.name, status: result.duplicate ? 'duplicate' : 'added', ...result };
       if (result.job) jobIds.add(result.job.id);
       if (result.duplicate) summary.duplicates++;

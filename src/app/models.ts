@@ -7,11 +7,15 @@ import {
   removeModel as removeModelIn,
   type InstalledModel,
 } from '../models/model-store.js';
+import { FULL_ACCESS, requireAdmin, type Access } from './access.js';
 import type { DocSight } from './docsight.js';
 
 export type { DownloadProgress, InstalledModel };
 
-/** Model files as use cases: what the catalog offers and what is on disk, download, delete. */
+/**
+ * Model files as use cases: what the catalog offers and what is on disk, download, delete. They act on the
+ * whole server, so they need full access (FORBIDDEN for a collection-scoped key).
+ */
 
 /**
  * Every catalog model with its state on disk: installed, partial (an interrupted download) or absent.
@@ -19,7 +23,8 @@ export type { DownloadProgress, InstalledModel };
  * @example
  *   const missing = (await listModels(app)).filter((m) => m.state !== 'installed');
  */
-export function listModels(app: DocSight): Promise<InstalledModel[]> {
+export async function listModels(app: DocSight, access: Access = FULL_ACCESS): Promise<InstalledModel[]> {
+  requireAdmin(access, 'list the models on this server');
   return listModelsIn(app.config.home);
 }
 
@@ -42,11 +47,13 @@ export interface PullModelOptions {
  * @example
  *   const files = await pullModel(app, 'qwen3-embedding-0.6b', { onProgress: (f, p) => send(f, p.received) });
  */
-export function pullModel(
+export async function pullModel(
   app: DocSight,
   name: string = DEFAULT_MODEL,
   options: PullModelOptions = {},
+  access: Access = FULL_ACCESS,
 ): Promise<string[]> {
+  requireAdmin(access, 'download models');
   return pullModelFiles({
     home: app.config.home,
     name,
@@ -58,6 +65,11 @@ export function pullModel(
 }
 
 /** Deletes a downloaded model, partial files included; false when nothing of it was there. */
-export function removeModel(app: DocSight, name: string): Promise<boolean> {
+export async function removeModel(
+  app: DocSight,
+  name: string,
+  access: Access = FULL_ACCESS,
+): Promise<boolean> {
+  requireAdmin(access, 'delete models');
   return removeModelIn(app.config.home, name);
 }

@@ -3,6 +3,7 @@ import { searchLibrary, type SearchResponse } from '../find/search-library.js';
 import { needsReindex } from '../ingest/reindex-library.js';
 import type { SearchFilters } from '../store/library-store.js';
 import { DEFAULT_EMBEDDING_MODEL } from '../models/catalog.js';
+import { FULL_ACCESS, visibleCollections, type Access } from './access.js';
 import type { DocSight } from './docsight.js';
 
 export type { SearchFilters, SearchResponse };
@@ -21,20 +22,27 @@ export const MAX_SEARCH_K = 1000;
  * Searches the library: hybrid (BM25 + dense, fused by rank) with `library.embeddingModel` set and vectors in
  * the library, BM25 only otherwise. The response's `note` says which, and what to run for better results —
  * how to turn hybrid search on, or that the library needs `docsight docs reindex` — for the shell to show.
+ * Only documents `access` may see are searched: the store filters by the key's collections, so neither hits
+ * nor their number reveal other collections.
  *
  * @example
  *   const { mode, note, results } = await search(app, { query: '增值税发票', k: 5, filters: { collection: 'invoices' } });
  */
-export async function search(app: DocSight, request: SearchRequest): Promise<SearchResponse> {
+export async function search(
+  app: DocSight,
+  request: SearchRequest,
+  access: Access = FULL_ACCESS,
+): Promise<SearchResponse> {
   const k = request.k ?? 10;
   if (!Number.isInteger(k) || k < 1 || k > MAX_SEARCH_K) {
     throw new DocSightError('BAD_REQUEST', `k must be a whole number from 1 to ${MAX_SEARCH_K}, not ${k}.`);
   }
   const library = app.library();
   const embedder = await app.embedder();
+  const collections = visibleCollections(access, request.filters?.collection);
   const response = await searchLibrary(library.store, request.query, {
     k,
-    filters: request.filters,
+    filters: collections ? { ...request.filters, collections } : request.filters,
     embedder,
   });
   const notes = [response.note];
