@@ -60,8 +60,12 @@ describe('a collection-scoped caller', () => {
       followJob(app, jobB, { access: onlyA }),
     ];
     for (const attempt of unseen) await expect(attempt).rejects.toMatchObject({ code: 'NOT_FOUND' });
-    const never = await getDocument(app, 999, onlyA).catch((err: Error) => err.message);
-    const other = await getDocument(app, inB, onlyA).catch((err: Error) => err.message);
+    const message = (id: number) =>
+      getDocument(app, id, onlyA).then(
+        () => 'found',
+        (err: Error) => err.message,
+      );
+    const [never, other] = [await message(999), await message(inB)];
     expect(other).toBe(never.replace('999', String(inB)));
     expect(await deleteDocuments(app, [inB], onlyA)).toEqual({ removed: [], missing: [inB] });
     expect((await getDocument(app, inB)).name).toBe('beta.txt');

@@ -13,6 +13,11 @@ export interface Route<B = unknown, Q = unknown, P = unknown> {
   summary: string;
   tag: string;
   body?: z.ZodType<B>;
+  /**
+   * A body the handler reads itself (multipart uploads), for the OpenAPI document only; `body` stays unset
+   * so nothing parses it first.
+   */
+  streamedBody?: { contentType: string; schema: z.ZodType };
   query?: z.ZodType<Q>;
   params?: z.ZodType<P>;
   /** Documented responses; the handler's return value is sent as JSON with the first 2xx status. */
@@ -118,7 +123,18 @@ export function openApiDocument(
               content: { 'application/json': { schema: jsonSchema(route.body, 'input') } },
             },
           }
-        : {}),
+        : route.streamedBody
+          ? {
+              requestBody: {
+                required: true,
+                content: {
+                  [route.streamedBody.contentType]: {
+                    schema: jsonSchema(route.streamedBody.schema, 'input'),
+                  },
+                },
+              },
+            }
+          : {}),
       responses,
     };
   }

@@ -1,6 +1,8 @@
+import multipart from '@fastify/multipart';
 import Fastify, { type FastifyError, type FastifyInstance } from 'fastify';
 import type { Access } from '../../app/access.js';
 import type { DocSight } from '../../app/docsight.js';
+import type { Ingestion } from '../../app/ingest.js';
 import { authenticate } from '../../app/keys.js';
 import { DocSightError } from '../../errors.js';
 import { toHttpError } from './error-response.js';
@@ -8,6 +10,11 @@ import { openApiDocument, registerRoutes, type Route } from './route.js';
 import { chatCompletionsRoute } from './routes/chat-completions.js';
 import { healthRoute, readyRoute } from './routes/health.js';
 import { modelsRoute } from './routes/models.js';
+import { documentRoutes } from './routes/documents.js';
+import { jobRoutes } from './routes/jobs.js';
+import { libraryModelRoutes } from './routes/library-models.js';
+import { searchRoute } from './routes/search.js';
+import { uploadDocumentsRoute } from './routes/upload-documents.js';
 import { docsPage } from './routes/docs-page.js';
 import { createServerMetrics } from './metrics.js';
 
@@ -21,6 +28,14 @@ declare module 'fastify' {
 export interface HttpServerOptions {
   /** Where unexpected errors are reported (their text never reaches a client). */
   log?: (line: string) => void;
+  /**
+   * The ingestion this process runs (`startIngestion`): job events come from it, and cancelling a job it
+   * runs stops it at once. Without it, /api/jobs/{id}/events follows jobs by reading their records and
+   * /api/events answers 404. The caller starts and stops it.
+   */
+  ingestion?: Ingestion;
+  /** Hub or mirror base URL for model downloads; default `$HF_ENDPOINT` or https://huggingface.co. */
+  modelEndpoint?: string;
 }
 
 /** Fastify's own request errors (bad JSON, wrong content type, body too large) as our codes. */
@@ -32,6 +47,18 @@ function frameworkError(err: FastifyError): DocSightError | undefined {
       return new DocSightError('UNSUPPORTED_TYPE', 'Send the request body as application/json.');
     case 'FST_ERR_CTP_EMPTY_JSON_BODY':
       return new DocSightError('BAD_REQUEST', 'The request body is empty; send a JSON object.');
+    // Uploads (@fastify/multipart).
+    case 'FST_INVALID_MULTIPART_CONTENT_TYPE':
+      return new DocSightError('UNSUPPORTED_TYPE', 'Send the files as multipart/form-data.');
+    case 'FST_REQ_FILE_TOO_LARGE':
+      return new DocSightError('FILE_TOO_LARGE', 'A file is larger than intake.maxFileBytes.');
+    case 'FST_FILES_LIMIT':
+    case 'FST_PARTS_LIMIT':
+    case 'FST_FIELDS_LIMIT':
+      return new DocSightError(
+        'BAD_REQUEST',
+        'Too many files or form fields in one upload; send them in several requests.',
+      );
     default:
       if (err.statusCode !== undefined && err.statusCode >= 400 && err.statusCode < 500) {
         // Fastify's JSON parser reports syntax errors as 400 with the parser's message (no server internals).
@@ -76,9 +103,19 @@ export function createHttpServer(app: DocSight, options: HttpServerOptions = {})
     readyRoute(app),
     modelsRoute(app),
     chatCompletionsRoute(app, metrics),
+    ...documentRoutes(app),
+    ...jobRoutes(app, options.ingestion),
+    searchRoute(app),
+    ...libraryModelRoutes(app, { endpoint: options.modelEndpoint }),
   ] as Route<never, never, never>[];
   registerRoutes(server, routes);
-  const openapi = openApiDocument(routes, { title: 'DocSight API', version: '0.1.0' });
+  // Multipart is parsed for the upload route only: every JSON route still answers a multipart body with 415.
+  const upload = uploadDocumentsRoute(app) as Route<never, never, never>;
+  void server.register(async (uploads) => {
+    await uploads.register(multipart, { throwFileSizeLimit: true });
+    registerRoutes(uploads, [upload]);
+  });
+  const openapi = openApiDocument([...routes, upload], { title: 'DocSight API', version: '0.1.0' });
   server.get('/openapi.json', async () => openapi);
   server.get('/docs', async (_request, reply) =>
     reply.type('text/html; charset=utf-8').send(docsPage(openapi)),
