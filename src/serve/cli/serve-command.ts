@@ -1,6 +1,7 @@
 import { isIP } from 'node:net';
 import type { Command } from 'commander';
 import { createDocSight } from '../../app/docsight.js';
+import { startIngestion } from '../../app/ingest.js';
 import { keysRequired } from '../../app/keys.js';
 import { describeConfig } from '../../config/config.js';
 import { DocSightError, describeError } from '../../errors.js';
@@ -30,8 +31,10 @@ function port(raw: string | undefined): number | undefined {
 
 /**
  * `docsight serve` (and `npm start`): the HTTP API on the embedded default. Up before any model loads; prints
- * the URL, the effective configuration and what is missing with the command that fixes it. SIGTERM/SIGINT stop
- * accepting requests, let the ones in flight finish (for a while), close the engines and exit 0.
+ * the URL, the effective configuration and what is missing with the command that fixes it. Reads queued
+ * documents (uploads, and jobs queued by the CLI) for as long as it runs. SIGTERM/SIGINT stop accepting
+ * requests, put running jobs back in the queue, let requests in flight finish (for a while), close the
+ * engines and exit 0.
  */
 export function registerServeCommand(program: Command): void {
   const serve = program
@@ -56,7 +59,9 @@ export function registerServeCommand(program: Command): void {
           'Create one first (`docsight keys create --admin`, or --collection NAME), or listen on 127.0.0.1 (the default).',
       );
     }
-    const server = createHttpServer(app);
+    // Jobs left running by a process that died resume here; running jobs go back to the queue on stop.
+    const ingestion = await startIngestion(app);
+    const server = createHttpServer(app, { ingestion });
     await server.listen({ host: config.server.host, port: config.server.port });
     const address = server.server.address();
     const url = `http://${config.server.host.includes(':') ? `[${config.server.host}]` : config.server.host}:${
@@ -76,8 +81,10 @@ export function registerServeCommand(program: Command): void {
         // In-flight answers get a while to finish; then the engines close and stop whatever still runs.
         const force = setTimeout(() => void app.close(), 10_000);
         force.unref();
-        void server
-          .close()
+        // Ingestion stops first: its running jobs go back to the queue and their event streams end.
+        void ingestion
+          .stop()
+          .then(() => server.close())
           .then(() => app.close())
           .finally(() => {
             clearTimeout(force);

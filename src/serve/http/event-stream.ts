@@ -29,6 +29,8 @@ export function startEventStream(reply: FastifyReply): EventStream {
     // Proxies (nginx) would otherwise buffer the answer and deliver it in one piece at the end.
     'x-accel-buffering': 'no',
   });
+  // Headers go now, not with the first frame: a client of a quiet stream (job events) knows it is connected.
+  raw.flushHeaders();
   const gone = new AbortController();
   let ended = false;
   raw.on('close', () => {

@@ -97,6 +97,11 @@ export function createHttpServer(app: DocSight, options: HttpServerOptions = {})
     request.access = await authenticate(app, request.headers.authorization);
   });
 
+  // Aborted as the server starts closing: endless streams (job events, model downloads) end, so that closing
+  // does not wait for clients that never hang up.
+  const closing = new AbortController();
+  server.addHook('preClose', async () => closing.abort());
+
   const metrics = createServerMetrics(server, app);
   const routes: Route<never, never, never>[] = [
     healthRoute,
@@ -104,9 +109,9 @@ export function createHttpServer(app: DocSight, options: HttpServerOptions = {})
     modelsRoute(app),
     chatCompletionsRoute(app, metrics),
     ...documentRoutes(app),
-    ...jobRoutes(app, options.ingestion),
+    ...jobRoutes(app, options.ingestion, closing.signal),
     searchRoute(app),
-    ...libraryModelRoutes(app, { endpoint: options.modelEndpoint }),
+    ...libraryModelRoutes(app, { endpoint: options.modelEndpoint, closing: closing.signal }),
   ] as Route<never, never, never>[];
   registerRoutes(server, routes);
   // Multipart is parsed for the upload route only: every JSON route still answers a multipart body with 415.

@@ -43,7 +43,7 @@ export function toUpdateJson(update: JobUpdate): Record<string, unknown> {
   }
 }
 
-/** Streams updates as server-sent events until they end or the client hangs up. */
+/** Streams updates as server-sent events until they end, the client hangs up or the server closes. */
 async function streamUpdates(
   reply: FastifyReply,
   controller: AbortController,
@@ -65,7 +65,16 @@ const EVENTS_DESCRIPTION =
   'or `cancelled`';
 
 /** The job routes: list, look up, cancel, and follow as server-sent events. */
-export function jobRoutes(app: DocSight, ingestion: Ingestion | undefined) {
+export function jobRoutes(app: DocSight, ingestion: Ingestion | undefined, closing?: AbortSignal) {
+  /** Stops when the client hangs up (see streamUpdates) or the server closes. */
+  const streamController = (reply: FastifyReply): AbortController => {
+    const controller = new AbortController();
+    if (closing?.aborted) controller.abort();
+    const stop = () => controller.abort();
+    closing?.addEventListener('abort', stop, { once: true });
+    reply.raw.once('close', () => closing?.removeEventListener('abort', stop));
+    return controller;
+  };
   return [
     defineRoute({
       method: 'GET',
@@ -125,7 +134,7 @@ export function jobRoutes(app: DocSight, ingestion: Ingestion | undefined) {
         404: { description: 'No such job' },
       },
       async handler({ params, request, reply }) {
-        const controller = new AbortController();
+        const controller = streamController(reply);
         // Awaited before the stream starts: an unknown job is a plain 404.
         const updates = await followJob(app, params.id, {
           access: accessOf(request),
@@ -151,7 +160,7 @@ export function jobRoutes(app: DocSight, ingestion: Ingestion | undefined) {
             'This server reads no documents itself, so it has no job events; `docsight serve` does.',
           );
         }
-        const controller = new AbortController();
+        const controller = streamController(reply);
         const updates = followAllJobs(app, ingestion, {
           access: accessOf(request),
           signal: controller.signal,

@@ -24,7 +24,10 @@ const modelSchema = z.object({
  * The model files routes, for admin keys (or a server without keys): the catalog with what is on disk,
  * download with progress as server-sent events, delete.
  */
-export function libraryModelRoutes(app: DocSight, options: { endpoint?: string } = {}) {
+export function libraryModelRoutes(
+  app: DocSight,
+  options: { endpoint?: string; closing?: AbortSignal } = {},
+) {
   return [
     defineRoute({
       method: 'GET',
@@ -66,6 +69,10 @@ export function libraryModelRoutes(app: DocSight, options: { endpoint?: string }
       },
       async handler({ params, request, reply }) {
         const controller = new AbortController();
+        // A server closing stops the download; the partial file stays and the next pull resumes it.
+        const stop = () => controller.abort();
+        options.closing?.addEventListener('abort', stop, { once: true });
+        reply.raw.once('close', () => options.closing?.removeEventListener('abort', stop));
         // The stream starts with the first byte; frames before that wait in `early`.
         const live: { stream?: EventStream } = {};
         const early: object[] = [];
