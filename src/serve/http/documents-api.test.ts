@@ -327,3 +327,42 @@ describe('upload limits', () => {
     expect(readdirSync(join(s.home, 'tmp'))).toEqual([]);
   });
 });
+
+describe('jobs without ingestion in this process, and closing the server', () => {
+  it('cancels a queued job; its event stream, read from the job record, ends with cancelled', async () => {
+    const app = createDocSight(loadConfig({ env: {}, flags: { home: tempDir() } }), { ocrThread: 'main' });
+    const server = createHttpServer(app, { log: () => undefined });
+    try {
+      await server.listen({ host: '127.0.0.1', port: 0 });
+      const base = `http://127.0.0.1:${(server.server.address() as AddressInfo).port}`;
+      const uploaded = await fetch(`${base}/api/documents`, {
+        method: 'POST',
+        body: form([{ name: 'queued.pdf', bytes: report }]),
+      });
+      const [entry] = ((await uploaded.json()) as { documents: Entry[] }).documents;
+      const events = readEvents(await fetch(`${base}/api/jobs/${entry!.job_id}/events`));
+      const cancelled = await fetch(`${base}/api/jobs/${entry!.job_id}/cancel`, { method: 'POST' });
+      expect((await cancelled.json()) as Json).toMatchObject({ id: entry!.job_id, state: 'cancelled' });
+      expect((await events).map((e) => e.type)).toEqual(['state', 'cancelled']);
+      // No ingestion here, so no stream of every job's events.
+      expect((await fetch(`${base}/api/events`)).status).toBe(404);
+    } finally {
+      await server.close();
+      await app.close();
+    }
+  });
+
+  it('ends open event streams when the server closes, so closing never waits for them', async () => {
+    const s = await startServer();
+    try {
+      const stream = await fetch(`${s.base}/api/events`);
+      expect(stream.status).toBe(200);
+      const ended = readEvents(stream);
+      await s.server.close();
+      expect(await ended).toEqual([]);
+    } finally {
+      await s.ingestion.stop();
+      await s.app.close();
+    }
+  });
+});
