@@ -1,4 +1,6 @@
+import { EventEmitter } from 'node:events';
 import { beforeAll, describe, expect, it } from 'vitest';
+import type { IngestEvents } from '../ingest/ingest-workers.js';
 import type { Access } from './access.js';
 import type { DocSight } from './docsight.js';
 import {
@@ -144,5 +146,36 @@ describe('following jobs', () => {
     } finally {
       await ingestion.stop();
     }
+  });
+});
+
+describe('followJob', () => {
+  it('passes on progress and a retry as they come, then the end as the job record has it', async () => {
+    const own = newApp();
+    const { jobIds, outcomes } = await addDocuments(own, [{ name: 'slow.txt', bytes: text('slow') }]);
+    const [jobId, documentId] = [jobIds[0]!, (outcomes[0] as { document: { id: number } }).document.id];
+    // The ingestion's events, emitted by hand: the job's record is changed as a worker would change it.
+    const events = new EventEmitter<IngestEvents>();
+    const updates = await followJob(own, jobId, { ingestion: { events }, pollMs: 60_000 });
+    const first = await updates.next();
+    expect(first.value).toMatchObject({ type: 'state', job: { id: jobId, state: 'queued', pagesDone: 0 } });
+    events.emit('progress', { jobId: 999, documentId: 999, pagesDone: 1, pagesTotal: 1 });
+    events.emit('progress', { jobId, documentId, pagesDone: 1, pagesTotal: 3 });
+    events.emit('job', {
+      jobId,
+      documentId,
+      state: 'queued',
+      error: 'engine hiccup',
+      errorCode: 'ENGINE_FAILED',
+    });
+    await own.library().store.cancelJob(jobId);
+    events.emit('job', { jobId, documentId, state: 'cancelled' });
+    const rest: JobUpdate[] = [];
+    for await (const u of updates) rest.push(u);
+    expect(rest).toEqual([
+      { type: 'progress', jobId, documentId, pagesDone: 1, pagesTotal: 3 },
+      { type: 'retrying', jobId, documentId, error: { code: 'engine_failed', message: 'engine hiccup' } },
+      { type: 'cancelled', jobId, documentId },
+    ]);
   });
 });

@@ -98,17 +98,37 @@ export type JobUpdate =
 
 const ENDED: ReadonlySet<JobState> = new Set(['done', 'failed', 'cancelled']);
 
-/** A job's end as an update. */
+const errorOf = (code: string | null | undefined, message: string | null | undefined) => ({
+  code: (code ?? 'INTERNAL').toLowerCase(),
+  message: message ?? 'The job failed.',
+});
+
+/** A job's end as an update, from its record. */
 function endOf(job: JobRecord): JobUpdate {
   const base = { jobId: job.id, documentId: job.documentId };
-  if (job.state === 'failed') {
-    return {
-      type: 'failed',
-      ...base,
-      error: { code: (job.errorCode ?? 'INTERNAL').toLowerCase(), message: job.error ?? 'The job failed.' },
-    };
-  }
+  if (job.state === 'failed') return { type: 'failed', ...base, error: errorOf(job.errorCode, job.error) };
   return { type: job.state === 'done' ? 'done' : 'cancelled', ...base };
+}
+
+type JobEvent = {
+  jobId: number;
+  documentId: number | null;
+  state: JobState;
+  error?: string;
+  errorCode?: string;
+};
+
+/**
+ * An ingestion's job event as an update. The workers store the outcome before they announce it, so the
+ * record is read for the end (it holds the stored error); the event itself serves if the record is gone.
+ */
+async function updateOfEvent(app: DocSight, e: JobEvent): Promise<JobUpdate> {
+  const base = { jobId: e.jobId, documentId: e.documentId };
+  if (e.state === 'queued') return { type: 'retrying', ...base, error: errorOf(e.errorCode, e.error) };
+  const job = await app.library().store.getJob(e.jobId);
+  if (job && ENDED.has(job.state)) return endOf(job);
+  if (e.state === 'failed') return { type: 'failed', ...base, error: errorOf(e.errorCode, e.error) };
+  return { type: e.state === 'done' ? 'done' : 'cancelled', ...base };
 }
 
 /**
@@ -191,15 +211,14 @@ export async function followJob(
   const onProgress = (p: { jobId: number; pagesDone: number; pagesTotal: number | null }) => {
     if (p.jobId === id && !ended) progress(p.pagesDone, p.pagesTotal);
   };
-  const onJob = (e: { jobId: number; state: JobState; error?: string; errorCode?: string }) => {
+  // Updates from events are delivered in the order the events came, though each may read the store.
+  let order = Promise.resolve();
+  const onJob = (e: JobEvent) => {
     if (e.jobId !== id || ended) return;
-    if (e.state === 'queued') {
-      const error = { code: (e.errorCode ?? 'INTERNAL').toLowerCase(), message: e.error ?? '' };
-      queue.push({ type: 'retrying', jobId: id, documentId: first.documentId, error });
-      return;
-    }
-    // The record holds the error as stored; read it rather than trust the event alone.
-    void store.getJob(id).then((job) => end(job && ENDED.has(job.state) ? endOf(job) : endOf(first)));
+    order = order
+      .then(() => updateOfEvent(app, e))
+      .then((update) => (update.type === 'retrying' ? queue.push(update) : end(update)))
+      .catch(() => undefined);
   };
   // Subscribed before the state is read, so nothing happening in between is missed.
   events?.on('progress', onProgress);
@@ -262,36 +281,13 @@ export function followAllJobs(
       })
       .catch(() => undefined);
   };
-  const store = app.library().store;
   const onProgress = (p: {
     jobId: number;
     documentId: number;
     pagesDone: number;
     pagesTotal: number | null;
   }) => forward(p.documentId, () => ({ type: 'progress', ...p }));
-  const onJob = (e: {
-    jobId: number;
-    documentId: number | null;
-    state: JobState;
-    error?: string;
-    errorCode?: string;
-  }) =>
-    forward(e.documentId, async () => {
-      if (e.state === 'queued') {
-        const error = { code: (e.errorCode ?? 'INTERNAL').toLowerCase(), message: e.error ?? '' };
-        return { type: 'retrying', jobId: e.jobId, documentId: e.documentId, error };
-      }
-      const job = await store.getJob(e.jobId);
-      if (job && ENDED.has(job.state)) return endOf(job);
-      return e.state === 'failed'
-        ? {
-            type: 'failed',
-            jobId: e.jobId,
-            documentId: e.documentId,
-            error: { code: (e.errorCode ?? 'INTERNAL').toLowerCase(), message: e.error ?? '' },
-          }
-        : { type: e.state === 'done' ? 'done' : 'cancelled', jobId: e.jobId, documentId: e.documentId };
-    });
+  const onJob = (e: JobEvent) => forward(e.documentId, () => updateOfEvent(app, e));
   ingestion.events.on('progress', onProgress);
   ingestion.events.on('job', onJob);
   return (async function* () {
