@@ -3,7 +3,13 @@ import { DocSightError } from '../errors.js';
 import { embedMissingChunks } from '../ingest/embed-missing-chunks.js';
 import { needsReindex, reindexLibrary } from '../ingest/reindex-library.js';
 import type { PageText } from '../read/types.js';
-import type { DocumentFilters, DocumentRecord, JobRecord, StoredPage } from '../store/library-store.js';
+import type {
+  DocumentFilters,
+  DocumentRecord,
+  JobRecord,
+  PageRecord,
+  StoredPage,
+} from '../store/library-store.js';
 import { deleteDocument } from '../store/library.js';
 import { canSee, FULL_ACCESS, visibleCollections, type Access } from './access.js';
 import type { DocSight } from './docsight.js';
@@ -43,6 +49,22 @@ export function listDocuments(
 export interface DocumentWithPages extends DocumentRecord {
   /** Every stored page with its lines and boxes, in page order. */
   pages: StoredPage[];
+}
+
+/**
+ * A document with a summary of each stored page (size, source, number of lines, whether it has a picture),
+ * without the lines: cheap for a document of thousands of pages. NOT_FOUND when there is none with that id.
+ *
+ * @example
+ *   const { status, pages } = await getDocumentSummary(app, 7);
+ */
+export async function getDocumentSummary(
+  app: DocSight,
+  id: number,
+  access: Access = FULL_ACCESS,
+): Promise<DocumentRecord & { pages: PageRecord[] }> {
+  const document = await visibleDocument(app, id, access);
+  return { ...document, pages: await app.library().store.listPages(id) };
 }
 
 /** A document with every page's lines; NOT_FOUND when there is none with that id. */

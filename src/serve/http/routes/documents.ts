@@ -2,8 +2,8 @@ import { z } from 'zod';
 import {
   deleteDocuments,
   exportStoredDocument,
-  getDocument,
   getDocumentFile,
+  getDocumentSummary,
   getPage,
   getPageImage,
   getPageThumbnail,
@@ -123,7 +123,7 @@ export function documentRoutes(app: DocSight) {
         404: { description: 'No such document (or not visible to this key)' },
       },
       async handler({ params, request }) {
-        const document = await getDocument(app, params.id, accessOf(request));
+        const document = await getDocumentSummary(app, params.id, accessOf(request));
         return {
           ...toDocumentJson(document),
           pages: document.pages.map((p) => ({
@@ -131,7 +131,7 @@ export function documentRoutes(app: DocSight) {
             width: p.width,
             height: p.height,
             source: p.source,
-            line_count: p.lines.length,
+            line_count: p.lineCount,
             has_image: p.imageSha256 !== null,
           })),
         };
