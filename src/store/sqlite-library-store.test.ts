@@ -57,7 +57,7 @@ describe('SQLite library store', () => {
     const lib = tempLibrary();
     const db = new Database(libraryDatabasePath(lib.home), { readonly: true });
     expect(db.pragma('journal_mode', { simple: true })).toBe('wal');
-    expect(db.pragma('user_version', { simple: true })).toBe(3);
+    expect(db.pragma('user_version', { simple: true })).toBe(4);
     db.close();
   });
 
