@@ -1,0 +1,38 @@
+import type { AnswerDone, AnswerStats } from '../../app/engine-answer.js';
+
+const seconds = (ms: number | undefined) => `${((ms ?? 0) / 1000).toFixed(1)} s`;
+
+/**
+ * The stderr note on where the answer's image came from: the image-state cache (llama), the engine's KV
+ * cache (a follow-up), or the upstream (openai).
+ */
+export function answerSource(stats: AnswerStats, options: { followUp?: boolean } = {}): string {
+  switch (stats.imageState) {
+    case 'loaded':
+      return 'image state from cache';
+    case 'saved':
+      return 'image state cached for follow-ups';
+    case 'kept':
+      return 'follow-up';
+    case 'none':
+      return options.followUp ? 'follow-up' : 'answered upstream';
+  }
+}
+
+/** Where the time of an answer went, for stderr: `source; N image(s) encoded in …; prefill …; …`. */
+export function describeAnswer(done: AnswerDone, source: string): string {
+  const { stats, usage } = done;
+  const parts = [source];
+  if (stats.imagesEncoded === undefined && usage) {
+    parts.push(`${usage.promptTokens} prompt + ${usage.completionTokens} answer tokens`);
+  }
+  if (stats.imagesEncoded !== undefined) {
+    parts.push(
+      `${stats.imagesEncoded} image(s) encoded in ${seconds(stats.encodeMs)}`,
+      `prefill ${seconds(stats.prefillMs)}`,
+      `${stats.generatedTokens ?? 0} tokens in ${seconds(stats.decodeMs)}`,
+      `first text after ${seconds(stats.firstTextMs)}`,
+    );
+  }
+  return parts.join('; ');
+}
