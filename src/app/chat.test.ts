@@ -9,6 +9,7 @@ import {
   deleteConversation,
   getConversation,
   listConversations,
+  readConversationImage,
   renameConversation,
   sendMessage,
   type ChatEvent,
@@ -138,6 +139,10 @@ describe('conversations', () => {
       expect(stored.messages[1]!.images).toEqual([
         { sha256: document.sha256, name: 'scan.png', documentId: document.id, page: 1 },
       ]);
+      expect(Buffer.compare(await readConversationImage(app, id, document.sha256), render)).toBe(0);
+      await expect(readConversationImage(app, id, '0'.repeat(64))).rejects.toMatchObject({
+        code: 'NOT_FOUND',
+      });
       await deleteConversation(app, id);
       expect(blobs.has(document.sha256)).toBe(false);
     } finally {

@@ -113,6 +113,19 @@ export async function deleteConversation(app: DocSight, id: string): Promise<voi
   for (const sha of orphanBlobs) library.blobs.remove(sha);
 }
 
+/**
+ * The bytes of one of a conversation's images (for a page viewer), as it was given or rendered; NOT_FOUND
+ * unless the image belongs to that conversation.
+ */
+export async function readConversationImage(app: DocSight, id: string, sha256: string): Promise<Buffer> {
+  const detail = await getConversation(app, id);
+  const images = [...detail.waitingImages, ...detail.messages.flatMap((m) => m.images)];
+  if (!images.some((image) => image.sha256 === sha256)) {
+    throw new DocSightError('NOT_FOUND', `Conversation ${id} has no image ${sha256}.`);
+  }
+  return app.library().blobs.get(sha256);
+}
+
 /** The conversation's stored messages as the engine takes them, images fitted to the conversation's budget. */
 async function history(
   app: DocSight,

@@ -96,21 +96,21 @@ export async function* answerWithEngine(
       continue;
     }
     if (delta.cacheHit) imageState = 'loaded';
-    const engine = engineStats(delta);
+    const timings = engineStats(delta);
     done = {
       type: 'done',
       finishReason: delta.finishReason,
       usage: delta.usage,
       stats: {
         imageState,
-        ...(engine && {
-          imagesEncoded: engine.imagesEncoded,
-          encodeMs: engine.encodeMs,
-          prefillMs: engine.prefillMs,
-          decodeMs: engine.decodeMs,
-          firstTextMs: engine.firstTextMs,
-          generatedTokens: engine.generatedTokens,
-          reusedTokens: engine.reusedTokens,
+        ...(timings && {
+          imagesEncoded: timings.imagesEncoded,
+          encodeMs: timings.encodeMs,
+          prefillMs: timings.prefillMs,
+          decodeMs: timings.decodeMs,
+          firstTextMs: timings.firstTextMs,
+          generatedTokens: timings.generatedTokens,
+          reusedTokens: timings.reusedTokens,
         }),
       },
     };

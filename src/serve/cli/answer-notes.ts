@@ -15,7 +15,9 @@ export function answerSource(stats: AnswerStats, options: { followUp?: boolean }
     case 'kept':
       return 'follow-up';
     case 'none':
-      return options.followUp ? 'follow-up' : 'answered upstream';
+      if (options.followUp) return 'follow-up';
+      // The local model with the image-state cache turned off reports its timings; an upstream does not.
+      return stats.imagesEncoded === undefined ? 'answered upstream' : 'image state not cached';
   }
 }
 

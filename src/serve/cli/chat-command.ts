@@ -6,6 +6,7 @@ import { createDocSight, type DocSight } from '../../app/docsight.js';
 import { answerSource, describeAnswer } from './answer-notes.js';
 import { configFromGlobals } from './command-config.js';
 import { addEngineFlags, engineOverrides, positive, type EngineFlags } from './engine-flags.js';
+import type { ImageInput } from '../../app/page-images.js';
 import { readImageFiles } from './image-files.js';
 
 export interface ChatLoopOptions {
@@ -14,6 +15,8 @@ export interface ChatLoopOptions {
   maxTokens: number;
   /** Image token budget (the conversation's first message fixes it). */
   budget?: number;
+  /** Images to send with the first line (added to a continued conversation). */
+  images?: ImageInput[];
   input: Readable;
   output: Writable;
   /** Where timings go (stderr in the CLI). */
@@ -27,6 +30,8 @@ export interface ChatLoopOptions {
  */
 export async function runChatLoop(options: ChatLoopOptions): Promise<number> {
   const lines = createInterface({ input: options.input, terminal: false });
+  // Ctrl-C stops the answer being written and ends the loop (a second one ends the process).
+  options.signal?.addEventListener('abort', () => lines.close(), { once: true });
   let turns = 0;
   for await (const raw of lines) {
     const text = raw.trim();
@@ -34,6 +39,7 @@ export async function runChatLoop(options: ChatLoopOptions): Promise<number> {
     if (text === '/quit' || options.signal?.aborted) break;
     const reply = sendMessage(options.app, options.conversationId, {
       text,
+      images: turns === 0 ? options.images : undefined,
       maxTokens: options.maxTokens,
       budget: options.budget,
       signal: options.signal,
@@ -80,7 +86,7 @@ export function registerChatCommand(program: Command): void {
     .option('--max-tokens <n>', 'longest answer, tokens', positive, 512)
     .option('--budget <tokens>', 'image token budget (default 256)', positive)
     .option('--page <n>', 'page of a PDF or TIFF to look at', positive, 1)
-    .option('--conversation <id>', 'continue a kept conversation (its images are already there)')
+    .option('--conversation <id>', 'continue a kept conversation (--image then adds images to it)')
     .option('--keep', 'keep the conversation in the library (prints its id)');
   addEngineFlags(chat).action(async (opts: ChatOptions, command: Command) => {
     const config = configFromGlobals(command, { understand: engineOverrides(opts) });
@@ -92,10 +98,12 @@ export function registerChatCommand(program: Command): void {
     const temporary = id === undefined && !opts.keep;
     try {
       app.engine(); // MODEL_MISSING (with the command that fixes it) before anything else
-      if (id === undefined) {
-        const images = await readImageFiles(opts.image, opts.page, config);
-        id = (await createConversation(app, { images })).id;
-      }
+      const images =
+        id === undefined || opts.image.length > 0
+          ? await readImageFiles(opts.image, opts.page, config)
+          : undefined;
+      // A new conversation starts with the images; a continued one gets them with the next question.
+      if (id === undefined) id = (await createConversation(app, { images })).id;
       if (process.stdin.isTTY)
         process.stderr.write('Ask about the document; one question per line, Ctrl-D to end.\n');
       await runChatLoop({
@@ -103,6 +111,7 @@ export function registerChatCommand(program: Command): void {
         conversationId: id,
         maxTokens: opts.maxTokens,
         budget: opts.budget,
+        images: opts.conversation === undefined ? undefined : images,
         input: process.stdin,
         output: process.stdout,
         log: process.stderr,
