@@ -87,7 +87,7 @@ describe('conversations', () => {
     }
   });
 
-  it('a cancelled answer stops generating and leaves the conversation as it was', async () => {
+  it('a cancelled answer stops generating and leaves the conversation as it was; one message at a time', async () => {
     const app = openApp();
     try {
       const { id } = await createConversation(app, { images: [await page(12)] });
@@ -98,8 +98,11 @@ describe('conversations', () => {
         maxTokens: 2000,
         signal: controller.signal,
       })) {
-        if (event.type === 'text') controller.abort();
-        else done = event;
+        if (event.type === 'text' && !controller.signal.aborted) {
+          // While one message is answered, another on the same conversation would fork its history.
+          await expect(send(app, id, { text: 'Meanwhile?' })).rejects.toMatchObject({ code: 'BUSY' });
+          controller.abort();
+        } else if (event.type === 'done') done = event;
       }
       expect(done).toMatchObject({ finishReason: 'cancelled', turn: [] });
       expect(done!.stats.generatedTokens).toBeLessThan(2000);

@@ -157,11 +157,36 @@ async function history(
   return { messages, firstImages: firstImages ?? (await fit(detail.waitingImages)) };
 }
 
+/** Conversations answering a message now, per app: a second message waits for no one, it is refused. */
+const answering = new WeakMap<DocSight, Set<string>>();
+
 /**
  * Sends one message and streams the answer. The turn (question, answer, its stats and any new images) is
- * stored once the answer is complete; a cancelled answer leaves the conversation as it was.
+ * stored once the answer is complete; a cancelled answer leaves the conversation as it was. One message at a
+ * time per conversation: another while one is being answered is refused with BUSY (its history would fork).
  */
 export async function* sendMessage(
+  app: DocSight,
+  conversationId: string,
+  input: MessageInput,
+): AsyncGenerator<ChatEvent> {
+  let busy = answering.get(app);
+  if (!busy) answering.set(app, (busy = new Set()));
+  if (busy.has(conversationId)) {
+    throw new DocSightError(
+      'BUSY',
+      `Conversation ${conversationId} is still answering a message: wait for it, or cancel it.`,
+    );
+  }
+  busy.add(conversationId);
+  try {
+    yield* answerTurn(app, conversationId, input);
+  } finally {
+    busy.delete(conversationId);
+  }
+}
+
+async function* answerTurn(
   app: DocSight,
   conversationId: string,
   input: MessageInput,
