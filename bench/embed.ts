@@ -23,8 +23,8 @@ import { LlamaEmbedder } from '../src/find/llama-embedder.js';
 import {
   planQwen3Embedding,
   synthesizeQwen3Embedding,
-} from '../src/understand/gguf/qwen3-embedding-synth.js';
-import { nativeCpuMismatch } from '../src/understand/engine/native-addon.js';
+} from '../src/models/synthetic/qwen3-embedding-synth.js';
+import { nativeCpuMismatch } from '../src/native/native-addon.js';
 
 const arg = (name: string, fallback: string): string => {
   const i = process.argv.indexOf(`--${name}`);

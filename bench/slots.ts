@@ -24,7 +24,7 @@ import { loadConfig } from '../src/config/config.js';
 import { formatTable } from '../src/eval/table.js';
 import { createConfiguredEngine } from '../src/understand/create-engine.js';
 import type { LlamaEngine } from '../src/understand/engine/llama-engine.js';
-import { synthesizeQwen3Vl, type SynthQuant, type SynthSize } from '../src/understand/gguf/qwen3vl-synth.js';
+import { synthesizeQwen3Vl, type SynthQuant, type SynthSize } from '../src/models/synthetic/qwen3vl-synth.js';
 import { collectText } from '../src/understand/vision-language-engine.js';
 
 const { values: args } = parseArgs({

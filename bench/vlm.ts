@@ -37,15 +37,15 @@ import { zoomForQuestion } from '../src/understand/ask/question-zoom.js';
 import { formatChatMl } from '../src/understand/engine/chat-format.js';
 import {
   createLlamaEngine,
-  type ChatStats,
+  type LlamaChatStats,
   type LlamaEngine,
 } from '../src/understand/engine/llama-engine.js';
-import { nativeDriverPath } from '../src/understand/engine/native-addon.js';
+import { nativeDriverPath } from '../src/native/native-addon.js';
 import {
   synthesizeQwen3Vl,
   type MmprojQuant,
   type SynthQuant,
-} from '../src/understand/gguf/qwen3vl-synth.js';
+} from '../src/models/synthetic/qwen3vl-synth.js';
 import { prepareImage } from '../src/understand/images/prepare-image.js';
 import { DEFAULT_TOKEN_BUDGET } from '../src/understand/images/token-budget.js';
 import { buildTaskRequest } from '../src/understand/tasks/task-prompts.js';
@@ -252,7 +252,7 @@ async function engineStep(engine: LlamaEngine, s: Step): Promise<StepResult> {
     maxTokens: s.maxTokens,
     ignoreEos: true,
   });
-  const st: ChatStats = stats;
+  const st: LlamaChatStats = stats;
   return { ...st, totalMs: performance.now() - t0 };
 }
 

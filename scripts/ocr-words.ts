@@ -39,7 +39,6 @@ import { packStrips, REC_HEIGHT } from '../src/read/ocr/recognize.js';
 import {
   DEFAULT_PUNCTUATION_WEIGHTS,
   DEFAULT_WEIGHTS,
-  isCjk,
   measureGaps,
   segmentWords,
   spaceScore,
@@ -48,6 +47,7 @@ import {
   type WordGapWeights,
 } from '../src/read/ocr/spaces.js';
 import { quadBounds } from '../src/read/ocr/geometry.js';
+import { isCjkCharacter } from '../src/text/cjk.js';
 import type { Quad } from '../src/read/types.js';
 
 /** Classes kept per time step: enough to replay greedy decoding and the space-class signal. */
@@ -430,7 +430,7 @@ function collectGaps(dir: string, out: string): LabelledGap[] {
         const ga = map[i - 1]!;
         const gb = map[i]!;
         if (ga < 0 || gb !== ga + 1) continue;
-        if (isCjk(letters[i - 1]!.char) || isCjk(letters[i]!.char)) continue;
+        if (isCjkCharacter(letters[i - 1]!.char) || isCjkCharacter(letters[i]!.char)) continue;
         rows.push({
           page: p.id,
           a: letters[i - 1]!.char,

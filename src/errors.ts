@@ -8,6 +8,12 @@
 export type ErrorCode =
   | 'BAD_CONFIG'
   | 'BAD_REQUEST'
+  /** No API key, or one the server does not know (HTTP 401). */
+  | 'UNAUTHORIZED'
+  /** A valid key asking for something outside its scope whose existence is not secret (HTTP 403). */
+  | 'FORBIDDEN'
+  /** Too many requests from one key in a short time (HTTP 429). */
+  | 'RATE_LIMITED'
   | 'NOT_FOUND'
   | 'EMPTY_FILE'
   | 'FILE_TOO_LARGE'
@@ -31,11 +37,14 @@ export type ErrorCode =
 
 export class DocSightError extends Error {
   readonly code: ErrorCode;
+  /** The request field at fault (`messages.0.content`), when the error is about one; the HTTP body names it. */
+  readonly param?: string;
 
-  constructor(code: ErrorCode, message: string, options?: { cause?: unknown }) {
+  constructor(code: ErrorCode, message: string, options?: { cause?: unknown; param?: string }) {
     super(message, options);
     this.name = 'DocSightError';
     this.code = code;
+    if (options?.param) this.param = options.param;
   }
 }
 

@@ -1,9 +1,8 @@
 import { DocSightError } from '../errors.js';
 import { chatWithImageCache, isStatefulEngine } from '../understand/ask/chat-with-image-cache.js';
-import type { ChatStats } from '../understand/engine/llama-engine.js';
 import type { ScheduledChatRequest } from '../understand/scheduler/scheduled-engine.js';
 import { requireValidFields } from '../understand/tasks/fields-output.js';
-import type { ChatDelta, ChatUsage, FinishReason } from '../understand/vision-language-engine.js';
+import type { ChatDelta, ChatStats, ChatUsage, FinishReason } from '../understand/vision-language-engine.js';
 import type { DocSight } from './docsight.js';
 
 /**
@@ -15,16 +14,13 @@ import type { DocSight } from './docsight.js';
  */
 export type ImageState = 'loaded' | 'saved' | 'kept' | 'none';
 
-/** What an answer cost. The engine's own figures are there for the local model only (an upstream has none). */
-export interface AnswerStats {
+/**
+ * What an answer cost: the engine's figures as far as the backend can tell (a local engine knows every stage,
+ * an upstream only what its client sees), and where the image state came from.
+ */
+export interface AnswerStats extends ChatStats {
   imageState: ImageState;
-  imagesEncoded?: number;
-  encodeMs?: number;
-  prefillMs?: number;
-  decodeMs?: number;
-  firstTextMs?: number;
-  generatedTokens?: number;
-  /** Prompt positions taken from the KV cache instead of being evaluated. */
+  /** Prompt positions taken from the KV cache instead of being evaluated (local engine). */
   reusedTokens?: number;
   /** ask: what the zoom step did and why (one line), and how many crops it added. */
   zoom?: string;
@@ -43,10 +39,22 @@ export interface AnswerDone {
 /** A streamed answer: text pieces, then one `done`. */
 export type AnswerEvent = { type: 'text'; text: string } | AnswerDone;
 
-/** The llama backend's `done` carries its timings; a small guard until they are part of the engine interface. */
-function engineStats(delta: object): ChatStats | undefined {
-  const stats = (delta as { stats?: Partial<ChatStats> }).stats;
-  return stats && typeof stats.imagesEncoded === 'number' ? (stats as ChatStats) : undefined;
+const CHAT_STATS_KEYS = [
+  'imagesEncoded',
+  'imageTokens',
+  'encodeMs',
+  'prefillMs',
+  'decodeMs',
+  'generatedTokens',
+  'firstTextMs',
+  'totalMs',
+] as const satisfies readonly (keyof ChatStats)[];
+
+/** The interface's figures only (a backend may add its own), without the absent ones. */
+function pickChatStats(stats: ChatStats | undefined): ChatStats {
+  const out: ChatStats = {};
+  for (const key of CHAT_STATS_KEYS) if (stats?.[key] !== undefined) out[key] = stats[key];
+  return out;
 }
 
 /**
@@ -72,7 +80,7 @@ export async function* answerWithEngine(
   const { engine } = app.engine();
   const cache = await app.imageStateCache();
   let imageState: ImageState = 'none';
-  const deltas = engine.chatOnSlot(request, (slot, r): AsyncIterable<ChatDelta & { cacheHit?: boolean }> => {
+  const deltas = engine.chatOnSlot(request, (slot, r): AsyncIterable<ChatDelta> => {
     const held =
       options.conversationId !== undefined && heldConversation.get(slot) === options.conversationId;
     if (options.conversationId !== undefined) heldConversation.set(slot, options.conversationId);
@@ -96,22 +104,16 @@ export async function* answerWithEngine(
       continue;
     }
     if (delta.cacheHit) imageState = 'loaded';
-    const timings = engineStats(delta);
+    // The llama engine's stats carry its worker's counters too; reusedTokens is the one worth keeping.
+    const { reusedTokens } = (delta.stats ?? {}) as { reusedTokens?: number };
     done = {
       type: 'done',
       finishReason: delta.finishReason,
       usage: delta.usage,
       stats: {
+        ...pickChatStats(delta.stats),
+        ...(reusedTokens !== undefined && { reusedTokens }),
         imageState,
-        ...(timings && {
-          imagesEncoded: timings.imagesEncoded,
-          encodeMs: timings.encodeMs,
-          prefillMs: timings.prefillMs,
-          decodeMs: timings.decodeMs,
-          firstTextMs: timings.firstTextMs,
-          generatedTokens: timings.generatedTokens,
-          reusedTokens: timings.reusedTokens,
-        }),
       },
     };
   }

@@ -56,6 +56,29 @@ const understandSchema = z
     }
   });
 
+/** The HTTP API and WebUI (`docsight serve`, `npm start`). */
+const serverSchema = z
+  .object({
+    /** Address to listen on. Without API keys only loopback addresses are allowed (see `docsight keys`). */
+    host: z.string().min(1).default('127.0.0.1'),
+    /** TCP port; 0 picks a free one (tests). */
+    port: z.number().int().min(0).max(65_535).default(8080),
+    /**
+     * Largest JSON request body, bytes: a chat request carries its images as base64 data URLs, a third larger
+     * than the files. Uploads to /api/documents are limited by intake.maxFileBytes instead.
+     */
+    maxJsonBytes: z
+      .number()
+      .int()
+      .min(1024)
+      .default(32 * 1024 * 1024),
+    /** Images in one chat request. */
+    maxImagesPerRequest: z.number().int().min(1).max(64).default(8),
+    /** Messages in one chat request. */
+    maxMessagesPerRequest: z.number().int().min(1).max(10_000).default(200),
+  })
+  .strict();
+
 /**
  * One typed configuration object for the whole process.
  * Sources, later ones win: defaults → config file (`$DOCSIGHT_HOME/config.json` or `--config`) → environment → flags.
@@ -120,6 +143,7 @@ export const configSchema = z
       .default({ concurrency: 1, maxAttempts: 3, retryBaseMs: 2000, chunkChars: 1500, pageImageDpi: 110 }),
     // Parsed from {} when absent, so every default above applies.
     understand: understandSchema.prefault({}),
+    server: serverSchema.prefault({}),
   })
   .strict();
 
@@ -132,6 +156,7 @@ export type ConfigOverrides = {
   intake?: Partial<Config['intake']>;
   library?: Partial<Config['library']>;
   understand?: Partial<Config['understand']>;
+  server?: Partial<Config['server']>;
 };
 
 export interface LoadConfigOptions {
@@ -167,7 +192,11 @@ function fromEnv(env: NodeJS.ProcessEnv): ConfigOverrides {
   const library: Partial<Config['library']> = env.DOCSIGHT_EMBEDDING_MODEL
     ? { embeddingModel: env.DOCSIGHT_EMBEDDING_MODEL }
     : {};
-  return { ocr, intake, library, understand: understandFromEnv(env) };
+  const server: Partial<Config['server']> = {};
+  if (env.DOCSIGHT_HOST) server.host = env.DOCSIGHT_HOST;
+  const port = envNumber(env, 'DOCSIGHT_PORT');
+  if (port !== undefined) server.port = port;
+  return { ocr, intake, library, understand: understandFromEnv(env), server };
 }
 
 /** The common engine settings as environment variables (containers, systemd units). */
@@ -221,6 +250,7 @@ function merge(...layers: ConfigOverrides[]): ConfigOverrides {
     if (layer.intake) out.intake = { ...out.intake, ...layer.intake };
     if (layer.library) out.library = { ...out.library, ...layer.library };
     if (layer.understand) out.understand = { ...out.understand, ...layer.understand };
+    if (layer.server) out.server = { ...out.server, ...layer.server };
   }
   return out;
 }

@@ -8,8 +8,8 @@ import {
   loadNativeAddon,
   type NativeEmbedLoadOptions,
   type NativeEmbedSession,
-} from '../understand/engine/native-addon.js';
-import { serveParentRequests } from '../understand/engine/serve-parent-requests.js';
+} from '../native/native-addon.js';
+import { serveParentRequests } from '../native/serve-parent-requests.js';
 
 /** Requests from LlamaEmbedder. */
 export type ToEmbedWorker =

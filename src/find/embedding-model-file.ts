@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { open } from 'node:fs/promises';
 import { basename } from 'node:path';
 import { DocSightError } from '../errors.js';
-import { readHeader as readCheckedGgufHeader } from '../understand/engine/model-validator.js';
+import { readHeader as readCheckedGgufHeader } from '../models/model-validator.js';
 
 /**
  * Checks an embedding GGUF before llama.cpp sees it, and names it. A missing or truncated file, or a

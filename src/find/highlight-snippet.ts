@@ -1,8 +1,8 @@
-import { searchTerms } from './search-terms.js';
+import { CJK_LETTER_CLASS } from '../text/cjk.js';
+import { searchTerms } from '../text/search-terms.js';
 
-const HAN = /[\p{Script=Han}\p{Script=Hiragana}\p{Script=Katakana}]/u;
-const WORD =
-  /[\p{Script=Han}\p{Script=Hiragana}\p{Script=Katakana}]+|\p{Nd}+(?:[.,/:-]\p{Nd}+)*|[\p{L}\p{M}]+/gu;
+const CJK_LETTER = new RegExp(`[${CJK_LETTER_CLASS}]`, 'u');
+const WORD = new RegExp(`[${CJK_LETTER_CLASS}]+|\\p{Nd}+(?:[.,/:-]\\p{Nd}+)*|[\\p{L}\\p{M}]+`, 'gu');
 
 /**
  * Whether a line contains any of the query's terms (as the index sees them).
@@ -19,7 +19,7 @@ export function lineMatches(line: string, terms: ReadonlySet<string>): boolean {
  *   highlightTerms('Total RM112.45', new Set(['total', '112.45'])); // '[Total] RM[112.45]'
  */
 export function highlightTerms(text: string, terms: ReadonlySet<string>, open = '[', close = ']'): string {
-  const hanTerms = [...terms].filter((t) => HAN.test(t)).sort((a, b) => b.length - a.length);
+  const hanTerms = [...terms].filter((t) => CJK_LETTER.test(t)).sort((a, b) => b.length - a.length);
   let out = '';
   let last = 0;
   for (const m of text.matchAll(WORD)) {
@@ -27,7 +27,7 @@ export function highlightTerms(text: string, terms: ReadonlySet<string>, open = 
     const start = m.index;
     out += text.slice(last, start);
     last = start + word.length;
-    if (HAN.test(word)) {
+    if (CJK_LETTER.test(word)) {
       out += markHan(word, hanTerms, open, close);
     } else if (searchTerms(word).some((t) => terms.has(t))) {
       out += open + word + close;

@@ -7,7 +7,7 @@ import { embedMissingChunks } from '../ingest/embed-missing-chunks.js';
 import { startIngestWorkers } from '../ingest/ingest-workers.js';
 import { readPlainTextPages } from '../ingest/plain-text-reader.js';
 import { openLibrary, type Library } from '../store/library.js';
-import { synthesizeQwen3Embedding } from '../understand/gguf/qwen3-embedding-synth.js';
+import { synthesizeQwen3Embedding } from '../models/synthetic/qwen3-embedding-synth.js';
 import type { Embedder } from './embedder.js';
 import { LlamaEmbedder } from './llama-embedder.js';
 import { searchLibrary } from './search-library.js';

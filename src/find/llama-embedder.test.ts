@@ -2,9 +2,9 @@ import { mkdtemp, rm, truncate, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { writeGguf } from '../understand/gguf/gguf-writer.js';
-import { planQwen3Embedding, synthesizeQwen3Embedding } from '../understand/gguf/qwen3-embedding-synth.js';
-import { synthesizeQwen3Vl } from '../understand/gguf/qwen3vl-synth.js';
+import { writeGguf } from '../models/synthetic/gguf-writer.js';
+import { planQwen3Embedding, synthesizeQwen3Embedding } from '../models/synthetic/qwen3-embedding-synth.js';
+import { synthesizeQwen3Vl } from '../models/synthetic/qwen3vl-synth.js';
 import { formatEmbeddingQuery, LlamaEmbedder } from './llama-embedder.js';
 
 // The real path: a tiny synthetic Qwen3-Embedding GGUF, the compiled addon, a child process. Random

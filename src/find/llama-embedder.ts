@@ -1,6 +1,6 @@
 import { DocSightError } from '../errors.js';
-import { nativeCpuMismatch, type NativeEmbedResult } from '../understand/engine/native-addon.js';
-import { WorkerProcessClient } from '../understand/engine/worker-process-client.js';
+import { nativeCpuMismatch, type NativeEmbedResult } from '../native/native-addon.js';
+import { WorkerProcessClient } from '../native/worker-process-client.js';
 import type { ToEmbedWorker } from './embed-worker.js';
 import type { Embedder } from './embedder.js';
 import { inspectEmbeddingModel, type EmbeddingModelFile } from './embedding-model-file.js';

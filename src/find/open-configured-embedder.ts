@@ -1,5 +1,5 @@
 import type { Config } from '../config/config.js';
-import { resolveEmbeddingModelPath } from '../understand/model-files/model-store.js';
+import { resolveEmbeddingModelPath } from '../models/model-store.js';
 import { LlamaEmbedder } from './llama-embedder.js';
 
 /**

@@ -8,7 +8,7 @@ import { readPlainTextPages } from '../ingest/plain-text-reader.js';
 import { openLibrary, type Library } from '../store/library.js';
 import type { Embedder } from './embedder.js';
 import { searchLibrary } from './search-library.js';
-import { searchTerms } from './search-terms.js';
+import { searchTerms } from '../text/search-terms.js';
 
 /**
  * Test double for an embedding model (no GGUF embedding model can be downloaded here): hashes each

@@ -3,7 +3,7 @@ import type { LibraryStore, SearchFilters } from '../store/library-store.js';
 import type { Embedder } from './embedder.js';
 import { highlightTerms, lineMatches } from './highlight-snippet.js';
 import { fuseByReciprocalRank } from './reciprocal-rank-fusion.js';
-import { queryTerms, quoteFtsTerm } from './search-terms.js';
+import { queryTerms } from '../text/search-terms.js';
 
 /** Terms in more than this share of all chunks are left out of OR queries (when rarer terms remain). */
 const COMMON_TERM_SHARE = 0.2;
@@ -77,12 +77,9 @@ export async function searchLibrary(
       if (!bm25.has(key)) bm25.set(key, { chunkId: h.chunkId, score: -h.score });
     }
   };
-  const quoted = terms.map(quoteFtsTerm);
-  collect(await store.searchChunks(quoted.join(' AND '), filters, k * 3));
+  collect(await store.searchChunks({ terms, match: 'all' }, filters, k * 3));
   if (bm25.size < k && terms.length > 1)
-    collect(
-      await store.searchChunks((await orTerms(store, terms)).map(quoteFtsTerm).join(' OR '), filters, k * 3),
-    );
+    collect(await store.searchChunks({ terms: await orTerms(store, terms), match: 'any' }, filters, k * 3));
 
   let mode: SearchResponse['mode'] = 'bm25';
   let note: string | undefined;

@@ -1,5 +1,5 @@
 import type { Embedder } from '../find/embedder.js';
-import { searchTerms } from '../find/search-terms.js';
+import { searchTerms } from '../text/search-terms.js';
 import type { PageText } from '../read/types.js';
 import type { ChunkInput } from '../store/library-store.js';
 

@@ -86,10 +86,10 @@ describe('ingestion survives kill -9', () => {
       expect(pages.map((p) => p.page)).toEqual(Array.from({ length: PAGES }, (_, i) => i + 1));
       expect((await store.stats()).chunks).toBe(PAGES);
       for (const n of [1, Math.max(1, doneAtKill), doneAtKill + 1, PAGES]) {
-        const hits = await store.searchChunks(`"9000.${n}"`, {}, 10);
+        const hits = await store.searchChunks({ terms: [`9000.${n}`], match: 'all' }, {}, 10);
         expect(hits.map((h) => h.page)).toEqual([n]);
       }
-      expect(await store.searchChunks('"发票"', {}, 1000)).toHaveLength(PAGES);
+      expect(await store.searchChunks({ terms: ['发票'], match: 'all' }, {}, 1000)).toHaveLength(PAGES);
     } finally {
       await store.close();
     }

@@ -46,7 +46,9 @@ describe('ingest workers', () => {
     await workers.idle();
     expect(progress).toEqual([0, 1, 2]); // 0 of 2 as soon as the page count is known
     expect(await library.store.getJob(job!.id)).toMatchObject({ state: 'done', pagesDone: 2, pagesTotal: 2 });
-    expect((await library.store.searchChunks('"发票"', {}, 5)).map((h) => h.page)).toEqual([2]);
+    expect(
+      (await library.store.searchChunks({ terms: ['发票'], match: 'all' }, {}, 5)).map((h) => h.page),
+    ).toEqual([2]);
   });
 
   it('adds the same bytes once and queues no second job', async () => {

@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { SEARCH_TERMS_VERSION } from '../find/search-terms.js';
+import { SEARCH_TERMS_VERSION } from '../text/search-terms.js';
 import { openLibrary, type Library } from '../store/library.js';
 import { layoutTextPage } from './plain-text-reader.js';
 import { needsReindex, reindexLibrary } from './reindex-library.js';
@@ -42,12 +42,12 @@ describe('reindexLibrary', () => {
     });
     await library.store.setMeta('search_terms_version', '1');
     expect(await needsReindex(library)).toBe(true);
-    expect(await library.store.searchChunks('"9/3/92"', {}, 5)).toHaveLength(0);
+    expect(await library.store.searchChunks({ terms: ['9/3/92'], match: 'all' }, {}, 5)).toHaveLength(0);
 
     expect(await reindexLibrary(library)).toBe(1);
     expect(await needsReindex(library)).toBe(false);
     expect(await library.store.getMeta('search_terms_version')).toBe(SEARCH_TERMS_VERSION);
-    expect(await library.store.searchChunks('"9/3/92"', {}, 5)).toHaveLength(1);
+    expect(await library.store.searchChunks({ terms: ['9/3/92'], match: 'all' }, {}, 5)).toHaveLength(1);
     expect((await library.store.getPage(document.id, 1))!.lines.map((l) => l.text)).toEqual([
       'Date: 9/ 3/ 92',
       'Re: coal retention',

@@ -1,5 +1,5 @@
 import type { Embedder } from '../find/embedder.js';
-import { SEARCH_TERMS_VERSION } from '../find/search-terms.js';
+import { SEARCH_TERMS_VERSION } from '../text/search-terms.js';
 import type { PageText } from '../read/types.js';
 import type { Library } from '../store/library.js';
 import { chunkAndEmbedPage } from './chunk-page.js';

@@ -60,8 +60,11 @@ export interface LibraryStore {
    * common terms from rare ones.
    */
   termChunkCounts(terms: string[]): Promise<{ chunks: number; counts: Map<string, number> }>;
-  /** Chunks matching an FTS5 expression, best BM25 first (lower score = better, as FTS5 reports it). */
-  searchChunks(match: string, filters: SearchFilters, limit: number): Promise<ChunkHit[]>;
+  /**
+   * Chunks holding all (or any) of the query's terms, best BM25 first (lower score = better, as FTS5
+   * reports it). No terms: no hits. Terms are matched as given, never read as query syntax.
+   */
+  searchChunks(query: TermQuery, filters: SearchFilters, limit: number): Promise<ChunkHit[]>;
   /** Creates the vector index for one embedding model; a different model/dimension is an error until re-indexed. */
   ensureVectorIndex(model: string, dimensions: number): Promise<void>;
   /** Drops the vector index and its vectors (to switch to another embedding model). */
@@ -102,6 +105,17 @@ export interface LibraryStore {
   /** Small library-wide settings, e.g. the version of the index terms. */
   getMeta(key: string): Promise<string | undefined>;
   setMeta(key: string, value: string): Promise<void>;
+
+  /** Stores a new API key by its hash. */
+  createApiKey(input: NewApiKey): Promise<ApiKeyRecord>;
+  /** Every key, revoked ones included, newest first. */
+  listApiKeys(): Promise<ApiKeyRecord[]>;
+  /** The key with this hash, unless revoked. */
+  findApiKey(hash: string): Promise<ApiKeyRecord | undefined>;
+  /** Revokes a key; false when there is no such key or it was revoked already. */
+  revokeApiKey(id: number): Promise<boolean>;
+  /** How many keys are not revoked: with none, the server runs without authentication (loopback only). */
+  countActiveApiKeys(): Promise<number>;
 
   stats(): Promise<LibraryStats>;
   /** PRAGMA integrity_check (or the backend's equivalent): 'ok' when healthy. */
@@ -163,7 +177,7 @@ export interface ChunkInput {
   firstLine: number;
   lastLine: number;
   text: string;
-  /** Space-separated index terms (see find/search-terms.ts). */
+  /** Space-separated index terms (see text/search-terms.ts). */
   terms: string;
   /** Embedding, when an embedder is configured (length = the vector index's dimensions). */
   vector?: Float32Array;
@@ -202,6 +216,15 @@ export type JobOutcome =
   | { state: 'failed'; error: string; errorCode: string }
   | { state: 'queued'; error: string; errorCode: string; retryAt: number };
 
+/**
+ * A full-text query: index terms (as `searchTerms`/`queryTerms` in text/search-terms.ts make them), which
+ * a chunk must hold all of, or any of. Terms, not a query language, so every store can run it.
+ */
+export interface TermQuery {
+  terms: string[];
+  match: 'all' | 'any';
+}
+
 export interface SearchFilters {
   collection?: string;
   documentId?: number;
@@ -228,6 +251,23 @@ export interface ChunkDetails {
   page: number;
   text: string;
   lines: StoredLine[];
+}
+
+export interface NewApiKey {
+  /** sha256 (hex) of the key. */
+  hash: string;
+  /** The key's first characters, to tell keys apart in listings without revealing them. */
+  prefix: string;
+  name: string;
+  admin: boolean;
+  /** The collections the key may see and write; ignored for an admin key. */
+  collections: string[];
+}
+
+export interface ApiKeyRecord extends Omit<NewApiKey, 'hash'> {
+  id: number;
+  createdAt: number;
+  revokedAt: number | null;
 }
 
 export interface LibraryStats {

@@ -3,10 +3,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { afterEach, describe, expect, it } from 'vitest';
-import { searchTerms } from '../find/search-terms.js';
+import { searchTerms } from '../text/search-terms.js';
 import type { PageText } from '../read/types.js';
 import { deleteDocument, libraryDatabasePath, openLibrary, type Library } from './library.js';
 import { openSqliteLibraryStore } from './sqlite-library-store.js';
+import { MIGRATIONS } from './sqlite-migrations.js';
 
 const open: Library[] = [];
 const dirs: string[] = [];
@@ -57,7 +58,7 @@ describe('SQLite library store', () => {
     const lib = tempLibrary();
     const db = new Database(libraryDatabasePath(lib.home), { readonly: true });
     expect(db.pragma('journal_mode', { simple: true })).toBe('wal');
-    expect(db.pragma('user_version', { simple: true })).toBe(4);
+    expect(db.pragma('user_version', { simple: true })).toBe(MIGRATIONS.length);
     db.close();
   });
 
@@ -80,7 +81,7 @@ describe('SQLite library store', () => {
     await lib.store.writePage({ jobId: job.id, documentId: document.id, page: p, chunks: [chunkOf(p)] });
     expect((await lib.store.stats()).pages).toBe(1);
     expect((await lib.store.stats()).chunks).toBe(1);
-    expect(await lib.store.searchChunks('"112.45"', {}, 10)).toHaveLength(1);
+    expect(await lib.store.searchChunks({ terms: ['112.45'], match: 'all' }, {}, 10)).toHaveLength(1);
     expect((await lib.store.getJob(job.id))!.pagesDone).toBe(1);
     const stored = await lib.store.getPage(document.id, 1);
     expect(stored!.lines.map((l) => l.text)).toEqual(['Invoice 2018-02-12', 'Total 112.45']);
@@ -100,9 +101,9 @@ describe('SQLite library store', () => {
       chunks: [chunkOf(p)],
       imageSha256: image,
     });
-    expect(await lib.store.searchChunks('"zebra"', {}, 10)).toHaveLength(1);
+    expect(await lib.store.searchChunks({ terms: ['zebra'], match: 'all' }, {}, 10)).toHaveLength(1);
     expect(await deleteDocument(lib, document.id)).toBe(true);
-    expect(await lib.store.searchChunks('"zebra"', {}, 10)).toHaveLength(0);
+    expect(await lib.store.searchChunks({ terms: ['zebra'], match: 'all' }, {}, 10)).toHaveLength(0);
     expect(await lib.store.stats()).toMatchObject({ documents: 0, pages: 0, chunks: 0 });
     expect(lib.blobs.has(document.sha256)).toBe(false);
     expect(lib.blobs.has(image)).toBe(false);
@@ -119,7 +120,9 @@ describe('SQLite library store', () => {
       await lib.store.writePage({ jobId: null, documentId: d.id, page: p, chunks: [chunkOf(p)] });
     }
     const ids = async (filters: object) =>
-      (await lib.store.searchChunks('"appl"', filters, 10)).map((h) => h.documentId).sort();
+      (await lib.store.searchChunks({ terms: ['appl'], match: 'all' }, filters, 10))
+        .map((h) => h.documentId)
+        .sort();
     expect(await ids({})).toEqual([a.id, b.id]);
     expect(await ids({ collection: 'receipts' })).toEqual([a.id]);
     expect(await ids({ tags: ['2018', 'food'] })).toEqual([a.id]);
@@ -244,12 +247,20 @@ describe('SQLite library store', () => {
     expect(Object.fromEntries(counts)).toEqual({ appl: 3, pear: 1, kiwi: 0 });
   });
 
-  it('turns an unusable FTS expression into a BAD_REQUEST', async () => {
+  it('finds chunks holding all or any of the terms, and reads no term as FTS5 syntax', async () => {
     const lib = tempLibrary();
-    const { document } = await addDoc(lib, 'syntax');
-    const p = page(1, ['some text']);
-    await lib.store.writePage({ jobId: null, documentId: document.id, page: p, chunks: [chunkOf(p)] });
-    await expect(lib.store.searchChunks('AND OR (', {}, 5)).rejects.toMatchObject({ code: 'BAD_REQUEST' });
+    const { document } = await addDoc(lib, 'terms');
+    for (const p of [page(1, ['apple pear']), page(2, ['apple kiwi']), page(3, ['and or near'])]) {
+      await lib.store.writePage({ jobId: null, documentId: document.id, page: p, chunks: [chunkOf(p)] });
+    }
+    const pages = async (terms: string[], match: 'all' | 'any') =>
+      (await lib.store.searchChunks({ terms, match }, {}, 5)).map((h) => h.page).sort();
+    expect(await pages(['appl', 'pear'], 'all')).toEqual([1]);
+    expect(await pages(['pear', 'kiwi'], 'any')).toEqual([1, 2]);
+    expect(await pages([], 'any')).toEqual([]);
+    // FTS5 operators are plain words here (the tokenizer folds case); brackets and quotes are plain text.
+    expect(await pages(['and', 'or', 'near'], 'all')).toEqual([3]);
+    expect(await pages(['AND', 'OR', '(', '"'], 'any')).toEqual([3]);
   });
 
   it('reports a full database as DISK_FULL and keeps it intact, each page whole or absent', async () => {

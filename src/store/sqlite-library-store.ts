@@ -3,6 +3,8 @@ import * as sqliteVec from 'sqlite-vec';
 import { DocSightError } from '../errors.js';
 import type { Quad } from '../read/types.js';
 import type {
+  ApiKeyRecord,
+  NewApiKey,
   ChunkDetails,
   ChunkHit,
   ConversationDetail,
@@ -23,6 +25,7 @@ import type {
   PageWrite,
   SearchFilters,
   StoredLine,
+  TermQuery,
   StoredPage,
 } from './library-store.js';
 import { migrate } from './sqlite-migrations.js';
@@ -73,6 +76,18 @@ export function openSqliteLibraryStore(
 }
 
 type Row = Record<string, unknown>;
+
+function toApiKey(r: Row): ApiKeyRecord {
+  return {
+    id: r.id as number,
+    prefix: r.prefix as string,
+    name: r.name as string,
+    admin: r.admin === 1,
+    collections: JSON.parse(r.collections as string) as string[],
+    createdAt: r.created_at as number,
+    revokedAt: (r.revoked_at as number | null) ?? null,
+  };
+}
 
 const DOCUMENT_COLUMNS = `d.id, d.sha256, d.name, d.mime, d.size_bytes, c.name AS collection, d.page_count,
   d.status, d.error, d.created_at,
@@ -171,6 +186,15 @@ function filterSql(filters: SearchFilters): { where: string; params: unknown[] }
     params.push(tag);
   }
   return { where: parts.length ? parts.map((p) => ` AND ${p}`).join('') : '', params };
+}
+
+/**
+ * The FTS5 MATCH expression of a term query. Each term is quoted, so no term is read as FTS5 syntax
+ * (AND, OR, NEAR, column filters, prefix stars).
+ */
+function ftsExpression(query: TermQuery): string {
+  const quoted = query.terms.map((t) => `"${t.replaceAll('"', '""')}"`);
+  return quoted.join(query.match === 'all' ? ' AND ' : ' OR ');
 }
 
 function hasFilters(filters: SearchFilters): boolean {
@@ -462,7 +486,9 @@ class SqliteLibraryStore implements LibraryStore {
       .run(this.now(), this.now(), this.now()).changes;
   }
 
-  async searchChunks(match: string, filters: SearchFilters, limit: number): Promise<ChunkHit[]> {
+  async searchChunks(query: TermQuery, filters: SearchFilters, limit: number): Promise<ChunkHit[]> {
+    if (query.terms.length === 0) return [];
+    const match = ftsExpression(query);
     try {
       if (!hasFilters(filters)) {
         // The common case: let FTS5 rank and cut inside the index, then look up pages.
@@ -792,6 +818,46 @@ class SqliteLibraryStore implements LibraryStore {
         'INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value',
       )
       .run(key, value);
+  }
+
+  async createApiKey(input: NewApiKey): Promise<ApiKeyRecord> {
+    const r = this.db
+      .prepare(
+        `INSERT INTO api_keys (hash, prefix, name, admin, collections, created_at)
+         VALUES (?, ?, ?, ?, ?, ?) RETURNING *`,
+      )
+      .get(
+        input.hash,
+        input.prefix,
+        input.name,
+        input.admin ? 1 : 0,
+        JSON.stringify(input.collections),
+        Date.now(),
+      ) as Row;
+    return toApiKey(r);
+  }
+
+  async listApiKeys(): Promise<ApiKeyRecord[]> {
+    return (this.db.prepare('SELECT * FROM api_keys ORDER BY id DESC').all() as Row[]).map(toApiKey);
+  }
+
+  async findApiKey(hash: string): Promise<ApiKeyRecord | undefined> {
+    const r = this.db.prepare('SELECT * FROM api_keys WHERE hash = ? AND revoked_at IS NULL').get(hash) as
+      Row | undefined;
+    return r ? toApiKey(r) : undefined;
+  }
+
+  async revokeApiKey(id: number): Promise<boolean> {
+    return (
+      this.db
+        .prepare('UPDATE api_keys SET revoked_at = ? WHERE id = ? AND revoked_at IS NULL')
+        .run(Date.now(), id).changes > 0
+    );
+  }
+
+  async countActiveApiKeys(): Promise<number> {
+    return (this.db.prepare('SELECT count(*) AS n FROM api_keys WHERE revoked_at IS NULL').get() as Row)
+      .n as number;
   }
 
   async stats(): Promise<LibraryStats> {

@@ -1,5 +1,5 @@
 import type Database from 'better-sqlite3';
-import { FTS_TOKEN_CHARS } from '../find/search-terms.js';
+import { TERM_INNER_CHARS } from '../text/search-terms.js';
 
 /**
  * The SQLite schema as an ordered list of migrations; `PRAGMA user_version` records how many ran.
@@ -67,7 +67,7 @@ export const MIGRATIONS: readonly string[] = [
   -- Contentless: the text lives in chunks; the index keeps only terms (about half the size).
   CREATE VIRTUAL TABLE chunk_fts USING fts5(
     terms, content='', contentless_delete=1,
-    tokenize="unicode61 remove_diacritics 0 tokenchars '${FTS_TOKEN_CHARS}'"
+    tokenize="unicode61 remove_diacritics 0 tokenchars '${TERM_INNER_CHARS}'"
   );
   -- Index entries follow their chunk, however the chunk goes (page rewrite, document delete).
   CREATE TRIGGER chunks_delete_fts AFTER DELETE ON chunks BEGIN
@@ -100,7 +100,21 @@ export const MIGRATIONS: readonly string[] = [
   `
   CREATE VIRTUAL TABLE chunk_fts_vocab USING fts5vocab(chunk_fts, row);
   `,
-  // 4: conversations about images (src/app/chat.ts), kept so a server holds many and they survive restarts.
+  // 4: API keys of the HTTP server, stored as sha256 hashes (the key itself is shown once, at creation).
+  // A key sees either everything (admin) or the collections listed for it.
+  `
+  CREATE TABLE api_keys (
+    id INTEGER PRIMARY KEY,
+    hash TEXT NOT NULL UNIQUE,
+    prefix TEXT NOT NULL,
+    name TEXT NOT NULL,
+    admin INTEGER NOT NULL CHECK (admin IN (0, 1)),
+    collections TEXT NOT NULL,
+    created_at INTEGER NOT NULL,
+    revoked_at INTEGER
+  );
+  `,
+  // 5: conversations about images (src/app/chat.ts), kept so a server holds many and they survive restarts.
   // Images are blobs (content-addressed, maybe shared with library documents and pages), listed one row each
   // so "is this blob still used?" is an index lookup. No foreign key to documents: a conversation about a
   // library page keeps its image when the document is deleted.

@@ -1,7 +1,7 @@
 import { availableParallelism } from 'node:os';
 import type { Config } from '../config/config.js';
 import { createLlamaEngine } from './engine/llama-engine.js';
-import { resolveModelPaths, type ModelPaths } from './model-files/model-store.js';
+import { resolveModelPaths, type ModelPaths } from '../models/model-store.js';
 import { createScheduledEngine, type ScheduledEngine } from './scheduler/scheduled-engine.js';
 import { createOpenAiEngine } from './upstream/openai-engine.js';
 import type { VisionLanguageEngine } from './vision-language-engine.js';

@@ -38,10 +38,40 @@ export interface ChatUsage {
   cachedTokens?: number;
 }
 
+/**
+ * Where an answer's time went, as far as the backend can tell: a local engine knows every stage, an
+ * upstream only what the client sees. Callers show what is there and never ask which backend answered.
+ */
+export interface ChatStats {
+  /** Images run through the vision encoder (0 when the image state came from a cache). */
+  imagesEncoded?: number;
+  /** Prompt positions the images take. */
+  imageTokens?: number;
+  /** Vision encoder time, ms. */
+  encodeMs?: number;
+  /** Prompt evaluation time (text and image embeddings), ms. */
+  prefillMs?: number;
+  /** Token generation time, ms. */
+  decodeMs?: number;
+  generatedTokens?: number;
+  /** Wall time from the call to the first text, ms. */
+  firstTextMs?: number;
+  /** Wall time of the whole call, ms. */
+  totalMs?: number;
+}
+
 export type FinishReason = 'stop' | 'length' | 'cancelled';
 
 export type ChatDelta =
-  { type: 'text'; text: string } | { type: 'done'; finishReason: FinishReason; usage?: ChatUsage };
+  | { type: 'text'; text: string }
+  | {
+      type: 'done';
+      finishReason: FinishReason;
+      usage?: ChatUsage;
+      stats?: ChatStats;
+      /** Whether the image state was restored from the image-state cache (set by chatWithImageCache). */
+      cacheHit?: boolean;
+    };
 
 export interface EngineStatus {
   backend: 'llama' | 'openai';

@@ -1,7 +1,7 @@
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { DocSightError } from '../../errors.js';
-import { queryTerms } from '../../find/search-terms.js';
+import { queryTerms } from '../../text/search-terms.js';
 
 export type RetrievalKind = 'sroie' | 'funsd' | 'docvqa-text';
 

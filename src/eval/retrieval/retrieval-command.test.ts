@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { runCliCaptured } from '../../serve/cli/test-support/run-cli-captured.js';
 import { useTempDirs } from '../../test-support/temp-dir.js';
-import { synthesizeQwen3Embedding } from '../../understand/gguf/qwen3-embedding-synth.js';
+import { synthesizeQwen3Embedding } from '../../models/synthetic/qwen3-embedding-synth.js';
 
 // `docsight eval retrieval` on a small DocVQA-text style split written here (text pages, no OCR),
 // BM25 only and hybrid with the tiny synthetic embedding model (real addon). Random weights say

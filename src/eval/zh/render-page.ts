@@ -1,4 +1,5 @@
 import sharp from 'sharp';
+import { CJK_CHARACTER_CLASS, isWideCharacter } from '../../text/cjk.js';
 import type { BoxedText } from '../ocr/reading-order.js';
 
 /** What to draw: paragraphs wrapped to the page, one font and size, black on white. */
@@ -23,27 +24,18 @@ export interface RenderedPage {
   lines: BoxedText[];
 }
 
-/** True for code points drawn one em wide: CJK ideographs, kana, hangul, CJK and full-width punctuation. */
-function isWide(codePoint: number): boolean {
-  return (
-    (codePoint >= 0x2e80 && codePoint <= 0x9fff) ||
-    (codePoint >= 0xac00 && codePoint <= 0xd7af) ||
-    (codePoint >= 0xf900 && codePoint <= 0xfaff) ||
-    (codePoint >= 0xfe30 && codePoint <= 0xfe4f) ||
-    (codePoint >= 0xff00 && codePoint <= 0xff60) ||
-    (codePoint >= 0xffe0 && codePoint <= 0xffe6)
-  );
-}
-
 /**
  * Width of `text` in ems, erring wide: 1 em for CJK, 0.6 em for other characters (Latin glyphs of the Noto and
  * WenQuanYi fonts average about 0.55), 0.3 em for a space. Erring wide keeps wrapped lines inside the margins.
  */
 export function estimateWidthEm(text: string): number {
   let em = 0;
-  for (const ch of text) em += ch === ' ' ? 0.3 : isWide(ch.codePointAt(0)!) ? 1 : 0.6;
+  for (const ch of text) em += ch === ' ' ? 0.3 : isWideCharacter(ch) ? 1 : 0.6;
   return em;
 }
+
+/** Wrapping units: one CJK character (a line may break after any), a run of other non-space characters, or a run of spaces. */
+const WRAP_UNIT = new RegExp(`\\s+|[${CJK_CHARACTER_CLASS}]|[^\\s${CJK_CHARACTER_CLASS}]+`, 'gu');
 
 /**
  * Breaks a paragraph into lines no wider than `maxEm`: between any two CJK characters, and at spaces between
@@ -53,11 +45,7 @@ export function estimateWidthEm(text: string): number {
  *   wrapParagraph('合同总金额 USD 45,000', 6); // ['合同总金额', 'USD', '45,000']
  */
 export function wrapParagraph(paragraph: string, maxEm: number): string[] {
-  // Units: one CJK character, a run of other non-space characters, or a run of spaces.
-  const units =
-    paragraph.match(
-      /\s+|[\u2e80-\u9fff\uac00-\ud7af\uf900-\ufaff\ufe30-\ufe4f\uff00-\uffe6]|[^\s\u2e80-\u9fff\uac00-\ud7af\uf900-\ufaff\ufe30-\ufe4f\uff00-\uffe6]+/gu,
-    ) ?? [];
+  const units = paragraph.match(WRAP_UNIT) ?? [];
   const lines: string[] = [];
   let line = '';
   const flush = () => {

@@ -1,8 +1,8 @@
+import { isCjkCharacter } from '../../text/cjk.js';
 import type { Quad } from '../types.js';
 import { quadBounds } from './geometry.js';
 import type { LayoutItem } from './layout.js';
 import type { RgbImage } from './pixels.js';
-import { isCjk } from './spaces.js';
 
 /**
  * Form check-boxes (☐ empty, ☑ ticked), found by their shape on the page rather than read by the recogniser:
@@ -283,7 +283,7 @@ export function placeCheckBoxes(items: readonly LayoutItem[], boxes: readonly Ch
     const core = Array.from(host.text.trim());
     while (core.length > 0 && BOX_READINGS.has(core[0]!)) core.shift();
     while (core.length > 0 && BOX_READINGS.has(core[core.length - 1]!)) core.pop();
-    if (core.some(isCjk)) continue;
+    if (core.some(isCjkCharacter)) continue;
     const q = quadBounds(host.quad);
     const f = (cx - q.minX) / Math.max(1, q.maxX - q.minX);
     host.text = insertGlyph(host.text, glyph, f);

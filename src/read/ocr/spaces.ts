@@ -1,3 +1,4 @@
+import { isCjkCharacter } from '../../text/cjk.js';
 import type { DecodedChar } from './ctc.js';
 import type { RgbImage } from './pixels.js';
 
@@ -51,18 +52,6 @@ export const DEFAULT_PUNCTUATION_WEIGHTS: WordGapWeights = {
   pitch: 1.47,
   spaceProb: 1.15,
 };
-
-/** Ideographs, kana, hangul and full-width forms: no spaces between these. */
-export function isCjk(ch: string): boolean {
-  const c = ch.codePointAt(0) ?? 0;
-  return (
-    (c >= 0x2e80 && c <= 0x9fff) ||
-    (c >= 0xac00 && c <= 0xd7af) ||
-    (c >= 0xf900 && c <= 0xfaff) ||
-    (c >= 0xff00 && c <= 0xffef) ||
-    (c >= 0x20000 && c <= 0x2fa1f)
-  );
-}
 
 export interface InkProfile {
   /** 1 where the column holds ink. */
@@ -207,7 +196,7 @@ export function measureGaps(chars: readonly DecodedChar[], strip: RgbImage, step
   const emitted = chars.flatMap((c, i) => (c.char === ' ' ? [] : [chars[i - 1]?.char === ' ']));
   const distances: number[] = [];
   for (let i = 1; i < letters.length; i++)
-    if (!isCjk(letters[i]!.char) && !isCjk(letters[i - 1]!.char))
+    if (!isCjkCharacter(letters[i]!.char) && !isCjkCharacter(letters[i - 1]!.char))
       distances.push(letters[i]!.centre - letters[i - 1]!.centre);
   // Fewer than three distances say little about the pitch: treat every gap as usual.
   const pitch = distances.length >= 3 ? median(distances) : NaN;
@@ -259,8 +248,8 @@ export function segmentWords(
     const a = letters[i - 1];
     if (a) {
       const gap = gaps[i]!;
-      const aCjk = isCjk(a.char);
-      const bCjk = isCjk(b.char);
+      const aCjk = isCjkCharacter(a.char);
+      const bCjk = isCjkCharacter(b.char);
       const space =
         aCjk && bCjk
           ? gap.emitted

@@ -130,7 +130,9 @@ describe('docsight ask --upstream (OpenAI-compatible backend)', () => {
     );
     expect(result.code).toBe(0);
     expect(result.stdout).toBe('The total is 9.90\n');
-    expect(result.stderr).toMatch(/\[answered upstream; 300 prompt \+ 4 answer tokens\]/);
+    expect(result.stderr).toMatch(
+      /\[answered upstream; 300 prompt \+ 4 answer tokens; first text after \d+\.\d s\]/,
+    );
     const sent = upstream.requests.at(-1)!;
     expect(sent.authorization).toBe('Bearer sk-from-env');
     expect(JSON.stringify(sent.body.messages)).toMatch(/"image_url":\{"url":"data:image\/png;base64,/);

@@ -10,6 +10,8 @@ import { registerModelsCommand } from './models-command.js';
 import { registerModelFilesCommand } from './model-files-command.js';
 import { registerAskCommand } from './ask-command.js';
 import { registerChatCommand } from './chat-command.js';
+import { registerServeCommand } from './serve-command.js';
+import { registerKeysCommand } from './keys-command.js';
 
 /**
  * The `docsight` command line. Each sub-command lives in its own file beside this one
@@ -33,6 +35,8 @@ export function buildProgram(): Command {
   registerModelFilesCommand(program);
   registerAskCommand(program);
   registerChatCommand(program);
+  registerServeCommand(program);
+  registerKeysCommand(program);
   return program;
 }
 

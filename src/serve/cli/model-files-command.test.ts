@@ -4,8 +4,8 @@ import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { useTempDirs } from '../../test-support/temp-dir.js';
-import { DEFAULT_EMBEDDING_MODEL, DEFAULT_MODEL } from '../../understand/model-files/catalog.js';
-import { modelDir } from '../../understand/model-files/model-store.js';
+import { DEFAULT_EMBEDDING_MODEL, DEFAULT_MODEL } from '../../models/catalog.js';
+import { modelDir } from '../../models/model-store.js';
 import { runCliCaptured } from './test-support/run-cli-captured.js';
 
 // A local mirror that has nothing: what a user sees when HF_ENDPOINT points to the wrong place.

@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
-import { DEFAULT_MODEL } from '../../understand/model-files/catalog.js';
-import { listModels, pullModelFiles, removeModel } from '../../understand/model-files/model-store.js';
+import { DEFAULT_MODEL } from '../../models/catalog.js';
+import { listModels, pullModelFiles, removeModel } from '../../models/model-store.js';
 import { configFromGlobals } from './command-config.js';
 import { modelsCommand } from './models-command.js';
 import { createProgressBar } from './progress.js';

@@ -2,8 +2,8 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { readGgufHeader } from '../../understand/gguf/gguf-reader.js';
-import { validateModelFiles } from '../../understand/engine/model-validator.js';
+import { readGgufHeader } from '../../models/gguf/gguf-reader.js';
+import { validateModelFiles } from '../../models/model-validator.js';
 import { runCliCaptured } from './test-support/run-cli-captured.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'docsight-models-cli-'));

@@ -1,11 +1,11 @@
 import { InvalidArgumentError, Option, type Command } from 'commander';
-import { synthesizeQwen3Embedding } from '../../understand/gguf/qwen3-embedding-synth.js';
+import { synthesizeQwen3Embedding } from '../../models/synthetic/qwen3-embedding-synth.js';
 import {
   synthesizeQwen3Vl,
   type MmprojQuant,
   type SynthQuant,
   type SynthSize,
-} from '../../understand/gguf/qwen3vl-synth.js';
+} from '../../models/synthetic/qwen3vl-synth.js';
 
 /**
  * `docsight models …`: model files. `synthesize` writes random-weight GGUFs of the real Qwen3-VL

@@ -4,6 +4,7 @@ import type { Config } from '../../config/config.js';
 import { configFromGlobals } from './command-config.js';
 import { createLazyOcrEngine, readDocument } from '../../read/read-document.js';
 import type { PageText, TextLine } from '../../read/types.js';
+import { CJK_CHARACTER } from '../../text/cjk.js';
 import { createProgressBar } from './progress.js';
 
 /**
@@ -64,13 +65,11 @@ export function pageToText(page: PageText): string {
     .join('\n\n');
 }
 
-const CJK = /[\u3000-\u303f\u3040-\u30ff\u3400-\u9fff\uf900-\ufaff\uff00-\uffef]/u;
-
 /** Joins the lines of a paragraph; Chinese and Japanese lines join without the space English needs. */
 function joinLines(lines: TextLine[]): string {
   return lines.reduce((text, line) => {
     if (text === '') return line.text;
-    const glue = CJK.test(text.at(-1)!) && CJK.test(line.text[0]!) ? '' : ' ';
+    const glue = CJK_CHARACTER.test(text.at(-1)!) && CJK_CHARACTER.test(line.text[0]!) ? '' : ' ';
     return text + glue + line.text;
   }, '');
 }

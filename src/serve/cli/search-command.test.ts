@@ -2,7 +2,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { useTempDirs } from '../../test-support/temp-dir.js';
-import { synthesizeQwen3Embedding } from '../../understand/gguf/qwen3-embedding-synth.js';
+import { synthesizeQwen3Embedding } from '../../models/synthetic/qwen3-embedding-synth.js';
 import { runCliCaptured } from './test-support/run-cli-captured.js';
 
 // `docsight search` and `docs reindex` with and without an embedding model. The model is the tiny

@@ -5,7 +5,7 @@ import { searchLibrary } from '../../find/search-library.js';
 import { needsReindex } from '../../ingest/reindex-library.js';
 import type { SearchFilters } from '../../store/library-store.js';
 import { openLibrary } from '../../store/library.js';
-import { DEFAULT_EMBEDDING_MODEL } from '../../understand/model-files/catalog.js';
+import { DEFAULT_EMBEDDING_MODEL } from '../../models/catalog.js';
 import { configFromGlobals } from './command-config.js';
 
 interface SearchOptions {

@@ -1,4 +1,4 @@
-import type { NativeGenerateResult, NativeLoadOptions } from './native-addon.js';
+import type { NativeGenerateResult, NativeLoadOptions } from '../../native/native-addon.js';
 
 /** Messages between the engine (parent) and the worker process that owns the native addon. */
 
@@ -25,11 +25,6 @@ export type ToWorker =
   | { kind: 'clearCache'; id: number }
   | { kind: 'systemInfo'; id: number }
   | { kind: 'usage'; id: number };
-
-export type FromWorker =
-  | { kind: 'piece'; id: number; text: string }
-  | { kind: 'done'; id: number; value: unknown }
-  | { kind: 'error'; id: number; code: string; message: string };
 
 export type GenerateResult = NativeGenerateResult & {
   imagePrepMs: number;

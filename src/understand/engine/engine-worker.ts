@@ -8,8 +8,8 @@ import { StringDecoder } from 'node:string_decoder';
 import sharp from 'sharp';
 import { DocSightError } from '../../errors.js';
 import type { ToWorker, WorkerGenerateRequest } from './engine-protocol.js';
-import { loadNativeAddon, type NativeImage, type NativeSession } from './native-addon.js';
-import { send, serveParentRequests } from './serve-parent-requests.js';
+import { loadNativeAddon, type NativeImage, type NativeSession } from '../../native/native-addon.js';
+import { send, serveParentRequests } from '../../native/serve-parent-requests.js';
 
 const addon = loadNativeAddon();
 let session: NativeSession | undefined;

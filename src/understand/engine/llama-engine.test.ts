@@ -2,7 +2,7 @@ import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { isDocSightError } from '../../errors.js';
-import { synthesizeQwen3Vl } from '../gguf/qwen3vl-synth.js';
+import { synthesizeQwen3Vl } from '../../models/synthetic/qwen3vl-synth.js';
 import type { ChatMessage, EngineImage } from '../vision-language-engine.js';
 import { createLlamaEngine, type LlamaChatDelta, type LlamaEngine } from './llama-engine.js';
 import { testImage, tinyModel } from './test-support/test-models.js';

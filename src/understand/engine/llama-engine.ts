@@ -11,9 +11,9 @@ import {
 } from '../vision-language-engine.js';
 import { formatChatMl } from './chat-format.js';
 import type { GenerateResult, ToWorker, WorkerGenerateRequest } from './engine-protocol.js';
-import { validateModelFiles, type ValidatedModel } from './model-validator.js';
-import { nativeCpuMismatch } from './native-addon.js';
-import { WorkerProcessClient } from './worker-process-client.js';
+import { validateModelFiles, type ValidatedModel } from '../../models/model-validator.js';
+import { nativeCpuMismatch } from '../../native/native-addon.js';
+import { WorkerProcessClient } from '../../native/worker-process-client.js';
 
 /**
  * The in-process llama.cpp backend of {@link VisionLanguageEngine}: Qwen3-VL in a worker process that owns the native llama.cpp addon.
@@ -47,15 +47,19 @@ export interface LlamaChatRequest extends ChatRequest {
   ignoreEos?: boolean;
 }
 
-export interface ChatStats extends GenerateResult {
+/**
+ * The shared ChatStats, every one of them known here, and the rest of the worker's counters (the
+ * engine implementing VisionLanguageEngine checks that these fit ChatStats).
+ */
+export interface LlamaChatStats extends GenerateResult {
   /** Wall time from the call to the first text, as the caller saw it. */
   firstTextMs: number;
   totalMs: number;
 }
 
-/** The shared deltas; the final one also carries this backend's timings and counters. */
+/** The shared deltas; the final one always carries this backend's timings and counters. */
 export type LlamaChatDelta =
-  { type: 'text'; text: string } | (Extract<ChatDelta, { type: 'done' }> & { stats: ChatStats });
+  { type: 'text'; text: string } | (Extract<ChatDelta, { type: 'done' }> & { stats: LlamaChatStats });
 
 const FINISH: Record<GenerateResult['stopReason'], FinishReason> = {
   eos: 'stop',
@@ -278,7 +282,7 @@ export class LlamaEngine implements VisionLanguageEngine {
   }
 
   /** Collects a whole answer (convenience over chat()). */
-  async complete(request: LlamaChatRequest): Promise<{ text: string; stats: ChatStats }> {
+  async complete(request: LlamaChatRequest): Promise<{ text: string; stats: LlamaChatStats }> {
     let text = '';
     for await (const ev of this.chat(request)) {
       if (ev.type === 'text') text += ev.text;

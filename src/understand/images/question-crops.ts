@@ -1,4 +1,4 @@
-import { queryTerms, searchTerms } from '../../find/search-terms.js';
+import { queryTerms, searchTerms } from '../../text/search-terms.js';
 import type { Quad, TextLine } from '../../read/types.js';
 import type { Region } from './prepare-image.js';
 import { fitToTokenBudget, PIXELS_PER_TOKEN_SIDE } from './token-budget.js';

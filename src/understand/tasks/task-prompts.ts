@@ -1,4 +1,5 @@
 import { DocSightError } from '../../errors.js';
+import { HAN_IDEOGRAPH } from '../../text/cjk.js';
 import type { ChatRequest, EngineImage } from '../vision-language-engine.js';
 import { fieldPresets, isFieldPreset } from './field-presets.js';
 
@@ -22,11 +23,9 @@ export interface TaskInput {
   zoomedRegions?: number;
 }
 
-const CJK = /[\u3400-\u9fff\uf900-\ufaff]/;
-
 /** Chinese when the text has any CJK ideograph: people ask in the language they want answered in. */
 export function detectLanguage(text: string | undefined): Language {
-  return text && CJK.test(text) ? 'zh' : 'en';
+  return text && HAN_IDEOGRAPH.test(text) ? 'zh' : 'en';
 }
 
 const instructions: Record<TaskName, Record<Language, string>> = {

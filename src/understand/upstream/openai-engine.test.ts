@@ -87,7 +87,7 @@ const reset = () => {
 const png = { png: Buffer.from([0x89, 0x50, 0x4e, 0x47]), sha256: 'x' };
 
 describe('createOpenAiEngine', () => {
-  it('streams the answer and reports finish reason and usage with cached tokens', async () => {
+  it('streams the answer and reports finish reason, usage with cached tokens, and the times it saw', async () => {
     reset();
     const engine = createOpenAiEngine({ baseUrls: [a.url], model: 'qwen3-vl' });
     const { text, done } = await collectText(engine.chat({ messages: [{ role: 'user', content: 'Hi' }] }));
@@ -96,7 +96,10 @@ describe('createOpenAiEngine', () => {
       type: 'done',
       finishReason: 'length',
       usage: { promptTokens: 210, completionTokens: 3, cachedTokens: 200 },
+      stats: { firstTextMs: expect.any(Number), totalMs: expect.any(Number) },
     });
+    const stats = done!.type === 'done' ? done!.stats! : {};
+    expect(stats.firstTextMs).toBeLessThanOrEqual(stats.totalMs!);
   });
 
   it('sends images as data-URL image_url parts before the question, with the sampling settings', async () => {

@@ -4,6 +4,7 @@ import {
   type ChatDelta,
   type ChatMessage,
   type ChatRequest,
+  type ChatStats,
   type EngineStatus,
   type FinishReason,
   type VisionLanguageEngine,
@@ -166,10 +167,14 @@ export function createOpenAiEngine(options: OpenAiEngineOptions): VisionLanguage
 
   return {
     async *chat(request) {
+      const t0 = performance.now();
       const response = await open(request);
       if (!response.body) throw new DocSightError('ENGINE_FAILED', 'The upstream answered without a body.');
       let finish: FinishReason | undefined;
       let usage: Extract<ChatDelta, { type: 'done' }>['usage'];
+      // Only what the client sees: the upstream does not say where its time went.
+      let firstTextMs: number | undefined;
+      const stats = (): ChatStats => ({ firstTextMs, totalMs: performance.now() - t0 });
       try {
         for await (const data of readServerSentEvents(
           response.body as unknown as AsyncIterable<Uint8Array>,
@@ -179,7 +184,10 @@ export function createOpenAiEngine(options: OpenAiEngineOptions): VisionLanguage
           if (chunk.error) throw new DocSightError('ENGINE_FAILED', `Upstream error: ${chunk.error.message}`);
           const choice = chunk.choices?.[0];
           const text = choice?.delta?.content;
-          if (text) yield { type: 'text', text };
+          if (text) {
+            firstTextMs ??= performance.now() - t0;
+            yield { type: 'text', text };
+          }
           if (choice?.finish_reason) finish = finishReasonOf(choice.finish_reason);
           if (chunk.usage) {
             usage = {
@@ -191,14 +199,14 @@ export function createOpenAiEngine(options: OpenAiEngineOptions): VisionLanguage
         }
       } catch (err) {
         if (request.signal?.aborted) {
-          yield { type: 'done', finishReason: 'cancelled', usage };
+          yield { type: 'done', finishReason: 'cancelled', usage, stats: stats() };
           return;
         }
         throw err instanceof DocSightError
           ? err
           : new DocSightError('ENGINE_FAILED', `The upstream stream broke: ${(err as Error).message}`);
       }
-      yield { type: 'done', finishReason: finish ?? 'stop', usage };
+      yield { type: 'done', finishReason: finish ?? 'stop', usage, stats: stats() };
     },
 
     async status(): Promise<EngineStatus> {

@@ -2,7 +2,7 @@ import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import sharp from 'sharp';
-import { synthesizeQwen3Vl, type SynthesizedModel } from '../../gguf/qwen3vl-synth.js';
+import { synthesizeQwen3Vl, type SynthesizedModel } from '../../../models/synthetic/qwen3vl-synth.js';
 import type { EngineImage } from '../../vision-language-engine.js';
 
 /**

@@ -7,7 +7,7 @@ import {
   GgufValueType,
   type GgmlType,
   tensorBytes,
-} from './gguf-format.js';
+} from '../gguf/gguf-format.js';
 
 /** One metadata value, tagged with its on-disk type so numbers keep their exact width. */
 export type GgufValue =

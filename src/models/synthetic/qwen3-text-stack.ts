@@ -1,5 +1,5 @@
 import type { ByteLevelVocab } from './byte-level-vocab.js';
-import type { GgmlType } from './gguf-format.js';
+import type { GgmlType } from '../gguf/gguf-format.js';
 import { f32, str, u32, type GgufTensorSpec, type GgufValue } from './gguf-writer.js';
 import type { TensorFactory } from './random-blocks.js';
 

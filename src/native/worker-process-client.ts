@@ -1,7 +1,6 @@
 import { fork, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
-import { DocSightError, type ErrorCode } from '../../errors.js';
-import type { FromWorker } from './engine-protocol.js';
+import { DocSightError, type ErrorCode } from '../errors.js';
 
 /**
  * The parent's side of a child process that owns native code (the llama.cpp addon), so that a native
@@ -13,6 +12,12 @@ import type { FromWorker } from './engine-protocol.js';
 
 /** Asks the child for its peak resident memory; every worker answers it (see serveParentRequests). */
 export type UsageRequest = { kind: 'usage'; id: number };
+
+/** What a worker sends back: streamed text, then one answer or error per request id. */
+export type FromWorker =
+  | { kind: 'piece'; id: number; text: string }
+  | { kind: 'done'; id: number; value: unknown }
+  | { kind: 'error'; id: number; code: string; message: string };
 
 export interface WorkerProcessClientOptions {
   /** The worker module as built, e.g. `new URL('./engine-worker.js', import.meta.url)`. */

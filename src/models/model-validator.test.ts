@@ -1,15 +1,16 @@
-import { copyFile, rm, truncate, writeFile } from 'node:fs/promises';
+import { copyFile, truncate, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { synthesizeQwen3Vl } from '../gguf/qwen3vl-synth.js';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { useTempDirs } from '../test-support/temp-dir.js';
 import { validateModelFiles } from './model-validator.js';
-import { tinyModel } from './test-support/test-models.js';
+import { synthesizeQwen3Vl, type SynthesizedModel } from './synthetic/qwen3vl-synth.js';
 
-let files: Awaited<ReturnType<typeof tinyModel>>;
+const tempDir = useTempDirs('docsight-validator-');
+let files: SynthesizedModel & { dir: string };
 beforeAll(async () => {
-  files = await tinyModel();
+  const dir = tempDir();
+  files = { dir, ...(await synthesizeQwen3Vl({ size: 'tiny', outDir: dir })) };
 });
-afterAll(() => rm(files.dir, { recursive: true, force: true }));
 
 describe('validateModelFiles', () => {
   it('accepts a matching qwen3vl text model and qwen3vl_merger projector', async () => {

@@ -1,7 +1,7 @@
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { buildByteLevelVocab } from './byte-level-vocab.js';
-import { GgmlType } from './gguf-format.js';
+import { GgmlType } from '../gguf/gguf-format.js';
 import { str, u32, writeGguf, type GgufFileSpec, type GgufValue } from './gguf-writer.js';
 import {
   byteLevelTokenizerKeys,

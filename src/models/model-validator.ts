@@ -1,7 +1,7 @@
 import { statSync } from 'node:fs';
-import { DocSightError } from '../../errors.js';
-import { GgmlType, ggmlTypeName } from '../gguf/gguf-format.js';
-import { GgufFormatError, readGgufHeader, type GgufHeader } from '../gguf/gguf-reader.js';
+import { DocSightError } from '../errors.js';
+import { GgmlType, ggmlTypeName } from './gguf/gguf-format.js';
+import { GgufFormatError, readGgufHeader, type GgufHeader } from './gguf/gguf-reader.js';
 
 /**
  * Checks model files before llama.cpp sees them. llama.cpp answers a bad file with a segfault or an

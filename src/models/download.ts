@@ -5,7 +5,7 @@ import { dirname } from 'node:path';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { EnvHttpProxyAgent, fetch, type Dispatcher } from 'undici';
-import { DocSightError } from '../../errors.js';
+import { DocSightError } from '../errors.js';
 
 export interface DownloadProgress {
   /** Bytes on disk so far, including a resumed part. */

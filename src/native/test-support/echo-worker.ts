@@ -2,7 +2,7 @@
  * A worker without native code, for WorkerProcessClient's tests: answers, streams, fails and dies on
  * request, like the engine and embedding workers do on a model.
  */
-import { DocSightError } from '../../../errors.js';
+import { DocSightError } from '../../errors.js';
 import { send, serveParentRequests } from '../serve-parent-requests.js';
 
 export type ToEchoWorker =

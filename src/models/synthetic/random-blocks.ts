@@ -1,4 +1,4 @@
-import { blockLayout, GgmlType } from './gguf-format.js';
+import { blockLayout, GgmlType } from '../gguf/gguf-format.js';
 import type { GgufTensorSpec } from './gguf-writer.js';
 
 /**

@@ -4,7 +4,7 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { useTempDirs } from '../../test-support/temp-dir.js';
+import { useTempDirs } from '../test-support/temp-dir.js';
 import { DEFAULT_EMBEDDING_MODEL, DEFAULT_MODEL, findCatalogEntry, type CatalogEntry } from './catalog.js';
 import {
   listModels,

@@ -2,8 +2,8 @@ import { mkdtemp, rm, truncate, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { GgmlType, tensorBytes } from './gguf-format.js';
-import { GgufFormatError, readGgufHeader } from './gguf-reader.js';
+import { GgmlType, tensorBytes } from '../gguf/gguf-format.js';
+import { GgufFormatError, readGgufHeader } from '../gguf/gguf-reader.js';
 import { writeGguf } from './gguf-writer.js';
 import { makeBlockPool, seededRandom, toHalfBits } from './random-blocks.js';
 

@@ -2,10 +2,10 @@ import { mkdtemp, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { createLlamaEngine } from '../engine/llama-engine.js';
-import { testImage } from '../engine/test-support/test-models.js';
-import { GgmlType, tensorBytes } from './gguf-format.js';
-import { readGgufHeader } from './gguf-reader.js';
+import { createLlamaEngine } from '../../understand/engine/llama-engine.js';
+import { testImage } from '../../understand/engine/test-support/test-models.js';
+import { GgmlType, tensorBytes } from '../gguf/gguf-format.js';
+import { readGgufHeader } from '../gguf/gguf-reader.js';
 import { planQwen3Vl, synthesizeQwen3Vl } from './qwen3vl-synth.js';
 
 const dir = await mkdtemp(join(tmpdir(), 'synth-'));

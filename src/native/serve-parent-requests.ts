@@ -1,6 +1,5 @@
-import { isDocSightError } from '../../errors.js';
-import type { FromWorker } from './engine-protocol.js';
-import type { UsageRequest } from './worker-process-client.js';
+import { isDocSightError } from '../errors.js';
+import type { FromWorker, UsageRequest } from './worker-process-client.js';
 
 /**
  * The child's side of WorkerProcessClient: answers each id-tagged request from the parent with one

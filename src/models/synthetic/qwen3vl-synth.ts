@@ -1,6 +1,6 @@
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
-import { GgmlType } from './gguf-format.js';
+import { GgmlType } from '../gguf/gguf-format.js';
 import { f32, str, u32, writeGguf, type GgufTensorSpec, type GgufValue } from './gguf-writer.js';
 import { seededRandom, TensorFactory } from './random-blocks.js';
 import { buildByteLevelVocab } from './byte-level-vocab.js';

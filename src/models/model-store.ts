@@ -1,7 +1,7 @@
 import { existsSync } from 'node:fs';
 import { readdir, rm, stat } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
-import { DocSightError } from '../../errors.js';
+import { DocSightError } from '../errors.js';
 import { catalog, DEFAULT_MODEL, fileUrl, findCatalogEntry, type CatalogEntry } from './catalog.js';
 import { downloadFile, partialPath, type DownloadProgress } from './download.js';
 

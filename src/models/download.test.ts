@@ -4,7 +4,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { useTempDirs } from '../../test-support/temp-dir.js';
+import { useTempDirs } from '../test-support/temp-dir.js';
 import { downloadFile, partialPath } from './download.js';
 
 /**

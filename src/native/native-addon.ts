@@ -2,7 +2,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { DocSightError } from '../../errors.js';
+import { DocSightError } from '../errors.js';
 
 /**
  * The compiled addon (native/src/addon.cpp), built by scripts/build-native.mjs at `npm install`.
@@ -126,9 +126,9 @@ export interface NativeAddon {
   schemaToGrammar(jsonSchema: string): string;
 }
 
-/** native/build, found from src/understand/engine (tsx, tests) and dist/understand/engine alike. */
+/** native/build, found from src/native (tsx, tests) and dist/native alike. */
 export function nativeBuildDir(): string {
-  return resolve(dirname(fileURLToPath(import.meta.url)), '..', '..', '..', 'native', 'build');
+  return resolve(dirname(fileURLToPath(import.meta.url)), '..', '..', 'native', 'build');
 }
 
 export function nativeAddonPath(): string {

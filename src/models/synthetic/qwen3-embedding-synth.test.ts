@@ -2,8 +2,8 @@ import { mkdtemp, readFile, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { GgmlType, tensorBytes } from './gguf-format.js';
-import { readGgufHeader } from './gguf-reader.js';
+import { GgmlType, tensorBytes } from '../gguf/gguf-format.js';
+import { readGgufHeader } from '../gguf/gguf-reader.js';
 import { planQwen3Embedding, synthesizeQwen3Embedding } from './qwen3-embedding-synth.js';
 
 const dir = await mkdtemp(join(tmpdir(), 'embed-synth-'));

@@ -1,6 +1,7 @@
 import { Jieba } from '@node-rs/jieba';
 import { dict } from '@node-rs/jieba/dict.js';
 import { stemmer } from 'stemmer';
+import { CJK_LETTER_CLASS } from './cjk.js';
 
 /**
  * Turns text into the terms the full-text index stores, and queries into the same terms.
@@ -42,13 +43,15 @@ function stem(word: string): string {
 }
 
 // One alternation, tried left to right: CJK run | number with separators | letter run.
-const TOKEN =
-  /([\p{Script=Han}\p{Script=Hiragana}\p{Script=Katakana}]+)|(\p{Nd}+(?:[.,/:-]\p{Nd}+)*)|([\p{L}\p{M}]+)/gu;
+const TOKEN = new RegExp(`([${CJK_LETTER_CLASS}]+)|(\\p{Nd}+(?:[.,/:-]\\p{Nd}+)*)|([\\p{L}\\p{M}]+)`, 'gu');
 
 const SPACED_SLASH = /(\p{Nd})\s*\/\s+(?=\p{Nd})/gu;
 
-/** Characters FTS5 must keep inside a term; they only ever appear between digits in our terms. */
-export const FTS_TOKEN_CHARS = '.,/:-';
+/**
+ * The punctuation a term may hold, only ever between digits ("112.45", "2018-02-12"): a store's
+ * full-text tokenizer must keep these inside a token.
+ */
+export const TERM_INNER_CHARS = '.,/:-';
 
 /**
  * The index terms of `text`, in order (duplicates kept, so BM25 sees term frequency).
@@ -93,9 +96,4 @@ export function queryTerms(query: string): string[] {
   const all = [...new Set(searchTerms(query))];
   const kept = all.filter((t) => !QUERY_STOP_WORDS.has(t));
   return kept.length > 0 ? kept : all;
-}
-
-/** Quotes a term for an FTS5 MATCH expression, so no user text is read as query syntax. */
-export function quoteFtsTerm(term: string): string {
-  return `"${term.replaceAll('"', '""')}"`;
 }

@@ -1,0 +1,131 @@
+import { DocSightError } from '../errors.js';
+import { openDocument } from '../read/intake/index.js';
+import { prepareImage } from '../understand/images/prepare-image.js';
+import { requireValidFields } from '../understand/tasks/fields-output.js';
+import type {
+  ChatDelta,
+  ChatMessage,
+  EngineImage,
+  MessagePart,
+} from '../understand/vision-language-engine.js';
+import type { DocSight } from './docsight.js';
+
+/**
+ * How many image tokens each OpenAI `detail` buys. Encoding cost grows faster than the token count
+ * (token-budget.ts), so `auto` is the budget a question about a page needs, `low` a thumbnail's and `high`
+ * a transcription's.
+ */
+export const DETAIL_TOKEN_BUDGET = { low: 64, auto: 256, high: 1024 } as const;
+export type ImageDetail = keyof typeof DETAIL_TOKEN_BUDGET;
+
+export type CompletionPart =
+  { type: 'text'; text: string } | { type: 'image'; bytes: Uint8Array; detail: ImageDetail };
+
+export interface CompletionMessage {
+  role: 'system' | 'user' | 'assistant';
+  content: string | CompletionPart[];
+}
+
+export type ResponseFormat =
+  { type: 'text' } | { type: 'json_object' } | { type: 'json_schema'; schema: Record<string, unknown> };
+
+export interface CompletionRequest {
+  messages: CompletionMessage[];
+  maxTokens?: number;
+  temperature?: number;
+  topP?: number;
+  stop?: string[];
+  seed?: number;
+  responseFormat?: ResponseFormat;
+  signal?: AbortSignal;
+}
+
+/**
+ * An image part as the encoder takes it: the type sniffed from the bytes and the pixel limit checked before
+ * decoding (intake), a PDF or TIFF as its first page, then scaled to the part's token budget.
+ */
+async function engineImage(
+  app: DocSight,
+  bytes: Uint8Array,
+  detail: ImageDetail,
+  name: string,
+): Promise<EngineImage> {
+  const doc = await openDocument(bytes, name, app.config.intake);
+  try {
+    const source = doc.kind === 'pdf' || doc.pageCount > 1 ? await (await doc.page(1)).renderPng(150) : bytes;
+    const prepared = await prepareImage(source, {
+      maxTokens: DETAIL_TOKEN_BUDGET[detail],
+      maxPixels: app.config.intake.maxPixels,
+    });
+    return { png: prepared.png, sha256: prepared.sha256 };
+  } finally {
+    await doc.close();
+  }
+}
+
+/** The messages with their image parts decoded and prepared, in order. */
+async function engineMessages(app: DocSight, messages: CompletionMessage[]): Promise<ChatMessage[]> {
+  let imageNumber = 0;
+  const out: ChatMessage[] = [];
+  for (const message of messages) {
+    if (typeof message.content === 'string') {
+      out.push({ role: message.role, content: message.content });
+      continue;
+    }
+    const parts: MessagePart[] = [];
+    for (const part of message.content) {
+      if (part.type === 'text') parts.push(part);
+      else
+        parts.push({
+          type: 'image',
+          image: await engineImage(app, part.bytes, part.detail, `image ${++imageNumber}`),
+        });
+    }
+    out.push({ role: message.role, content: parts });
+  }
+  return out;
+}
+
+/** The JSON Schema the answer must match: the given one, or any JSON object for `json_object`. */
+function jsonSchemaOf(format: ResponseFormat | undefined): Record<string, unknown> | undefined {
+  if (format?.type === 'json_schema') return format.schema;
+  if (format?.type === 'json_object') return { type: 'object' };
+  return undefined;
+}
+
+/**
+ * A chat completion as OpenAI's API defines it — messages with text and image parts in, a streamed answer out
+ * — answered by the configured engine behind its scheduler (admission, timeouts, cancellation through
+ * `signal`). With a response format, the model is constrained to JSON and the finished answer is checked
+ * against the schema here: an answer that does not match is an INVALID_OUTPUT error, never a success with bad
+ * JSON (the llama-server bug users hit, FACTS.md).
+ *
+ * @example
+ *   for await (const delta of completeChat(app, { messages: [{ role: 'user', content: 'Hi' }] })) ...
+ */
+export async function* completeChat(app: DocSight, request: CompletionRequest): AsyncGenerator<ChatDelta> {
+  const messages = await engineMessages(app, request.messages);
+  if (!messages.some((m) => m.role === 'user')) {
+    throw new DocSightError('BAD_REQUEST', 'messages needs at least one user message.');
+  }
+  const jsonSchema = jsonSchemaOf(request.responseFormat);
+  const { engine } = app.engine();
+  let text = '';
+  for await (const delta of engine.chat({
+    messages,
+    maxTokens: request.maxTokens,
+    temperature: request.temperature,
+    topP: request.topP,
+    stop: request.stop,
+    seed: request.seed,
+    jsonSchema,
+    signal: request.signal,
+  })) {
+    if (delta.type === 'text') text += delta.text;
+    else if (jsonSchema && delta.finishReason !== 'cancelled') {
+      // Before the done delta goes out, so a stream ends in an error rather than a success with bad JSON.
+      requireValidFields(text, jsonSchema, delta.finishReason);
+    }
+    yield delta;
+  }
+}

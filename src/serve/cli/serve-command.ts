@@ -1,0 +1,91 @@
+import { isIP } from 'node:net';
+import type { Command } from 'commander';
+import { createDocSight } from '../../app/docsight.js';
+import { keysRequired } from '../../app/keys.js';
+import { describeConfig } from '../../config/config.js';
+import { DocSightError, describeError } from '../../errors.js';
+import { createHttpServer } from '../http/server.js';
+import { configFromGlobals } from './command-config.js';
+import { addEngineFlags, engineOverrides, type EngineFlags } from './engine-flags.js';
+
+interface ServeFlags extends EngineFlags {
+  host?: string;
+  port?: string;
+}
+
+/** Loopback addresses only this machine can reach; anything else is reachable from the network. */
+export function isLoopbackHost(host: string): boolean {
+  if (host === 'localhost') return true;
+  if (isIP(host) === 4) return host.startsWith('127.');
+  return host === '::1';
+}
+
+function port(raw: string | undefined): number | undefined {
+  if (raw === undefined) return undefined;
+  const n = Number(raw);
+  if (!Number.isInteger(n) || n < 0 || n > 65_535)
+    throw new DocSightError('BAD_REQUEST', `--port must be a port number (0-65535), not "${raw}".`);
+  return n;
+}
+
+/**
+ * `docsight serve` (and `npm start`): the HTTP API on the embedded default. Up before any model loads; prints
+ * the URL, the effective configuration and what is missing with the command that fixes it. SIGTERM/SIGINT stop
+ * accepting requests, let the ones in flight finish (for a while), close the engines and exit 0.
+ */
+export function registerServeCommand(program: Command): void {
+  const serve = program
+    .command('serve')
+    .description('Run the HTTP API (OpenAI-compatible chat, documents, search) on this machine.')
+    .option('--host <address>', 'address to listen on (default 127.0.0.1)')
+    .option('--port <n>', 'TCP port (default 8080)');
+  addEngineFlags(serve).action(async (flags: ServeFlags, command: Command) => {
+    const config = configFromGlobals(command, {
+      understand: engineOverrides(flags),
+      server: {
+        ...(flags.host ? { host: flags.host } : {}),
+        ...(flags.port ? { port: port(flags.port) } : {}),
+      },
+    });
+    const app = createDocSight(config);
+    if (!isLoopbackHost(config.server.host) && !(await keysRequired(app))) {
+      await app.close();
+      throw new DocSightError(
+        'BAD_CONFIG',
+        `Refusing to listen on ${config.server.host} without API keys: anyone on the network could read the library. ` +
+          'Create one first (`docsight keys create --admin`, or --collection NAME), or listen on 127.0.0.1 (the default).',
+      );
+    }
+    const server = createHttpServer(app);
+    await server.listen({ host: config.server.host, port: config.server.port });
+    const address = server.server.address();
+    const url = `http://${config.server.host.includes(':') ? `[${config.server.host}]` : config.server.host}:${
+      typeof address === 'object' && address ? address.port : config.server.port
+    }`;
+    process.stderr.write(`DocSight listening on ${url}  (API docs: ${url}/docs)\n`);
+    process.stderr.write(`Configuration:\n${describeConfig(config)}\n`);
+    try {
+      app.engine();
+    } catch (err) {
+      process.stderr.write(`Vision-language model not available: ${describeError(err)}\n`);
+    }
+
+    await new Promise<void>((resolve) => {
+      const stop = (signal: string) => {
+        process.stderr.write(`${signal}: stopping (finishing requests in flight)…\n`);
+        // In-flight answers get a while to finish; then the engines close and stop whatever still runs.
+        const force = setTimeout(() => void app.close(), 10_000);
+        force.unref();
+        void server
+          .close()
+          .then(() => app.close())
+          .finally(() => {
+            clearTimeout(force);
+            resolve();
+          });
+      };
+      process.once('SIGTERM', () => stop('SIGTERM'));
+      process.once('SIGINT', () => stop('SIGINT'));
+    });
+  });
+}

@@ -1,0 +1,57 @@
+import { z } from 'zod';
+import type { DocSight } from '../../../app/docsight.js';
+import { servedModelName } from '../../../app/served-model.js';
+import { describeError, isDocSightError } from '../../../errors.js';
+import { defineRoute } from '../route.js';
+
+const modelSchema = z.object({
+  id: z.string(),
+  object: z.literal('model'),
+  created: z.int(),
+  owned_by: z.string(),
+  /** DocSight's addition: whether the model can answer now, and if not, why and how to fix it. */
+  state: z.enum(['absent', 'loading', 'ready', 'failed']),
+  detail: z.string().optional(),
+});
+
+/** `GET /v1/models`: the model this server answers with, and its state. */
+export function modelsRoute(app: DocSight) {
+  return defineRoute({
+    method: 'GET',
+    url: '/v1/models',
+    tag: 'OpenAI-compatible',
+    summary: 'The model answering chat completions, with its state',
+    responses: {
+      200: {
+        description: 'OpenAI model list',
+        schema: z.object({ object: z.literal('list'), data: z.array(modelSchema) }),
+      },
+    },
+    async handler() {
+      let state: z.infer<typeof modelSchema>['state'];
+      let detail: string | undefined;
+      try {
+        const status = await app.engine().engine.status();
+        // The local engine loads its model on the first request; an upstream is ready when it answers.
+        state = status.ready ? 'ready' : 'loading';
+        detail = status.detail;
+      } catch (err) {
+        state = isDocSightError(err, 'MODEL_MISSING') ? 'absent' : 'failed';
+        detail = describeError(err);
+      }
+      return {
+        object: 'list',
+        data: [
+          {
+            id: servedModelName(app.config),
+            object: 'model',
+            created: 0,
+            owned_by: 'docsight',
+            state,
+            detail,
+          },
+        ],
+      };
+    },
+  });
+}

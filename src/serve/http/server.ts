@@ -1,0 +1,98 @@
+import Fastify, { type FastifyError, type FastifyInstance } from 'fastify';
+import type { Access } from '../../app/access.js';
+import type { DocSight } from '../../app/docsight.js';
+import { authenticate } from '../../app/keys.js';
+import { DocSightError } from '../../errors.js';
+import { toHttpError } from './error-response.js';
+import { openApiDocument, registerRoutes, type Route } from './route.js';
+import { chatCompletionsRoute } from './routes/chat-completions.js';
+import { healthRoute, readyRoute } from './routes/health.js';
+import { modelsRoute } from './routes/models.js';
+import { docsPage } from './routes/docs-page.js';
+import { createServerMetrics } from './metrics.js';
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    /** What the request's API key may see and do; set for /api and /v1 routes. */
+    access: (Access & { admin: boolean }) | null;
+  }
+}
+
+export interface HttpServerOptions {
+  /** Where unexpected errors are reported (their text never reaches a client). */
+  log?: (line: string) => void;
+}
+
+/** Fastify's own request errors (bad JSON, wrong content type, body too large) as our codes. */
+function frameworkError(err: FastifyError): DocSightError | undefined {
+  switch (err.code) {
+    case 'FST_ERR_CTP_BODY_TOO_LARGE':
+      return new DocSightError('FILE_TOO_LARGE', 'The request body is too large (server.maxJsonBytes).');
+    case 'FST_ERR_CTP_INVALID_MEDIA_TYPE':
+      return new DocSightError('UNSUPPORTED_TYPE', 'Send the request body as application/json.');
+    case 'FST_ERR_CTP_EMPTY_JSON_BODY':
+      return new DocSightError('BAD_REQUEST', 'The request body is empty; send a JSON object.');
+    default:
+      if (err.statusCode !== undefined && err.statusCode >= 400 && err.statusCode < 500) {
+        // Fastify's JSON parser reports syntax errors as 400 with the parser's message (no server internals).
+        return new DocSightError('BAD_REQUEST', `The request is malformed: ${err.message}`);
+      }
+      return undefined;
+  }
+}
+
+/**
+ * The HTTP API over one application: every route is a thin shell over an `src/app/` function. Errors become
+ * OpenAI-shaped bodies in one place (error-response.ts).
+ *
+ * @example
+ *   const server = createHttpServer(createDocSight(config));
+ *   await server.listen({ host: '127.0.0.1', port: 8080 });
+ */
+export function createHttpServer(app: DocSight, options: HttpServerOptions = {}): FastifyInstance {
+  const log = options.log ?? ((line) => process.stderr.write(`${line}\n`));
+  const server = Fastify({
+    bodyLimit: app.config.server.maxJsonBytes,
+    // Long generations: never cut a streamed answer because the socket was quiet for a while.
+    requestTimeout: 0,
+    // Clients' own header sizes are bounded by Node (16 KiB); keep-alive sockets close with the server.
+    forceCloseConnections: 'idle',
+    logger: false,
+  });
+
+  // Every /api and /v1 request carries the access of its key (or full access while no key exists).
+  server.decorateRequest('access', null);
+  server.addHook('onRequest', async (request) => {
+    if (!/^\/(api|v1)(\/|$)/.test(request.url)) return;
+    request.access = await authenticate(app, request.headers.authorization);
+  });
+
+  const metrics = createServerMetrics(server, app);
+  const routes: Route<never, never, never>[] = [
+    healthRoute,
+    readyRoute(app),
+    modelsRoute(app),
+    chatCompletionsRoute(app, metrics),
+  ] as Route<never, never, never>[];
+  registerRoutes(server, routes);
+  const openapi = openApiDocument(routes, { title: 'DocSight API', version: '0.1.0' });
+  server.get('/openapi.json', async () => openapi);
+  server.get('/docs', async (_request, reply) =>
+    reply.type('text/html; charset=utf-8').send(docsPage(openapi)),
+  );
+
+  server.setNotFoundHandler(async (request, reply) => {
+    const { status, body } = toHttpError(
+      new DocSightError('NOT_FOUND', `No route ${request.method} ${request.url.split('?')[0]}; see /docs.`),
+    );
+    return reply.code(status).send(body);
+  });
+  server.setErrorHandler(async (err: FastifyError, request, reply) => {
+    const mapped = err instanceof DocSightError ? err : (frameworkError(err) ?? err);
+    const { status, body, retryAfter, logged } = toHttpError(mapped);
+    if (logged) log(`docsight: ${request.method} ${request.url}: ${logged}`);
+    if (retryAfter !== undefined) reply.header('retry-after', String(retryAfter));
+    return reply.code(status).send(body);
+  });
+  return server;
+}
