@@ -6,6 +6,8 @@ export default defineConfig({
   test: {
     include: ['src/**/*.test.ts', 'scripts/**/*.test.ts'],
     pool: 'forks',
+    // Text in tests is drawn with fonts from npm only (src/test-support/test-fonts.ts), never the host's.
+    globalSetup: ['src/test-support/test-font-setup.ts'],
     testTimeout: 60_000,
     hookTimeout: 120_000,
   },

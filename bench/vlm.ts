@@ -32,7 +32,7 @@ import sharp from 'sharp';
 import { configSchema } from '../src/config/config.js';
 import { formatTable } from '../src/eval/table.js';
 import { createOcrEngine } from '../src/read/ocr/engine.js';
-import { renderPage } from '../src/read/ocr/test-pages.js';
+import { renderPage } from '../src/read/ocr/test-support/test-pages.js';
 import { zoomForQuestion } from '../src/understand/ask/question-zoom.js';
 import { formatChatMl } from '../src/understand/engine/chat-format.js';
 import {

@@ -2,7 +2,7 @@ import { rm } from 'node:fs/promises';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig, type Config } from '../config/config.js';
-import { renderPage } from '../read/ocr/test-pages.js';
+import { renderPage } from '../read/ocr/test-support/test-pages.js';
 import { useTempDirs } from '../test-support/temp-dir.js';
 import { testImage, tinyModel } from '../understand/engine/test-support/test-models.js';
 import { askAboutImages, type AskInput } from './ask.js';

@@ -82,8 +82,3 @@ export async function inspectEmbeddingModel(path: string): Promise<EmbeddingMode
     id: `${basename(path)}:${size}:${await fingerprint(path, size)}`,
   };
 }
-
-/** "last", "mean" or "cls". */
-export function poolingName(pooling: number): string {
-  return POOLING_NAMES[pooling] ?? 'none';
-}

@@ -6,7 +6,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../config/config.js';
 import { searchLibrary } from '../find/search-library.js';
 import { createOcrEngine } from '../read/ocr/engine.js';
-import { renderPage } from '../read/ocr/test-pages.js';
+import { renderPage } from '../read/ocr/test-support/test-pages.js';
 import { longestStall } from '../read/ocr/test-support/event-loop.js';
 import { renderTextPng } from '../read/intake/test-support/render-text.js';
 import { openLibrary } from '../store/library.js';

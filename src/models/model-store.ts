@@ -1,5 +1,5 @@
 import { existsSync } from 'node:fs';
-import { readdir, rm, stat } from 'node:fs/promises';
+import { rm, stat } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { DocSightError } from '../errors.js';
 import { catalog, DEFAULT_MODEL, fileUrl, findCatalogEntry, type CatalogEntry } from './catalog.js';
@@ -118,13 +118,6 @@ export async function removeModel(home: string, name: string): Promise<boolean> 
   if (!existsSync(dir)) return false;
   await rm(dir, { recursive: true, force: true });
   return true;
-}
-
-/** Names of folders under `<home>/models` that no catalog entry explains (left by older versions). */
-export async function strayModelFolders(home: string): Promise<string[]> {
-  if (!existsSync(modelsDir(home))) return [];
-  const names = await readdir(modelsDir(home));
-  return names.filter((n) => !findCatalogEntry(n));
 }
 
 export interface ResolveOptions {

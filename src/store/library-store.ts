@@ -36,6 +36,11 @@ export interface LibraryStore {
   writtenPages(documentId: number): Promise<Set<number>>;
   getPage(documentId: number, page: number): Promise<StoredPage | undefined>;
   listPages(documentId: number): Promise<PageRecord[]>;
+  /**
+   * Removes a document's pages with their lines, chunks and index entries (to read it again from its
+   * original) and marks it pending; returns the page-image blobs no other row references any more.
+   */
+  clearPages(documentId: number): Promise<{ cleared: boolean; orphanBlobs: string[] }>;
 
   enqueueJob(documentId: number, options: { maxAttempts: number }): Promise<JobRecord>;
   /**

@@ -287,6 +287,26 @@ class SqliteLibraryStore implements LibraryStore {
     return del.immediate();
   }
 
+  async clearPages(documentId: number): Promise<{ cleared: boolean; orphanBlobs: string[] }> {
+    const clear = this.db.transaction(() => {
+      const doc = this.db.prepare('SELECT 1 FROM documents WHERE id = ?').get(documentId);
+      if (!doc) return { cleared: false, orphanBlobs: [] };
+      const images = (
+        this.db
+          .prepare('SELECT image_sha256 FROM pages WHERE document_id = ? AND image_sha256 IS NOT NULL')
+          .all(documentId) as Row[]
+      ).map((r) => r.image_sha256 as string);
+      // Chunks first: their delete trigger removes the index entries (FTS and vectors); lines cascade.
+      this.db.prepare('DELETE FROM chunks WHERE document_id = ?').run(documentId);
+      this.db.prepare('DELETE FROM pages WHERE document_id = ?').run(documentId);
+      this.db
+        .prepare("UPDATE documents SET status = 'pending', page_count = NULL, error = NULL WHERE id = ?")
+        .run(documentId);
+      return { cleared: true, orphanBlobs: [...new Set(images)].filter((sha) => !this.blobInUse(sha)) };
+    });
+    return clear.immediate();
+  }
+
   async setDocumentStatus(
     id: number,
     status: DocumentStatus,

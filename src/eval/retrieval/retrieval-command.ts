@@ -6,6 +6,8 @@ import { loadConfig } from '../../config/config.js';
 import { DocSightError } from '../../errors.js';
 import { openConfiguredEmbedder } from '../../find/open-configured-embedder.js';
 import { openLibrary } from '../../store/library.js';
+// The CLI's shared option parser: this file is the `eval retrieval` command, a CLI shell like its neighbours.
+import { positiveInteger } from '../../serve/cli/options.js';
 import { formatTable } from '../table.js';
 import { evaluateRetrieval } from './evaluate-retrieval.js';
 import { loadRetrievalDataset, type RetrievalKind } from './known-item-queries.js';
@@ -14,7 +16,7 @@ interface RetrievalOptions {
   dataset: string;
   kind?: RetrievalKind;
   json?: boolean;
-  limit?: string;
+  limit?: number;
   embeddingModel?: string;
 }
 
@@ -40,7 +42,11 @@ export function registerEvalRetrievalCommand(evalCommand: Command): Command {
       return raw as RetrievalKind;
     })
     .option('--json', 'print one JSON object (recall_at_1, recall_at_5, recall_at_10, mrr, queries, …)')
-    .option('--limit <n>', 'use only the first N corpus files (and their queries)')
+    .option(
+      '--limit <n>',
+      'use only the first N corpus files (and their queries)',
+      positiveInteger('--limit'),
+    )
     .option(
       '--embedding-model <name|path>',
       'hybrid retrieval with this embedding model (a catalog name such as qwen3-embedding-0.6b, or a GGUF path); ' +
@@ -52,10 +58,7 @@ export function registerEvalRetrievalCommand(evalCommand: Command): Command {
       const dir = resolve(options.dataset);
       const dataset = loadRetrievalDataset(dir, options.kind);
       if (options.limit !== undefined) {
-        const n = Number(options.limit);
-        if (!Number.isInteger(n) || n < 1)
-          throw new DocSightError('BAD_REQUEST', `--limit must be 1 or more.`);
-        dataset.corpus = dataset.corpus.slice(0, n);
+        dataset.corpus = dataset.corpus.slice(0, options.limit);
         const kept = new Set(dataset.corpus.map((f) => f.split('/').pop()));
         dataset.queries = dataset.queries.filter((q) => kept.has(q.target));
       }

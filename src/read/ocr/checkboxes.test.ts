@@ -4,7 +4,8 @@ import type { RawImage } from '../types.js';
 import { EMPTY_BOX, TICKED_BOX, findCheckBoxes, insertGlyph, placeCheckBoxes } from './checkboxes.js';
 import { createOcrEngine, type OcrEngine } from './engine.js';
 import { toRgb } from './pixels.js';
-import { renderPage } from './test-pages.js';
+import { TEST_FONTS } from '../../test-support/test-fonts.js';
+import { renderPage } from './test-support/test-pages.js';
 
 /** An outlined square of side `s` at (x, y), as a form prints an empty check-box. */
 const box = (x: number, y: number, s = 24): string =>
@@ -29,7 +30,7 @@ const FORM = {
     { text: 'No', x: 300, y: 80, size: 32 },
     { text: 'Maybe', x: 480, y: 80, size: 32 },
     { text: 'ODD 0 DOOR 2000 BOB 88', x: 60, y: 180, size: 32 },
-    { text: '口袋 回家 日本 田中', x: 60, y: 280, size: 32, font: 'WenQuanYi Zen Hei' },
+    { text: '口袋 回家 日本 田中', x: 60, y: 280, size: 32, font: TEST_FONTS.zh },
     { text: 'Total', x: 620, y: 400, size: 32 },
   ],
   shapes:

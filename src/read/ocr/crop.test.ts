@@ -5,7 +5,7 @@ import { detectText } from './detect.js';
 import { defaultModelPaths, loadDictionary, loadModel, type ModelRunner } from './models.js';
 import { toRgb, type RgbImage } from './pixels.js';
 import { recognizeStrips, REC_HEIGHT } from './recognize.js';
-import { renderPage } from './test-pages.js';
+import { renderPage } from './test-support/test-pages.js';
 
 /** A white page with a black 200×20 bar rotated by `deg` about (150, 100); returns the page and the bar's quad. */
 function pageWithBar(deg: number): { page: RgbImage; quad: Quad } {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { decodeCtc } from './ctc.js';
-import { renderLine } from './test-pages.js';
+import { renderLine } from './test-support/test-pages.js';
 import { useRecognizer } from './test-support/recognizer.js';
 
 const dict = ['a', 'b', '中', '文'];

@@ -12,7 +12,7 @@ import {
 import { quadBounds, rectToQuad } from './geometry.js';
 import { defaultModelPaths, loadModel, type ModelRunner } from './models.js';
 import { toRgb } from './pixels.js';
-import { renderPage } from './test-pages.js';
+import { renderPage } from './test-support/test-pages.js';
 
 describe('boxesFromProbabilityMap (DB post-processing)', () => {
   it('turns a text kernel into one box grown beyond the kernel, and ignores faint noise', () => {

@@ -1,7 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { configSchema } from '../../config/config.js';
 import { createOcrEngine, type OcrEngine } from './engine.js';
-import { renderPage } from './test-pages.js';
+import { TEST_FONTS } from '../../test-support/test-fonts.js';
+import { renderPage } from './test-support/test-pages.js';
 
 const config = configSchema.parse({ home: '/tmp/docsight-ocr-test' }).ocr;
 
@@ -11,7 +12,7 @@ const page = {
   lines: [
     { text: 'Statement of account, March 2024', size: 40 },
     { text: 'Balance brought forward: 12,480.75', size: 32 },
-    { text: '合同金额人民币壹万贰仟捌佰元整', size: 36, font: 'Noto Sans CJK SC' },
+    { text: '合同金额人民币壹万贰仟捌佰元整', size: 36, font: TEST_FONTS.zh },
     { text: 'Call 0800 555 0199 before 5 pm', size: 28 },
   ].map((l, i) => ({ ...l, x: 60, y: 100 + i * 120 })),
 };

@@ -9,7 +9,7 @@ import { isDocSightError } from '../../errors.js';
 import type { RawImage } from '../types.js';
 import { createOcrEngine, type OcrEngine } from './engine.js';
 import { createOcrEngineInWorker } from './engine-worker.js';
-import { renderPage } from './test-pages.js';
+import { renderPage } from './test-support/test-pages.js';
 import { longestStall } from './test-support/event-loop.js';
 
 const config = configSchema.parse({ home: '/tmp/docsight-ocr-test' }).ocr;
@@ -87,7 +87,7 @@ describe('closing a worker engine', () => {
         [
           `import { configSchema } from ${url('../../config/config.ts')};`,
           `import { createOcrEngineInWorker } from ${url('./engine-worker.ts')};`,
-          `import { renderPage } from ${url('./test-pages.ts')};`,
+          `import { renderPage } from ${url('./test-support/test-pages.ts')};`,
           `const ocr = await createOcrEngineInWorker(configSchema.parse({ home: ${JSON.stringify(dir)} }).ocr);`,
           `const page = await renderPage({ width: 600, height: 120, lines: [{ text: 'Exit cleanly', x: 20, y: 70, size: 36 }] });`,
           `const { lines } = await ocr.recognize(page);`,

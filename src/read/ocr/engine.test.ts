@@ -4,7 +4,7 @@ import { isDocSightError } from '../../errors.js';
 import type { Quad } from '../types.js';
 import { createOcrEngine, type OcrEngine } from './engine.js';
 import { quadBounds } from './geometry.js';
-import { renderLine, renderPage, rotateRaw } from './test-pages.js';
+import { renderLine, renderPage, rotateRaw } from './test-support/test-pages.js';
 import type { RawImage } from '../types.js';
 
 /** Copies `patch` (same channel count) into `page` with its top-left corner at (x, y). */

@@ -30,7 +30,6 @@ import {
   unrotatePoint,
   type RgbImage,
 } from './pixels.js';
-import { recognizerCalibrationInputs } from './rec-calibration.js';
 import { recognizeStrips, REC_HEIGHT } from './recognize.js';
 import { cropStretched, DEFAULT_REREAD, rereadDoubtfulLines, type RereadOptions } from './reread.js';
 import type { WordGapOptions } from './spaces.js';
@@ -163,7 +162,7 @@ export async function createOcrEngine(
   const floatRecModel = prepare(paths.recognition);
   const recModel =
     extras.foldModels !== false && options.precision === 'int8' && hasExactInt8Kernels()
-      ? await preparedInt8Model(paths.recognition, cacheDir, recognizerCalibrationInputs)
+      ? preparedInt8Model(paths.recognition, cacheDir)
       : floatRecModel;
   // With an int8 recogniser, the shortest strips (lone figures, short words) are read by the float one, which
   // reads them better (see `shortRunner` in recognize.ts); they are a small share of the recogniser's work.

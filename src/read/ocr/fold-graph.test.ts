@@ -7,7 +7,7 @@ import { defaultModelPaths } from './models.js';
 import { parseOnnx, serializeOnnx } from './onnx-graph.js';
 import { toRgb } from './pixels.js';
 import { packStrips, REC_HEIGHT } from './recognize.js';
-import { renderLine } from './test-pages.js';
+import { renderLine } from './test-support/test-pages.js';
 
 const paths = defaultModelPaths();
 

@@ -3,7 +3,7 @@ import { configSchema } from '../../config/config.js';
 import type { Quad } from '../types.js';
 import { createOcrEngine, type OcrEngine } from './engine.js';
 import { dominantTextAngle, joinFragments, layoutLines, type LayoutItem } from './layout.js';
-import { renderPage } from './test-pages.js';
+import { renderPage } from './test-support/test-pages.js';
 
 /** An axis-aligned item; text height `h`. */
 const item = (text: string, x: number, y: number, w: number, h = 20): LayoutItem => ({

@@ -3,10 +3,11 @@ import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync 
 import { createRequire } from 'node:module';
 import { basename, dirname, join } from 'node:path';
 import { foldGraph } from './fold-graph.js';
-import { calibrateRanges, type CalibrationInput } from './calibrate.js';
 import { parseOnnx, serializeOnnx } from './onnx-graph.js';
 import { upgradeToOpset13 } from './opset-upgrade.js';
-import { int8Convs, quantizeConvs, tensorsToCalibrate } from './quantize-graph.js';
+import { int8Convs, quantizeConvs } from './quantize-graph.js';
+import { RECOGNIZER_CALIBRATION } from './rec-calibration-ranges.js';
+import { calibrationDigest, calibrationRanges, type CalibrationTable } from './rec-calibration.js';
 
 /**
  * The folded models (fold-graph.ts) are made from the npm package's files on first use and kept in a cache
@@ -17,8 +18,11 @@ import { int8Convs, quantizeConvs, tensorsToCalibrate } from './quantize-graph.j
 /** Bump when fold-graph.ts changes what it writes, so old cached files are not used. */
 export const FOLD_VERSION = 2;
 
-/** Bump when the int8 rewrite (opset-upgrade.ts, quantize-graph.ts, calibrate.ts) or its calibration inputs change. */
-export const QUANT_VERSION = 1;
+/**
+ * Bump when the int8 rewrite (opset-upgrade.ts, quantize-graph.ts) changes what it writes. (The calibration
+ * table is in the name by its own digest.)
+ */
+export const QUANT_VERSION = 2;
 
 /** `node_modules/.cache/docsight-ocr` beside the installed model package (the place npm tools cache into). */
 export function defaultModelCacheDir(): string {
@@ -57,26 +61,29 @@ export function preparedModel(source: string, cacheDir: string): PreparedModel {
 }
 
 /**
- * The folded model with its convolutions in int8 (quantize-graph.ts), activation scales calibrated on
- * `calibration` (called only when the cache lacks the file). Falls back to the folded float model when the
- * graph cannot be rewritten.
+ * The folded model with its convolutions in int8 (quantize-graph.ts), at the activation scales of the
+ * committed calibration `table` (rec-calibration-ranges.ts). Nothing here renders or measures anything: the
+ * same model file and table give the same bytes on every machine, and the cached file is named by both (and
+ * the rewrites' versions). Falls back to the folded float model when `source` is not the file the table was
+ * measured on (a user's own recogniser) or the graph cannot be rewritten.
  */
-export async function preparedInt8Model(
+export function preparedInt8Model(
   source: string,
   cacheDir: string,
-  calibration: () => Promise<CalibrationInput[]>,
-): Promise<PreparedModel> {
+  table: CalibrationTable = RECOGNIZER_CALIBRATION,
+): PreparedModel {
   const input = readFileSync(source);
-  const target = cachedName(source, input, cacheDir, `fold${FOLD_VERSION}.q8v${QUANT_VERSION}`);
+  if (createHash('sha256').update(input).digest('hex') !== table.sourceSha256)
+    return preparedModel(source, cacheDir);
+  const rewrite = `fold${FOLD_VERSION}.q8v${QUANT_VERSION}-${calibrationDigest(table)}`;
+  const target = cachedName(source, input, cacheDir, rewrite);
   if (existsSync(target)) return { path: target };
   let bytes: Uint8Array;
   try {
     const model = parseOnnx(input);
     foldGraph(model);
     upgradeToOpset13(model);
-    const convs = int8Convs(model);
-    const ranges = await calibrateRanges(model, tensorsToCalibrate(convs), await calibration());
-    quantizeConvs(model, convs, ranges);
+    quantizeConvs(model, int8Convs(model), calibrationRanges(table));
     bytes = serializeOnnx(model);
   } catch {
     return preparedModel(source, cacheDir);

@@ -264,8 +264,3 @@ export function addFloatGraphOutput(model: OnnxModel, name: string): void {
   ]);
   model.graphFields.push({ no: 12, wire: 2, int: 0, payload, bytes: bytesField(12, payload) });
 }
-
-/** Names of the graph's outputs (GraphProto.output), in order. */
-export function graphOutputNames(model: OnnxModel): string[] {
-  return model.graphFields.filter((f) => f.no === 12).map(valueInfoName);
-}

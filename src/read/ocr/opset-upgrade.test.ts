@@ -5,7 +5,7 @@ import { foldGraph } from './fold-graph.js';
 import { defaultModelPaths } from './models.js';
 import { defaultOpset, parseOnnx, serializeOnnx } from './onnx-graph.js';
 import { upgradeToOpset13 } from './opset-upgrade.js';
-import { recognizerCalibrationInputs } from './rec-calibration.js';
+import { recognizerCalibrationInputs } from './test-support/rec-calibration-lines.js';
 
 async function run(bytes: Uint8Array, input: { data: Float32Array; dims: number[] }): Promise<Float32Array> {
   const session = await ort.InferenceSession.create(bytes, { intraOpNumThreads: 1 });

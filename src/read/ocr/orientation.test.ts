@@ -4,7 +4,7 @@ import { defaultModelPaths, loadModel, type ModelRunner } from './models.js';
 import { classifyStrips, mostlyUpsideDown, sampleForVote, tallShare } from './orientation.js';
 import { rotateRgb, toRgb } from './pixels.js';
 import { REC_HEIGHT } from './recognize.js';
-import { renderLine } from './test-pages.js';
+import { renderLine } from './test-support/test-pages.js';
 
 describe('tallShare / sampleForVote / mostlyUpsideDown', () => {
   it('weighs boxes by length, so a sideways page reads as mostly tall', () => {

@@ -1,19 +1,29 @@
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { execFile } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { promisify } from 'node:util';
 import ort from 'onnxruntime-node';
 import { afterAll, describe, expect, it } from 'vitest';
 import { editDistance, nonWhitespaceChars, normalizeText } from '../../eval/ocr/score.js';
 import { decodeCtc } from './ctc.js';
 import { loadDictionary, defaultModelPaths } from './models.js';
-import { preparedInt8Model, preparedModel, QUANT_VERSION, type PreparedModel } from './model-cache.js';
+import {
+  FOLD_VERSION,
+  preparedInt8Model,
+  preparedModel,
+  QUANT_VERSION,
+  type PreparedModel,
+} from './model-cache.js';
 import { parseOnnx } from './onnx-graph.js';
 import { activationParams, int8Convs, quantizeWeights } from './quantize-graph.js';
-import { recognizerCalibrationInputs } from './rec-calibration.js';
+import { RECOGNIZER_CALIBRATION } from './rec-calibration-ranges.js';
+import { calibrationDigest } from './rec-calibration.js';
+import { TEST_FONTS } from '../../test-support/test-fonts.js';
 import { cropTextLine } from './crop.js';
 import { toRgb } from './pixels.js';
 import { packStrips, REC_HEIGHT } from './recognize.js';
-import { renderLine } from './test-pages.js';
+import { renderLine } from './test-support/test-pages.js';
 
 describe('quantizeWeights', () => {
   it('gives each output channel its own scale and rounds every weight to within half a step', () => {
@@ -45,17 +55,62 @@ describe('the int8 recogniser (preparedInt8Model)', () => {
   afterAll(() => dirs.forEach((d) => rmSync(d, { recursive: true, force: true })));
   const source = defaultModelPaths().recognition;
 
-  it('is made the same, byte for byte, twice', async () => {
-    const [a, b] = await Promise.all(
-      dirs.map((d) => preparedInt8Model(source, d, recognizerCalibrationInputs)),
+  const path = (m: PreparedModel | undefined) => (m && 'path' in m ? m.path : '');
+
+  it('is named by the model file, the rewrites and the committed calibration table, and made the same twice', () => {
+    const [a, b] = dirs.map((d) => preparedInt8Model(source, d));
+    expect(path(a)).toMatch(
+      new RegExp(
+        `\\.[0-9a-f]{16}\\.fold${FOLD_VERSION}\\.q8v${QUANT_VERSION}-${calibrationDigest(RECOGNIZER_CALIBRATION)}\\.onnx$`,
+      ),
     );
-    const path = (m: PreparedModel | undefined) => (m && 'path' in m ? m.path : '');
-    expect(path(a)).toMatch(new RegExp(`\\.q8v${QUANT_VERSION}\\.onnx$`));
     expect(readFileSync(path(a)).equals(readFileSync(path(b)))).toBe(true);
   });
 
+  it('is byte-identical in a process that has no font at all (nothing on its path draws text)', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'docsight-q8-nofonts-'));
+    try {
+      // fontconfig with no font folder: any text drawn there would come out as hex boxes or nothing.
+      const fontsConf = join(dir, 'fonts.conf');
+      writeFileSync(
+        fontsConf,
+        `<?xml version="1.0"?><fontconfig><cachedir>${dir}/fc</cachedir></fontconfig>`,
+      );
+      const script = join(dir, 'build-int8.mts');
+      const url = (name: string) => JSON.stringify(new URL(name, import.meta.url).href);
+      writeFileSync(
+        script,
+        [
+          `import { preparedInt8Model } from ${url('./model-cache.ts')};`,
+          `const m = preparedInt8Model(${JSON.stringify(source)}, ${JSON.stringify(join(dir, 'cache'))});`,
+          `console.log('path' in m ? m.path : '');`,
+        ].join('\n'),
+      );
+      const { stdout } = await promisify(execFile)(process.execPath, ['--import', 'tsx', script], {
+        env: { ...process.env, FONTCONFIG_FILE: fontsConf },
+        timeout: 60_000,
+      });
+      const here = preparedInt8Model(source, dirs[0]!);
+      expect(stdout.trim()).not.toBe('');
+      expect(readFileSync(stdout.trim()).equals(readFileSync(path(here)))).toBe(true);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('gets a new name when the calibration table changes, and is the float model for a file the table does not belong to', () => {
+    const table = structuredClone(RECOGNIZER_CALIBRATION);
+    const [first] = Object.keys(table.ranges);
+    table.ranges[first!] = [-1, 1];
+    expect(path(preparedInt8Model(source, dirs[1]!, table))).not.toBe(
+      path(preparedInt8Model(source, dirs[1]!)),
+    );
+    const other = { ...RECOGNIZER_CALIBRATION, sourceSha256: '0'.repeat(64) };
+    expect(preparedInt8Model(source, dirs[1]!, other)).toEqual(preparedModel(source, dirs[1]!));
+  });
+
   it('runs its convolutions as QLinearConv in onnxruntime and reads lines as the float model does', async () => {
-    const q8 = await preparedInt8Model(source, dirs[0]!, recognizerCalibrationInputs);
+    const q8 = preparedInt8Model(source, dirs[0]!);
     const float = preparedModel(source, dirs[0]!);
     const optimized = join(dirs[0]!, 'optimized.onnx');
     const open = (m: PreparedModel, extra: ort.InferenceSession.SessionOptions = {}) =>
@@ -74,8 +129,8 @@ describe('the int8 recogniser (preparedInt8Model)', () => {
     const lines = [
       { text: 'Subtotal before tax: 4,096.00 USD', size: 26 },
       { text: 'Meeting room B, 3rd floor (ask at reception)', size: 34 },
-      { text: '发票号码 No. 00417 开票日期 2023年5月8日', size: 30, font: 'Noto Sans CJK SC' },
-      { text: 'Signature of the applicant', size: 22, font: 'DejaVu Serif' },
+      { text: '发票号码 No. 00417 开票日期 2023年5月8日', size: 30, font: TEST_FONTS.zh },
+      { text: 'Signature of the applicant', size: 22, font: TEST_FONTS.serif },
     ];
     let worst = 0;
     let errors = 0;

@@ -1,41 +1,26 @@
-import type { CalibrationInput } from './calibrate.js';
-import { cropTextLine } from './crop.js';
-import { toRgb } from './pixels.js';
-import { packStrips, REC_HEIGHT } from './recognize.js';
-import { renderLine } from './test-pages.js';
+import { createHash } from 'node:crypto';
+import type { TensorRange } from './quantize-graph.js';
 
 /**
- * The recogniser's calibration inputs: text lines drawn by our own renderer (test-pages.ts) in the scripts,
- * sizes and fonts the engine reads — English prose, receipt figures, Chinese with Latin inside — cut to
- * recogniser strips exactly as the engine cuts them. Fixed texts and fonts: the same inputs every time.
+ * The int8 recogniser's activation ranges, measured once and committed (rec-calibration-ranges.ts), so that
+ * the quantised model depends only on files that ship with the package — never on the fonts or anything else
+ * of the host it runs on. tools/calibrate-recognizer.ts measures them (docs/ocr-int8-calibration.md).
  */
-const LINES: readonly { text: string; size: number; font?: string }[] = [
-  { text: 'Invoice 2024-117 Total due: 1,234.56 EUR', size: 28 },
-  { text: 'The quick brown fox jumps over the lazy dog.', size: 36 },
-  { text: 'Date 12/02/2018 TEL: 07-386 1234 GST ID 000123', size: 24 },
-  { text: 'QTY 2 x RM 15.90  SUBTOTAL 31.80  ROUNDING -0.00', size: 30, font: 'DejaVu Sans Mono' },
-  { text: 'Please return the signed form to the office by Friday', size: 40, font: 'DejaVu Serif' },
-  { text: 'RECEIVED FROM: ACME (M) SDN BHD  No. 5, Jalan 3/4', size: 32 },
-  { text: '文档识别支持中文和English混排', size: 32, font: 'WenQuanYi Zen Hei' },
-  { text: '合同编号：HT-2024-0117 金额 ¥12,800.00', size: 36, font: 'Noto Sans CJK SC' },
-  { text: '关于国庆节放假安排的通知（2024年10月1日至7日）', size: 28, font: 'Noto Serif CJK SC' },
-  { text: '会议纪要 Meeting minutes: Q3 revenue +12.5%', size: 44, font: 'Noto Sans CJK SC' },
-  { text: 'a', size: 32 },
-  { text: '15.00', size: 28 },
-];
+export interface CalibrationTable {
+  /** sha256 of the float model file the ranges were measured on (the npm package's recogniser). */
+  sourceSha256: string;
+  /** What the ranges were measured from, for people: the tool, its lines, each font family's file. */
+  madeFrom: { tool: string; lines: number; fonts: Record<string, { file: string; sha256: string }> };
+  /** [min, max] of each convolution input and output of the folded, opset-13 graph, by tensor name. */
+  ranges: Record<string, readonly [number, number]>;
+}
 
-/** Strips for `calibrateRanges`, one per line, each at its own width (as the engine runs short strips). */
-export async function recognizerCalibrationInputs(): Promise<CalibrationInput[]> {
-  const inputs: CalibrationInput[] = [];
-  for (const line of LINES) {
-    const image = toRgb(await renderLine(line.text, line.size, line.font));
-    const strip = cropTextLine(
-      image,
-      [0, 0, image.width, 0, image.width, image.height, 0, image.height],
-      REC_HEIGHT,
-    );
-    const width = Math.max(96, Math.ceil(strip.width / 8) * 8);
-    inputs.push({ data: packStrips([strip], REC_HEIGHT, width), dims: [1, 3, REC_HEIGHT, width] });
-  }
-  return inputs;
+/** A short fingerprint of everything in `table` (part of the cached int8 model's name). */
+export function calibrationDigest(table: CalibrationTable): string {
+  return createHash('sha256').update(JSON.stringify(table)).digest('hex').slice(0, 12);
+}
+
+/** The table's ranges as quantizeConvs takes them. */
+export function calibrationRanges(table: CalibrationTable): Map<string, TensorRange> {
+  return new Map(Object.entries(table.ranges).map(([name, [min, max]]) => [name, { min, max }]));
 }

@@ -3,7 +3,8 @@ import { cropTextLine } from './crop.js';
 import { defaultModelPaths, loadDictionary, loadModel, type ModelRunner } from './models.js';
 import { toRgb, type RgbImage } from './pixels.js';
 import { MIN_WIDTH, recognizeStrips, REC_HEIGHT, SHORT_STRIP_WIDTH } from './recognize.js';
-import { renderLine } from './test-pages.js';
+import { TEST_FONTS } from '../../test-support/test-fonts.js';
+import { renderLine } from './test-support/test-pages.js';
 
 /** A whole rendered line as a recogniser strip. */
 async function strip(text: string, size = 32, font?: string): Promise<RgbImage> {
@@ -43,7 +44,7 @@ describe('recognizeStrips on the real PP-OCRv4 recogniser', () => {
   it('reads a Chinese line with Latin words inside, without spaces between the Chinese characters', async () => {
     const [line] = await recognizeStrips(
       rec,
-      [await strip('文档识别支持中文和English混排', 36, 'WenQuanYi Zen Hei')],
+      [await strip('文档识别支持中文和English混排', 36, TEST_FONTS.zh)],
       dictionary,
       {
         batchSize: 1,

@@ -16,7 +16,7 @@ import type { RgbImage } from './pixels.js';
  * - the model's own space class, which wins at clear word gaps and rises a little at faint ones.
  *
  * They are added as evidence (a logistic score, weights fitted on the SROIE and FUNSD dev splits by
- * `scripts/ocr-words.ts`) and a space goes where the score is positive.
+ * `tools/ocr-words.ts`) and a space goes where the score is positive.
  */
 export interface WordGapOptions {
   /** Weights of the evidence between two letters or digits: a space where bias + Σ weight·measurement > 0. */
@@ -37,7 +37,7 @@ export interface WordGapWeights {
   spaceProb: number;
 }
 
-/** Fitted on the dev splits' labelled character pairs (`npx tsx scripts/ocr-words.ts fit ...`). */
+/** Fitted on the dev splits' labelled character pairs (`npx tsx tools/ocr-words.ts fit ...`). */
 export const DEFAULT_WEIGHTS: WordGapWeights = {
   bias: 0.84,
   blank: 1.04,

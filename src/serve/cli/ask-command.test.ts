@@ -3,7 +3,7 @@ import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { renderPage } from '../../read/ocr/test-pages.js';
+import { renderPage } from '../../read/ocr/test-support/test-pages.js';
 import { useTempDirs } from '../../test-support/temp-dir.js';
 import { testImage, tinyModel } from '../../understand/engine/test-support/test-models.js';
 import { startFakeUpstreamServer, type FakeUpstreamServer } from './test-support/fake-upstream-server.js';

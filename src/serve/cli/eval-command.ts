@@ -1,6 +1,4 @@
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { resolve } from 'node:path';
 import type { Command } from 'commander';
 import { configFromGlobals } from './command-config.js';
 import { DocSightError } from '../../errors.js';
@@ -10,19 +8,10 @@ import { evaluateOcr, type PageResult } from '../../eval/ocr/evaluate.js';
 import { formatOcrReport, ocrReportJson } from '../../eval/ocr/report.js';
 import { scoreCounts } from '../../eval/ocr/score.js';
 import { registerEvalRetrievalCommand } from '../../eval/retrieval/retrieval-command.js';
-import { evaluateZhSet } from '../../eval/zh/evaluate-zh.js';
-import { writeZhSet } from '../../eval/zh/generate.js';
+import { runZhSet } from '../../eval/zh/run-zh-set.js';
 import { formatZhReport } from '../../eval/zh/report.js';
-
-function positiveInt(flag: string) {
-  return (raw: string): number => {
-    const n = Number(raw);
-    if (!Number.isInteger(n) || n < 1) {
-      throw new DocSightError('BAD_REQUEST', `${flag} must be a whole number of 1 or more, not "${raw}".`);
-    }
-    return n;
-  };
-}
+import { writePredictions } from '../../eval/write-predictions.js';
+import { positiveInteger } from './options.js';
 
 function datasetKind(raw: string): DatasetKind {
   if (raw !== 'sroie' && raw !== 'funsd') {
@@ -45,16 +34,6 @@ function progress(measure: 'words' | 'chars') {
       `[${done}/${total}] ${result.id}  ${result.seconds.toFixed(2)} s  ${figure}  CER ${s.cer.toFixed(3)}\n`,
     );
   };
-}
-
-/** Writes GT and predicted page texts side by side, for diffing what the engine got wrong. */
-function writePredictions(dir: string, pages: { id: string; text: string }[], results: PageResult[]): void {
-  mkdirSync(dir, { recursive: true });
-  const gt = new Map(pages.map((p) => [p.id, p.text]));
-  for (const r of results) {
-    writeFileSync(join(dir, `${r.id}.gt.txt`), `${gt.get(r.id) ?? ''}\n`);
-    writeFileSync(join(dir, `${r.id}.pred.txt`), `${r.predicted}\n`);
-  }
 }
 
 interface OcrOptions {
@@ -96,8 +75,8 @@ export function registerEvalCommand(program: Command): Command {
     .requiredOption('--dataset <dir>', 'split folder, e.g. eval/sroie/dev')
     .option('--kind <kind>', 'sroie or funsd (default: detected from gt/)', datasetKind)
     .option('--json', 'print one JSON object instead of the table')
-    .option('--limit <n>', 'score only the first N pages (sorted by id)', positiveInt('--limit'))
-    .option('--threads <n>', 'intra-op threads for the OCR models', positiveInt('--threads'))
+    .option('--limit <n>', 'score only the first N pages (sorted by id)', positiveInteger('--limit'))
+    .option('--threads <n>', 'intra-op threads for the OCR models', positiveInteger('--threads'))
     .option(
       '--predictions <dir>',
       "also write each page's GT and predicted text there (<id>.gt.txt, <id>.pred.txt)",
@@ -140,32 +119,27 @@ export function registerEvalCommand(program: Command): Command {
       'keep the generated pages (and predictions/<id>.gt.txt, <id>.pred.txt) here (default: a temporary folder, removed afterwards)',
     )
     .option('--json', 'print one JSON object instead of the table')
-    .option('--seed <n>', 'seed of the generator', positiveInt('--seed'))
-    .option('--limit <n>', 'generate and read only the first N pages (a quick check)', positiveInt('--limit'))
-    .option('--threads <n>', 'intra-op threads for the OCR models', positiveInt('--threads'))
+    .option('--seed <n>', 'seed of the generator', positiveInteger('--seed'))
+    .option(
+      '--limit <n>',
+      'generate and read only the first N pages (a quick check)',
+      positiveInteger('--limit'),
+    )
+    .option('--threads <n>', 'intra-op threads for the OCR models', positiveInteger('--threads'))
     .action(async (options: OcrZhOptions, command: Command) => {
       const config = configFor(command, options.threads);
-      const dir = options.out ? resolve(options.out) : mkdtempSync(join(tmpdir(), 'docsight-zh-'));
-      try {
-        process.stderr.write(`Generating the Chinese test set in ${dir}...\n`);
-        const pages = await writeZhSet(dir, { seed: options.seed, limit: options.limit });
-        process.stderr.write(`Loading OCR models (${config.ocr.threads} thread(s))...\n`);
-        const reader = await openEngineReader(config, 'engine');
-        try {
-          const result = await evaluateZhSet(pages, reader.recognizePage, { onPage: progress('chars') });
-          if (options.out) writePredictions(join(dir, 'predictions'), pages, result.perPage);
-          const fonts = [...new Set(pages.map((p) => p.fontFamily))];
-          process.stdout.write(
-            options.json
-              ? `${JSON.stringify({ ...result.overall, by_degradation: result.byDegradation, fonts, seed: options.seed ?? null, threads: config.ocr.threads, model_load_seconds: reader.loadSeconds })}\n`
-              : `${formatZhReport(result, { fonts, threads: config.ocr.threads })}\n`,
-          );
-        } finally {
-          await reader.close();
-        }
-      } finally {
-        if (!options.out) rmSync(dir, { recursive: true, force: true });
-      }
+      const { result, fonts, loadSeconds } = await runZhSet(config, {
+        ...options,
+        out: options.out ? resolve(options.out) : undefined,
+        log: (line) => process.stderr.write(`${line}\n`),
+        onPage: progress('chars'),
+      });
+      const { threads } = config.ocr;
+      process.stdout.write(
+        options.json
+          ? `${JSON.stringify({ ...result.overall, by_degradation: result.byDegradation, fonts, seed: options.seed ?? null, threads, model_load_seconds: loadSeconds })}\n`
+          : `${formatZhReport(result, { fonts, threads })}\n`,
+      );
     });
 
   registerEvalRetrievalCommand(evalCommand);

@@ -78,4 +78,15 @@ describe('library commands', () => {
     const nothing = await cli('ingest', join(home, 'nope.pdf'));
     expect(nothing.err).toContain('no such file or folder');
   });
+
+  it('queues a document to be read again, and refuses a job limit of 0', async () => {
+    const again = await cli('docs', 'reingest', '2');
+    expect(again.out).toMatch(/^Queued: receipt\.txt \(job \d+\)\.\n$/);
+    expect((await cli('docs', 'reingest', '2')).out).toMatch(/^Already queued: receipt\.txt/);
+    expect((await cli('jobs', 'run')).err).toMatch(/done {2}receipt\.txt \(1 pages\)/);
+    expect((await cli('search', 'zheng')).out).toContain('receipt.txt');
+    const limit = await cli('jobs', '--limit', '0');
+    expect(limit.code).toBe(1);
+    expect(limit.err).toContain('--limit must be a whole number of 1 or more, not "0".');
+  });
 });

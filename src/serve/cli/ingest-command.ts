@@ -1,60 +1,13 @@
+import { basename } from 'node:path';
 import type { Command } from 'commander';
-import type { Config } from '../../config/config.js';
-import { configFromGlobals } from './command-config.js';
-import { describeError, isDocSightError } from '../../errors.js';
-import { openConfiguredEmbedder } from '../../find/open-configured-embedder.js';
-import { addToLibrary } from '../../ingest/add-to-library.js';
+import { createDocSight } from '../../app/docsight.js';
+import { addDocuments } from '../../app/ingest.js';
+import { describeError } from '../../errors.js';
 import { expandInputPaths } from '../../ingest/expand-paths.js';
-import { startLibraryIngestion } from '../../ingest/start-library-ingestion.js';
-import { openLibrary, type Library } from '../../store/library.js';
-
-/**
- * Runs the ingest workers until the queue is empty, drawing progress on stderr, and returns the
- * number of jobs (of `jobIds`, or all when omitted) that failed.
- */
-export async function drainIngestQueue(
-  library: Library,
-  config: Config,
-  jobIds?: Set<number>,
-): Promise<number> {
-  // With library.embeddingModel set, chunks are embedded as they are written (hybrid search).
-  const embedder = await openConfiguredEmbedder(config);
-  const ingestion = startLibraryIngestion(library, config, { pollMs: 200, embedder });
-  const { workers } = ingestion;
-  const tty = process.stderr.isTTY;
-  let failed = 0;
-  workers.events.on('progress', (p) => {
-    if (!tty) return;
-    const total = p.pagesTotal ?? p.pagesDone;
-    const width = 30;
-    const filled = total > 0 ? Math.round((p.pagesDone / total) * width) : 0;
-    process.stderr.write(
-      `\r\x1b[2K[${'#'.repeat(filled)}${'-'.repeat(width - filled)}] ${p.pagesDone}/${total} pages  job ${p.jobId}`,
-    );
-  });
-  workers.events.on('job', (e) => {
-    if (jobIds && !jobIds.has(e.jobId)) return;
-    if (tty) process.stderr.write('\r\x1b[2K');
-    void library.store.getJob(e.jobId).then((job) => {
-      const name = job?.documentName ?? `document ${e.documentId}`;
-      if (e.state === 'failed') failed++;
-      const detail = e.error ? `: ${e.errorCode} ${e.error}` : job ? ` (${job.pagesDone} pages)` : '';
-      process.stderr.write(`${e.state === 'queued' ? 'will retry' : e.state}  ${name}${detail}\n`);
-    });
-  });
-  try {
-    await workers.settled(jobIds);
-  } finally {
-    await ingestion.stop();
-    await embedder?.close();
-  }
-  if (embedder && embedder.truncatedTexts > 0) {
-    process.stderr.write(
-      `${embedder.truncatedTexts} chunk(s) were longer than the embedding context and embedded from their beginning.\n`,
-    );
-  }
-  return failed;
-}
+import { readLocalFile } from '../../read/intake/read-local-file.js';
+import { configFromGlobals } from './command-config.js';
+import { collect } from './options.js';
+import { runQueueWithProgress } from './queue-output.js';
 
 interface IngestOptions {
   collection?: string;
@@ -69,50 +22,42 @@ export function registerIngestCommand(program: Command): Command {
     .description('Add documents to the library: files, folders (recursively) and globs.')
     .argument('<path...>', 'files, folders or quoted globs such as "scans/**/*.pdf"')
     .option('--collection <name>', 'put the documents in this collection')
-    .option('--tag <tag>', 'tag the documents (repeatable)', (v: string, all: string[] = []) => [...all, v])
+    .option('--tag <tag>', 'tag the documents (repeatable)', collect)
     .option('--wait', 'read and index them now, with a progress bar, instead of only queueing them')
     .action(async (paths: string[], options: IngestOptions, command: Command) => {
       const config = configFromGlobals(command);
       const files = await expandInputPaths(paths);
-      const library = openLibrary(config.home);
+      const app = createDocSight(config);
       try {
-        const jobIds = new Set<number>();
-        let added = 0;
-        let rejected = 0;
-        for (const file of files) {
-          try {
-            const r = await addToLibrary(
-              library,
-              { path: file },
-              {
-                collection: options.collection,
-                tags: options.tag,
-                maxAttempts: config.library.maxAttempts,
-                maxFileBytes: config.intake.maxFileBytes,
-              },
-            );
-            if (r.job) jobIds.add(r.job.id);
-            if (!r.duplicate) added++;
-            else process.stderr.write(`already in the library: ${file} (document ${r.document.id})\n`);
-          } catch (err) {
-            // One bad file is reported and skipped; the rest still go in.
-            rejected++;
-            const code = isDocSightError(err) ? ` (${err.code})` : '';
-            process.stderr.write(`skipped${code}: ${describeError(err)}\n`);
-          }
-        }
+        // Each file is read when its turn comes, so one file at a time is in memory.
+        const inputs = files.map((file) => ({
+          name: basename(file),
+          bytes: () => readLocalFile(file, config.intake),
+        }));
+        const summary = await addDocuments(app, inputs, {
+          collection: options.collection,
+          tags: options.tag,
+          onResult: (r) => {
+            if (r.status === 'duplicate') {
+              process.stderr.write(`already in the library: ${files[r.index]} (document ${r.document.id})\n`);
+            } else if (r.status === 'rejected') {
+              process.stderr.write(`skipped (${r.error.code}): ${describeError(r.error)}\n`);
+            }
+          },
+        });
+        const queued = summary.jobIds.length;
         process.stdout.write(
-          `${added} new document(s), ${jobIds.size} job(s) queued, ${rejected} rejected.\n`,
+          `${summary.added} new document(s), ${queued} job(s) queued, ${summary.rejected} rejected.\n`,
         );
-        if (options.wait && jobIds.size > 0) {
-          const failed = await drainIngestQueue(library, config, jobIds);
+        if (options.wait && queued > 0) {
+          const { failed } = await runQueueWithProgress(app, summary.jobIds);
           if (failed > 0) process.exitCode = 1;
-        } else if (jobIds.size > 0) {
+        } else if (queued > 0) {
           process.stdout.write('Run `docsight jobs run` (or the server) to read and index them.\n');
         }
-        if (rejected > 0) process.exitCode = 1;
+        if (summary.rejected > 0) process.exitCode = 1;
       } finally {
-        await library.close();
+        await app.close();
       }
     });
 }

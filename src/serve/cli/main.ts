@@ -12,6 +12,7 @@ import { registerAskCommand } from './ask-command.js';
 import { registerChatCommand } from './chat-command.js';
 import { registerServeCommand } from './serve-command.js';
 import { registerKeysCommand } from './keys-command.js';
+import { registerConfigCommand } from './config-command.js';
 
 /**
  * The `docsight` command line. Each sub-command lives in its own file beside this one
@@ -37,6 +38,7 @@ export function buildProgram(): Command {
   registerChatCommand(program);
   registerServeCommand(program);
   registerKeysCommand(program);
+  registerConfigCommand(program);
   return program;
 }
 

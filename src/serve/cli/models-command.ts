@@ -1,4 +1,5 @@
-import { InvalidArgumentError, Option, type Command } from 'commander';
+import { Option, type Command } from 'commander';
+import { positiveInteger } from './options.js';
 import { synthesizeQwen3Embedding } from '../../models/synthetic/qwen3-embedding-synth.js';
 import {
   synthesizeQwen3Vl,
@@ -13,12 +14,6 @@ import {
  * exact dimensions) for benchmarks. Their answers and vectors are meaningless by design; they exist so
  * the real engine can be tested and timed without the real weights.
  */
-
-function seedNumber(value: string): number {
-  const n = Number(value);
-  if (!Number.isInteger(n) || n < 0) throw new InvalidArgumentError('must be a whole number of 0 or more.');
-  return n;
-}
 
 const mb = (bytes: number): string => `${(bytes / 1e6).toFixed(1)} MB`;
 
@@ -65,7 +60,12 @@ export function registerModelsCommand(program: Command): void {
     )
     .option('--embedding', 'write a Qwen3-Embedding model (Q8_0, last-token pooling) instead')
     .requiredOption('--out <dir>', 'folder to write the files into')
-    .option('--seed <n>', 'random seed (the same seed writes the same bytes)', seedNumber, 1)
+    .option(
+      '--seed <n>',
+      'random seed (the same seed writes the same bytes)',
+      positiveInteger('--seed', { min: 0 }),
+      1,
+    )
     .action(async (opts: SynthesizeFlags) => {
       const t0 = Date.now();
       if (opts.embedding) {

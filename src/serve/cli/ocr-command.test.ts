@@ -11,8 +11,6 @@ import { buildPdf } from '../../read/intake/test-support/build-pdf.js';
 import { pngBomb } from '../../read/intake/test-support/png-bomb.js';
 import { renderTextPng } from '../../read/intake/test-support/render-text.js';
 import { runCli } from './main.js';
-import { pageToMarkdown, pageToText } from './ocr-command.js';
-import type { PageText } from '../../read/types.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'docsight-ocr-cli-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -296,41 +294,6 @@ describe('docsight ocr', () => {
     expect(tooMany.stderr).toMatch(
       /^docsight: error \(BAD_CONFIG\): .*ocr\.threads: Too big: expected number to be <=64\n$/,
     );
-  });
-});
-
-describe('page formatting', () => {
-  const line = (text: string, block: number) => ({
-    text,
-    box: [0, 0, 1, 0, 1, 1, 0, 1] as PageText['lines'][number]['box'],
-    confidence: 0.9,
-    block,
-  });
-  const page: PageText = {
-    page: 3,
-    width: 100,
-    height: 100,
-    source: 'ocr',
-    lines: [
-      line('甲方：北京某某科技', 0),
-      line('有限公司', 0),
-      line('- 12 items', 1),
-      line('at *50%* off', 1),
-    ],
-  };
-
-  it('joins Chinese lines of a paragraph without a space, English ones with one', () => {
-    expect(pageToMarkdown(page)).toBe(
-      '## Page 3\n\n甲方：北京某某科技有限公司\n\n\\- 12 items at \\*50%\\* off',
-    );
-  });
-
-  it('keeps lines as they are in plain text', () => {
-    expect(pageToText(page)).toBe('甲方：北京某某科技\n有限公司\n\n- 12 items\nat *50%* off');
-  });
-
-  it('says so when a page has no text', () => {
-    expect(pageToMarkdown({ ...page, lines: [] })).toBe('## Page 3\n\n*(no text found)*');
   });
 });
 

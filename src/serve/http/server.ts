@@ -60,6 +60,9 @@ export function createHttpServer(app: DocSight, options: HttpServerOptions = {})
     logger: false,
   });
 
+  // JSON only (and multipart where a route takes uploads): a text/plain body is a 415, not a string to validate.
+  server.removeContentTypeParser('text/plain');
+
   // Every /api and /v1 request carries the access of its key (or full access while no key exists).
   server.decorateRequest('access', null);
   server.addHook('onRequest', async (request) => {

@@ -5,7 +5,7 @@ import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { configSchema } from '../../config/config.js';
 import { createOcrEngine, type OcrEngine } from '../../read/ocr/engine.js';
-import { renderPage } from '../../read/ocr/test-pages.js';
+import { renderPage } from '../../read/ocr/test-support/test-pages.js';
 import type { TextLine } from '../../read/types.js';
 import { createLlamaEngine } from '../engine/llama-engine.js';
 import { tinyModel } from '../engine/test-support/test-models.js';

@@ -1,6 +1,6 @@
 import sharp from 'sharp';
 import { describe, expect, it } from 'vitest';
-import { prepareImage, regionAroundLines } from './prepare-image.js';
+import { prepareImage } from './prepare-image.js';
 
 /** A 600×400 white page with a black block at the top-left, optionally tagged with an EXIF orientation. */
 async function page(orientation?: number) {
@@ -59,17 +59,5 @@ describe('prepareImage', () => {
     await expect(prepareImage(Buffer.from('not an image'), { maxTokens: 64 })).rejects.toMatchObject({
       code: 'CORRUPT_FILE',
     });
-  });
-});
-
-describe('regionAroundLines', () => {
-  it('covers the lines plus a margin, clamped to the page', () => {
-    const region = regionAroundLines(
-      [{ box: [100, 100, 300, 100, 300, 130, 100, 130] }, { box: [120, 140, 250, 140, 250, 170, 120, 170] }],
-      { width: 1000, height: 2000 },
-      0.05,
-    );
-    expect(region).toEqual({ left: 50, top: 50, width: 300, height: 170 });
-    expect(regionAroundLines([], { width: 10, height: 10 })).toBeUndefined();
   });
 });

@@ -1,7 +1,6 @@
 import { createHash } from 'node:crypto';
 import sharp, { type Metadata } from 'sharp';
 import { DocSightError } from '../../errors.js';
-import type { Quad, TextLine } from '../../read/types.js';
 import { fitToTokenBudget, PIXELS_PER_TOKEN_SIDE } from './token-budget.js';
 
 export interface Region {
@@ -112,31 +111,4 @@ function clampRegion(region: Region, width: number, height: number): Region {
     width: Math.max(1, Math.min(width - left, Math.round(region.width))),
     height: Math.max(1, Math.min(height - top, Math.round(region.height))),
   };
-}
-
-function quadBounds(box: Quad): Region {
-  const xs = [box[0], box[2], box[4], box[6]];
-  const ys = [box[1], box[3], box[5], box[7]];
-  const left = Math.min(...xs);
-  const top = Math.min(...ys);
-  return { left, top, width: Math.max(...xs) - left, height: Math.max(...ys) - top };
-}
-
-/**
- * The region around some OCR lines (e.g. the ones that match a question), padded by `margin` of the page's
- * shorter side, so a crop of it can be sent at a readable scale instead of the whole page at full resolution.
- */
-export function regionAroundLines(
-  lines: Pick<TextLine, 'box'>[],
-  page: { width: number; height: number },
-  margin = 0.03,
-): Region | undefined {
-  if (lines.length === 0) return undefined;
-  const boxes = lines.map((l) => quadBounds(l.box));
-  const pad = Math.round(Math.min(page.width, page.height) * margin);
-  const left = Math.max(0, Math.min(...boxes.map((b) => b.left)) - pad);
-  const top = Math.max(0, Math.min(...boxes.map((b) => b.top)) - pad);
-  const right = Math.min(page.width, Math.max(...boxes.map((b) => b.left + b.width)) + pad);
-  const bottom = Math.min(page.height, Math.max(...boxes.map((b) => b.top + b.height)) + pad);
-  return { left, top, width: right - left, height: bottom - top };
 }

@@ -2,8 +2,9 @@ import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { configSchema } from '../../config/config.js';
 import { createOcrEngine, type OcrEngine, type OcrResult } from '../../read/ocr/engine.js';
-import { renderPage, type PageSpec } from '../../read/ocr/test-pages.js';
+import { renderPage, type PageSpec } from '../../read/ocr/test-support/test-pages.js';
 import type { Quad } from '../../read/types.js';
+import { TEST_FONTS } from '../../test-support/test-fonts.js';
 import { prepareImage } from './prepare-image.js';
 import {
   MIN_LEGIBLE_TEXT_PX,
@@ -16,7 +17,7 @@ import {
 
 // An A4 invoice at 150 dpi (1240×1754 px) with 10-pt body text (~21 px): at the ask budget of 256 tokens the
 // page is sent at 416×608, a third of its size, so that print renders at ~7 px — too small to read.
-const ZH = 'WenQuanYi Zen Hei';
+const ZH = TEST_FONTS.zh;
 const invoice: PageSpec = {
   width: 1240,
   height: 1754,

@@ -15,15 +15,19 @@ import { clientGoneSignal, startEventStream } from '../event-stream.js';
 import type { ServerMetrics } from '../metrics.js';
 import { defineRoute } from '../route.js';
 
-const textPart = z.object({ type: z.literal('text'), text: z.string() });
-const imagePart = z.object({
-  type: z.literal('image_url'),
-  image_url: z.object({
-    /** `data:image/png;base64,…`. Remote URLs are refused: the server never fetches on a client's behalf. */
-    url: z.string().min(1),
-    detail: z.enum(['low', 'high', 'auto']).optional(),
-  }),
-});
+const textPart = z.object({ type: z.literal('text'), text: z.string() }).strict();
+const imagePart = z
+  .object({
+    type: z.literal('image_url'),
+    image_url: z
+      .object({
+        /** `data:image/png;base64,…`. Remote URLs are refused: the server never fetches on a client's behalf. */
+        url: z.string().min(1),
+        detail: z.enum(['low', 'high', 'auto']).optional(),
+      })
+      .strict(),
+  })
+  .strict();
 const name = z.string().max(256).optional();
 
 const messageSchema = z.discriminatedUnion('role', [
@@ -32,17 +36,21 @@ const messageSchema = z.discriminatedUnion('role', [
     content: z.union([z.string(), z.array(textPart)]),
     name,
   }),
-  z.object({
-    role: z.literal('user'),
-    content: z.union([z.string(), z.array(z.discriminatedUnion('type', [textPart, imagePart]))]),
-    name,
-  }),
-  z.object({
-    role: z.literal('assistant'),
-    content: z.union([z.string(), z.array(textPart), z.null()]).optional(),
-    name,
-    refusal: z.string().nullable().optional(),
-  }),
+  z
+    .object({
+      role: z.literal('user'),
+      content: z.union([z.string(), z.array(z.discriminatedUnion('type', [textPart, imagePart]))]),
+      name,
+    })
+    .strict(),
+  z
+    .object({
+      role: z.literal('assistant'),
+      content: z.union([z.string(), z.array(textPart), z.null()]).optional(),
+      name,
+      refusal: z.string().nullable().optional(),
+    })
+    .strict(),
 ]);
 
 const tokens = z.int().min(1).max(32_768).nullable().optional();
@@ -71,15 +79,19 @@ export const chatCompletionRequestSchema = z
       .discriminatedUnion('type', [
         z.object({ type: z.literal('text') }),
         z.object({ type: z.literal('json_object') }),
-        z.object({
-          type: z.literal('json_schema'),
-          json_schema: z.object({
-            name: z.string().min(1).max(64),
-            description: z.string().optional(),
-            schema: z.record(z.string(), z.unknown()).optional(),
-            strict: z.boolean().nullable().optional(),
-          }),
-        }),
+        z
+          .object({
+            type: z.literal('json_schema'),
+            json_schema: z
+              .object({
+                name: z.string().min(1).max(64),
+                description: z.string().optional(),
+                schema: z.record(z.string(), z.unknown()).optional(),
+                strict: z.boolean().nullable().optional(),
+              })
+              .strict(),
+          })
+          .strict(),
       ])
       .optional(),
     n: z.literal(1).nullable().optional(),

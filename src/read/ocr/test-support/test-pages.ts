@@ -1,5 +1,5 @@
 import sharp from 'sharp';
-import type { RawImage } from '../types.js';
+import type { RawImage } from '../../types.js';
 
 /**
  * Renders test pages from SVG text with sharp, so OCR tests need no image files and no /work/shared.

@@ -4,9 +4,9 @@
  * the space class per time step, the grey strip, the quad); then replays decoding, `segmentWords`,
  * layout and scoring from the cache in seconds, so a changed space rule is measured without the models.
  *
- *   npx tsx scripts/ocr-words.ts cache /work/shared/eval/sroie/dev /tmp/ocr-words/sroie    # minutes
- *   npx tsx scripts/ocr-words.ts score /work/shared/eval/sroie/dev /tmp/ocr-words/sroie --errors 40
- *   npx tsx scripts/ocr-words.ts fit SROIE_DIR SROIE_CACHE FUNSD_DIR FUNSD_CACHE --errors 40
+ *   npx tsx tools/ocr-words.ts cache /work/shared/eval/sroie/dev /tmp/ocr-words/sroie    # minutes
+ *   npx tsx tools/ocr-words.ts score /work/shared/eval/sroie/dev /tmp/ocr-words/sroie --errors 40
+ *   npx tsx tools/ocr-words.ts fit SROIE_DIR SROIE_CACHE FUNSD_DIR FUNSD_CACHE --errors 40
  *
  * `score` prints word/char F1 as `docsight eval ocr` computes them (within ±0.003: the cache reads each
  * strip alone with the unfolded models), and with `--errors N` the most frequent unmatched words, the
@@ -556,9 +556,9 @@ const flag = (name: string, fallback: number) => {
 };
 if (!dir || !out || !['cache', 'score', 'fit'].includes(mode ?? '')) {
   console.error(
-    'usage: tsx scripts/ocr-words.ts cache SPLIT_DIR CACHE_DIR\n' +
-      '       tsx scripts/ocr-words.ts score SPLIT_DIR CACHE_DIR [--errors N] [--min-confidence X] [--page ID] [--options JSON]\n' +
-      '       tsx scripts/ocr-words.ts fit SPLIT_DIR CACHE_DIR [SPLIT_DIR CACHE_DIR ...] [--errors N]',
+    'usage: tsx tools/ocr-words.ts cache SPLIT_DIR CACHE_DIR\n' +
+      '       tsx tools/ocr-words.ts score SPLIT_DIR CACHE_DIR [--errors N] [--min-confidence X] [--page ID] [--options JSON]\n' +
+      '       tsx tools/ocr-words.ts fit SPLIT_DIR CACHE_DIR [SPLIT_DIR CACHE_DIR ...] [--errors N]',
   );
   process.exit(2);
 }
