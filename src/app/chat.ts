@@ -73,6 +73,10 @@ function keepImage(app: DocSight, source: PageSource): ConversationImage {
   };
 }
 
+/**
+ * Starts a conversation; its images (bytes or library pages) are kept as blobs and go with the first message.
+ * The title defaults to the first image's name.
+ */
 export async function createConversation(
   app: DocSight,
   input: NewConversationInput = {},
@@ -83,12 +87,14 @@ export async function createConversation(
   return app.library().store.createConversation({ id: randomUUID(), title, images });
 }
 
+/** A conversation with its messages (system, user and assistant, in order) and their images; NOT_FOUND if none. */
 export async function getConversation(app: DocSight, id: string): Promise<ConversationDetail> {
   const detail = await app.library().store.getConversation(id);
   if (!detail) throw notFound(id);
   return detail;
 }
 
+/** Conversations, most recently active first. */
 export function listConversations(
   app: DocSight,
   options: { limit?: number; offset?: number } = {},
@@ -96,6 +102,7 @@ export function listConversations(
   return app.library().store.listConversations(options);
 }
 
+/** Renames a conversation (1–200 characters, trimmed); NOT_FOUND if there is none. */
 export async function renameConversation(
   app: DocSight,
   id: string,
