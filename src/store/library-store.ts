@@ -88,6 +88,25 @@ export interface LibraryStore {
   /** Text, page and lines of chunks, for snippets and boxes. */
   chunkDetails(chunkIds: number[]): Promise<Map<number, ChunkDetails>>;
 
+  /** Starts a conversation; `images` wait (message `null`) for the first user message to be sent with. */
+  createConversation(input: NewConversation): Promise<ConversationRecord>;
+  /** Most recently active first. */
+  listConversations(options?: { limit?: number; offset?: number }): Promise<ConversationRecord[]>;
+  /** A conversation with its messages (in order) and images. */
+  getConversation(id: string): Promise<ConversationDetail | undefined>;
+  /** False when there is no such conversation. */
+  renameConversation(id: string, title: string): Promise<boolean>;
+  /**
+   * Appends one turn in one transaction: its messages (numbered after the last), their new images, and the
+   * conversation's waiting images, which go with the turn's first user message. `budget` is set once.
+   */
+  appendConversationTurn(id: string, turn: ConversationTurnWrite): Promise<ConversationMessage[]>;
+  /**
+   * Deletes a conversation with its messages. Returns the blob ids no document, page or other conversation
+   * references any more, for the caller to remove from disk.
+   */
+  deleteConversation(id: string): Promise<{ deleted: boolean; orphanBlobs: string[] }>;
+
   /** Small library-wide settings, e.g. the version of the index terms. */
   getMeta(key: string): Promise<string | undefined>;
   setMeta(key: string, value: string): Promise<void>;
@@ -262,4 +281,64 @@ export interface LibraryStats {
   chunks: number;
   queuedJobs: number;
   runningJobs: number;
+}
+
+/** An image of a conversation: a blob, and where it came from (a library page, or an upload's name). */
+export interface ConversationImage {
+  sha256: string;
+  name: string;
+  documentId: number | null;
+  page: number | null;
+}
+
+export type ConversationRole = 'system' | 'user' | 'assistant';
+
+export interface NewConversationMessage {
+  role: ConversationRole;
+  /** What the person typed (or the answer). */
+  text: string;
+  /** What the model was sent for this message when it differs from `text` (task instructions, schema). */
+  prompt?: string;
+  task?: string;
+  stats?: Record<string, unknown>;
+  /** Images first sent with this message. */
+  images?: ConversationImage[];
+}
+
+export interface ConversationMessage {
+  seq: number;
+  role: ConversationRole;
+  text: string;
+  prompt: string | null;
+  task: string | null;
+  stats: Record<string, unknown> | null;
+  images: ConversationImage[];
+  createdAt: number;
+}
+
+export interface NewConversation {
+  id: string;
+  title: string;
+  images?: ConversationImage[];
+}
+
+export interface ConversationRecord {
+  id: string;
+  title: string;
+  /** Image token budget, fixed by the first message (a state in the image cache is only valid for one). */
+  budget: number | null;
+  messageCount: number;
+  createdAt: number;
+  updatedAt: number;
+}
+
+export interface ConversationDetail extends ConversationRecord {
+  messages: ConversationMessage[];
+  /** Images given at creation that no message has been sent with yet. */
+  waitingImages: ConversationImage[];
+}
+
+export interface ConversationTurnWrite {
+  messages: NewConversationMessage[];
+  budget?: number;
 }
