@@ -23,23 +23,14 @@ export interface AddResult {
 }
 
 /**
- * The MIME type of some bytes: plain text when the name says .txt and the bytes are UTF-8 without
- * NULs (checked first: signature sniffing mistakes some text for binary formats), else their signature.
+ * The MIME type of some bytes: plain text when the name says .txt and the bytes hold no NUL (checked
+ * first: signature sniffing mistakes some text for binary formats), else their signature. Text that is not
+ * valid UTF-8 is still text: the reader shows the bad bytes as U+FFFD and reads the rest.
  */
 export async function sniffMime(bytes: Uint8Array, name: string): Promise<string> {
-  if (/\.(txt|text)$/i.test(name) && isUtf8Text(bytes)) return 'text/plain';
+  if (/\.(txt|text)$/i.test(name) && !bytes.includes(0)) return 'text/plain';
   const found = await fileTypeFromBuffer(bytes);
   return found ? found.mime : 'application/octet-stream';
-}
-
-function isUtf8Text(bytes: Uint8Array): boolean {
-  if (bytes.includes(0)) return false;
-  try {
-    new TextDecoder('utf-8', { fatal: true }).decode(bytes);
-    return true;
-  } catch {
-    return false;
-  }
 }
 
 /**
