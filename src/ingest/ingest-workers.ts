@@ -175,6 +175,7 @@ export function startIngestWorkers(options: IngestWorkerOptions): IngestWorkers 
         error: 'Interrupted by shutdown.',
         errorCode: 'CANCELLED',
         retryAt: Date.now(),
+        interrupted: true,
       });
       return;
     }

@@ -177,6 +177,51 @@ describe('SQLite library store', () => {
     ]);
   });
 
+  it('counts each re-claim after a lost lease as an attempt, and fails the job when none is left', async () => {
+    const lib = tempLibrary();
+    const { document } = await addDoc(lib, 'poison');
+    const job = await lib.store.enqueueJob(document.id, { maxAttempts: 3 });
+    let t = Date.now();
+    // Three processes each take the job and die holding it (their leases run out).
+    for (let attempt = 1; attempt <= 3; attempt++) {
+      const claimed = await lib.store.claimNextJob(t, 1000);
+      expect(claimed).toMatchObject({ id: job.id, attempts: attempt });
+      t += 1500;
+    }
+    // A fourth finds no attempt left: the job fails with its reason, and so does its document.
+    expect(await lib.store.claimNextJob(t, 1000)).toBeUndefined();
+    const failed = (await lib.store.getJob(job.id))!;
+    expect(failed).toMatchObject({ state: 'failed', attempts: 3, errorCode: 'ENGINE_FAILED' });
+    expect(failed.error).toMatch(/stopped \(killed or crashed\) 3 time/);
+    expect(await lib.store.getDocument(document.id)).toMatchObject({ status: 'failed' });
+  });
+
+  it('fails, at start-up, a job left running on its last attempt instead of queueing it again', async () => {
+    const lib = tempLibrary();
+    const { document } = await addDoc(lib, 'last');
+    const job = await lib.store.enqueueJob(document.id, { maxAttempts: 1 });
+    await lib.store.claimNextJob(Date.now(), 60_000);
+    await lib.store.renewLease(job.id, Date.now() - 9000);
+    expect(await lib.store.requeueInterruptedJobs()).toBe(0);
+    expect((await lib.store.getJob(job.id))!.state).toBe('failed');
+  });
+
+  it('gives the attempt back to a job handed back at shutdown', async () => {
+    const lib = tempLibrary();
+    const { document } = await addDoc(lib, 'stopped');
+    const job = await lib.store.enqueueJob(document.id, { maxAttempts: 1 });
+    for (let i = 0; i < 3; i++) {
+      expect(await lib.store.claimNextJob(Date.now(), 60_000)).toMatchObject({ attempts: 1 });
+      await lib.store.finishJob(job.id, {
+        state: 'queued',
+        error: 'Interrupted by shutdown.',
+        errorCode: 'CANCELLED',
+        retryAt: 0,
+        interrupted: true,
+      });
+    }
+  });
+
   it('stores vectors for one model and finds nearest chunks (sqlite-vec)', async () => {
     const lib = tempLibrary();
     const { document } = await addDoc(lib, 'vec');
