@@ -13,7 +13,8 @@ async function read(content: string | Uint8Array, maxPages = 2000): Promise<Read
   const pages: ReadPage[] = [];
   const reader = createPlainTextReader({ maxPages });
   const signal = new AbortController().signal;
-  for await (const page of reader({ path, name: 'notes.txt', mime: 'text/plain' }, { signal })) pages.push(page);
+  for await (const page of reader({ path, name: 'notes.txt', mime: 'text/plain' }, { signal }))
+    pages.push(page);
   return pages;
 }
 

@@ -471,7 +471,15 @@ class SqliteLibraryStore implements LibraryStore {
          WHERE id = ? AND state = 'running'`,
       )
       // A job handed back at shutdown did not fail: that attempt is given back.
-      .run(outcome.state, error, code, runAt, now, outcome.state === 'queued' && outcome.interrupted ? 1 : 0, id);
+      .run(
+        outcome.state,
+        error,
+        code,
+        runAt,
+        now,
+        outcome.state === 'queued' && outcome.interrupted ? 1 : 0,
+        id,
+      );
   }
 
   async cancelJob(id: number): Promise<JobRecord | undefined> {
@@ -496,7 +504,6 @@ class SqliteLibraryStore implements LibraryStore {
     });
     return requeue.immediate();
   }
-
 
   async searchChunks(match: string, filters: SearchFilters, limit: number): Promise<ChunkHit[]> {
     try {

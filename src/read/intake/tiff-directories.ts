@@ -44,7 +44,8 @@ export function isolateTiffPage(bytes: Uint8Array, dirs: TiffDirectories, index:
   const ifd = ifds[index];
   if (nextAt === undefined || ifd === undefined) throw new RangeError(`page ${index} has no whole directory`);
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-  const get = (at: number): bigint => (big ? view.getBigUint64(at, little) : BigInt(view.getUint32(at, little)));
+  const get = (at: number): bigint =>
+    big ? view.getBigUint64(at, little) : BigInt(view.getUint32(at, little));
   const set = (at: number, value: bigint): void =>
     big ? view.setBigUint64(at, value, little) : view.setUint32(at, Number(value), little);
   const [oldFirst, oldNext] = [get(first), get(nextAt)];
@@ -156,7 +157,10 @@ export function readTiffDirectories(
       const type = u16(entry + 2);
       const count = big ? u64(entry + 4) : u32(entry + 4);
       const strips =
-        tag === STRIP_OFFSETS || tag === TILE_OFFSETS || tag === STRIP_BYTE_COUNTS || tag === TILE_BYTE_COUNTS;
+        tag === STRIP_OFFSETS ||
+        tag === TILE_OFFSETS ||
+        tag === STRIP_BYTE_COUNTS ||
+        tag === TILE_BYTE_COUNTS;
       const values = readValues(entry, type, count, strips);
       if (!values) return false;
       if (tag === STRIP_OFFSETS || tag === TILE_OFFSETS) offsets = values;
