@@ -1,7 +1,7 @@
-import { readFile, stat } from 'node:fs/promises';
 import { basename } from 'node:path';
 import { fileTypeFromBuffer } from 'file-type';
 import { checkFileSize } from '../read/intake/limits.js';
+import { readLocalFile } from '../read/intake/read-local-file.js';
 import { DocSightError } from '../errors.js';
 import type { Library } from '../store/library.js';
 import type { DocumentRecord, JobRecord } from '../store/library-store.js';
@@ -49,16 +49,10 @@ export async function addToLibrary(
   const name = 'path' in input ? basename(input.path) : input.name;
   let bytes: Uint8Array;
   if ('path' in input) {
-    const info = await stat(input.path).catch((err: NodeJS.ErrnoException) => {
-      throw new DocSightError(
-        'NOT_FOUND',
-        `${input.path}: ${err.code === 'ENOENT' ? 'no such file' : err.message}.`,
-      );
+    // Regular files only, size checked on the opened handle: a link to /dev/zero or a FIFO is refused.
+    bytes = await readLocalFile(input.path, {
+      maxFileBytes: options.maxFileBytes ?? Number.MAX_SAFE_INTEGER,
     });
-    if (!info.isFile()) throw new DocSightError('BAD_REQUEST', `${input.path} is not a file.`);
-    if (options.maxFileBytes !== undefined)
-      checkFileSize(name, info.size, { maxFileBytes: options.maxFileBytes });
-    bytes = await readFile(input.path);
   } else {
     bytes = input.bytes;
   }

@@ -6,6 +6,7 @@ import { embedMissingChunks } from '../../ingest/embed-missing-chunks.js';
 import { needsReindex, reindexLibrary } from '../../ingest/reindex-library.js';
 import { deleteDocument, openLibrary } from '../../store/library.js';
 import { configFromGlobals } from './command-config.js';
+import { printable } from './printable.js';
 
 function documentId(raw: string): number {
   const n = Number(raw);
@@ -21,7 +22,10 @@ function documentId(raw: string): number {
 function docLine(d: DocumentRecord): string {
   const when = new Date(d.createdAt).toISOString().slice(0, 16).replace('T', ' ');
   const tags = d.tags.length ? `  #${d.tags.join(' #')}` : '';
-  return `${String(d.id).padStart(5)}  ${d.status.padEnd(7)}  ${String(d.pageCount ?? '-').padStart(4)} p  ${when}  ${d.collection ?? '-'}  ${d.name}${tags}`;
+  // Names, collections and tags come from outside: escaped, so they cannot drive the terminal.
+  return printable(
+    `${String(d.id).padStart(5)}  ${d.status.padEnd(7)}  ${String(d.pageCount ?? '-').padStart(4)} p  ${when}  ${d.collection ?? '-'}  ${d.name}${tags}`,
+  );
 }
 
 /** `docsight docs list|show|rm`: the documents in the library. */
@@ -61,13 +65,13 @@ export function registerDocsCommand(program: Command): Command {
           return;
         }
         const out = [docLine(doc), `sha256 ${doc.sha256}  ${doc.mime}  ${doc.sizeBytes} bytes`];
-        if (doc.error) out.push(`error: ${doc.error}`);
+        if (doc.error) out.push(`error: ${printable(doc.error)}`);
         for (const p of pages) {
           out.push(
             '',
             `--- page ${p.page} (${p.source}, ${p.width}×${p.height}, ${p.lines.length} lines) ---`,
           );
-          out.push(...p.lines.map((l) => l.text));
+          out.push(...p.lines.map((l) => printable(l.text)));
         }
         process.stdout.write(`${out.join('\n')}\n`);
       } finally {

@@ -7,6 +7,7 @@ import { addToLibrary } from '../../ingest/add-to-library.js';
 import { expandInputPaths } from '../../ingest/expand-paths.js';
 import { startLibraryIngestion } from '../../ingest/start-library-ingestion.js';
 import { openLibrary, type Library } from '../../store/library.js';
+import { printable } from './printable.js';
 
 /**
  * Runs the ingest workers until the queue is empty, drawing progress on stderr, and returns the
@@ -39,7 +40,7 @@ export async function drainIngestQueue(
       const name = job?.documentName ?? `document ${e.documentId}`;
       if (e.state === 'failed') failed++;
       const detail = e.error ? `: ${e.errorCode} ${e.error}` : job ? ` (${job.pagesDone} pages)` : '';
-      process.stderr.write(`${e.state === 'queued' ? 'will retry' : e.state}  ${name}${detail}\n`);
+      process.stderr.write(`${e.state === 'queued' ? 'will retry' : e.state}  ${printable(name + detail)}\n`);
     });
   });
   try {
@@ -60,6 +61,7 @@ interface IngestOptions {
   collection?: string;
   tag?: string[];
   wait?: boolean;
+  followLinks?: boolean;
 }
 
 /** `docsight ingest <path...>`: adds files, folders (recursively) and globs to the library. */
@@ -71,9 +73,10 @@ export function registerIngestCommand(program: Command): Command {
     .option('--collection <name>', 'put the documents in this collection')
     .option('--tag <tag>', 'tag the documents (repeatable)', (v: string, all: string[] = []) => [...all, v])
     .option('--wait', 'read and index them now, with a progress bar, instead of only queueing them')
+    .option('--follow-links', 'in folders, also follow symbolic links that point outside the folder')
     .action(async (paths: string[], options: IngestOptions, command: Command) => {
       const config = configFromGlobals(command);
-      const files = await expandInputPaths(paths);
+      const files = await expandInputPaths(paths, { followLinks: options.followLinks });
       const library = openLibrary(config.home);
       try {
         const jobIds = new Set<number>();
@@ -93,12 +96,15 @@ export function registerIngestCommand(program: Command): Command {
             );
             if (r.job) jobIds.add(r.job.id);
             if (!r.duplicate) added++;
-            else process.stderr.write(`already in the library: ${file} (document ${r.document.id})\n`);
+            else
+              process.stderr.write(
+                `already in the library: ${printable(file)} (document ${r.document.id})\n`,
+              );
           } catch (err) {
             // One bad file is reported and skipped; the rest still go in.
             rejected++;
             const code = isDocSightError(err) ? ` (${err.code})` : '';
-            process.stderr.write(`skipped${code}: ${describeError(err)}\n`);
+            process.stderr.write(`skipped${code}: ${printable(describeError(err))}\n`);
           }
         }
         process.stdout.write(

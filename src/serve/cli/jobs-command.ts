@@ -4,13 +4,17 @@ import type { JobRecord, JobState } from '../../store/library-store.js';
 import { openLibrary } from '../../store/library.js';
 import { configFromGlobals } from './command-config.js';
 import { drainIngestQueue } from './ingest-command.js';
+import { printable } from './printable.js';
 
 const STATES: JobState[] = ['queued', 'running', 'done', 'failed', 'cancelled'];
 
 function jobLine(j: JobRecord): string {
   const pages = `${j.pagesDone}/${j.pagesTotal ?? '?'}`;
   const error = j.error ? `  ${j.errorCode}: ${j.error}` : '';
-  return `${String(j.id).padStart(5)}  ${j.state.padEnd(9)}  ${pages.padStart(9)} pages  try ${j.attempts}/${j.maxAttempts}  ${j.documentName ?? '(deleted)'}${error}`;
+  // The name and the error (which quotes it) come from outside: escaped for the terminal.
+  return printable(
+    `${String(j.id).padStart(5)}  ${j.state.padEnd(9)}  ${pages.padStart(9)} pages  try ${j.attempts}/${j.maxAttempts}  ${j.documentName ?? '(deleted)'}${error}`,
+  );
 }
 
 function jobId(raw: string): number {

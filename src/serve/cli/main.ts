@@ -10,6 +10,7 @@ import { registerModelsCommand } from './models-command.js';
 import { registerModelFilesCommand } from './model-files-command.js';
 import { registerAskCommand } from './ask-command.js';
 import { registerChatCommand } from './chat-command.js';
+import { printable } from './printable.js';
 
 /**
  * The `docsight` command line. Each sub-command lives in its own file beside this one
@@ -49,7 +50,7 @@ export async function runCli(argv: string[]): Promise<number> {
       return shown.includes(err.code) ? 0 : err.exitCode || 2;
     }
     const prefix = isDocSightError(err) ? `error (${err.code})` : 'error';
-    process.stderr.write(`docsight: ${prefix}: ${describeError(err)}\n`);
+    process.stderr.write(`docsight: ${prefix}: ${printable(describeError(err))}\n`);
     return 1;
   }
 }
