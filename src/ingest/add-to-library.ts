@@ -3,7 +3,7 @@ import { fileTypeFromBuffer } from 'file-type';
 import { checkFileSize } from '../read/intake/limits.js';
 import { readLocalFile } from '../read/intake/read-local-file.js';
 import { DocSightError } from '../errors.js';
-import type { Library } from '../store/library.js';
+import { removeBlobIfUnreferenced, type Library } from '../store/library.js';
 import type { DocumentRecord, JobRecord } from '../store/library-store.js';
 
 export interface AddOptions {
@@ -61,15 +61,24 @@ export async function addToLibrary(
   if (options.maxFileBytes !== undefined)
     checkFileSize(name, bytes.length, { maxFileBytes: options.maxFileBytes });
   // The blob is written (and fsynced) before any row refers to it.
+  const mime = await sniffMime(bytes, name);
   const sha256 = library.blobs.put(bytes);
-  const { document, created } = await library.store.addDocument({
-    sha256,
-    name,
-    mime: await sniffMime(bytes, name),
-    sizeBytes: bytes.length,
-    collection: options.collection,
-    tags: options.tags,
-  });
+  let added;
+  try {
+    added = await library.store.addDocument({
+      sha256,
+      name,
+      mime,
+      sizeBytes: bytes.length,
+      collection: options.collection,
+      tags: options.tags,
+    });
+  } catch (err) {
+    // No row refers to the bytes just stored (a full disk, a closed library): do not leave them behind.
+    await removeBlobIfUnreferenced(library, sha256).catch(() => undefined);
+    throw err;
+  }
+  const { document, created } = added;
   const maxAttempts = options.maxAttempts ?? 3;
   if (created) {
     return { document, job: await library.store.enqueueJob(document.id, { maxAttempts }), duplicate: false };

@@ -20,6 +20,8 @@ export interface LibraryStore {
    * Returns the blob ids no other row references any more, for the caller to remove from disk.
    */
   deleteDocument(id: number): Promise<{ deleted: boolean; orphanBlobs: string[] }>;
+  /** Every blob a row refers to (documents' originals, pages' renders), for sweeping the blob folder. */
+  referencedBlobs(): Promise<Set<string>>;
   /** Marks a document ready (all pages written) or failed. */
   setDocumentStatus(
     id: number,

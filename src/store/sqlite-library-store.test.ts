@@ -5,7 +5,13 @@ import Database from 'better-sqlite3';
 import { afterEach, describe, expect, it } from 'vitest';
 import { searchTerms } from '../find/search-terms.js';
 import type { PageText } from '../read/types.js';
-import { deleteDocument, libraryDatabasePath, openLibrary, type Library } from './library.js';
+import {
+  deleteDocument,
+  libraryDatabasePath,
+  openLibrary,
+  removeUnreferencedBlobs,
+  type Library,
+} from './library.js';
 import { openSqliteLibraryStore } from './sqlite-library-store.js';
 
 const open: Library[] = [];
@@ -220,6 +226,16 @@ describe('SQLite library store', () => {
         interrupted: true,
       });
     }
+  });
+
+  it('sweeps blobs no row refers to, keeping referenced and freshly written ones', async () => {
+    const lib = tempLibrary();
+    const { document } = await addDoc(lib, 'kept');
+    const orphan = lib.blobs.put(new TextEncoder().encode('bytes of a file whose add failed'));
+    expect(await removeUnreferencedBlobs(lib)).toBe(0); // written just now: another process may be adding it
+    expect(await removeUnreferencedBlobs(lib, 0)).toBe(1);
+    expect(lib.blobs.has(orphan)).toBe(false);
+    expect(lib.blobs.has(document.sha256)).toBe(true);
   });
 
   it('stores vectors for one model and finds nearest chunks (sqlite-vec)', async () => {

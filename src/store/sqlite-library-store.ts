@@ -232,6 +232,15 @@ class SqliteLibraryStore implements LibraryStore {
     return rows.map(toDocument);
   }
 
+  async referencedBlobs(): Promise<Set<string>> {
+    const rows = this.db
+      .prepare(
+        'SELECT sha256 AS sha FROM documents UNION SELECT image_sha256 FROM pages WHERE image_sha256 IS NOT NULL',
+      )
+      .all() as Row[];
+    return new Set(rows.map((r) => r.sha as string));
+  }
+
   async deleteDocument(id: number): Promise<{ deleted: boolean; orphanBlobs: string[] }> {
     const del = this.db.transaction(() => {
       const doc = this.db.prepare('SELECT sha256 FROM documents WHERE id = ?').get(id) as Row | undefined;
