@@ -99,8 +99,9 @@ export const configSchema = z
           .min(1)
           .default(512 * 1024 * 1024),
         /**
-         * Longest one PDF engine call may run (opening a file, reading or rendering one page), ms; past it the
-         * engine's thread is stopped and the file fails with TOO_COMPLEX. Default 10 000.
+         * Longest the PDF engine may work on opening a file, or on one page (its text layer and renders
+         * together), ms; past it the engine's thread is stopped and the file fails with TOO_COMPLEX.
+         * Default 10 000.
          */
         pdfPageTimeoutMs: z.number().int().min(100).optional(),
         /**

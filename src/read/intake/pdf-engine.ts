@@ -11,8 +11,8 @@ import { loadPdfium } from './pdfium-module.js';
  * - Memory is capped: the worker refuses to grow PDFium's WebAssembly memory past `memoryBytes`, so a
  *   content stream inflating to gigabytes, or forms drawing forms 4^15 times, make PDFium fail (it aborts)
  *   instead of taking the machine's memory.
- * - Time is capped: a call that runs longer than `timeoutMs` (one page's text layer or render, or opening
- *   the file) ends the thread.
+ * - Time is capped: opening the file, or all the calls for one page together (its text layer and renders),
+ *   may take `timeoutMs`; past it the thread is ended.
  * - A failure poisons nothing: after an abort, a timeout or a thread crash the worker is thrown away and
  *   the next PDF gets a fresh one. Without this, one hostile file left every later PDF in the process
  *   failing with "not enough memory" until a restart.
@@ -113,8 +113,13 @@ class EngineThread {
     this.worker.on('exit', (code) => this.kill(`the PDF engine stopped (exit code ${code})`));
   }
 
-  /** Sends a request; a reply later than the time limit ends the thread. */
-  call(request: Request, label: string, transfer: ArrayBuffer[] = []): Promise<Result> {
+  /** Sends a request; no reply within `timeoutMs` (default: the whole time limit) ends the thread. */
+  call(
+    request: Request,
+    label: string,
+    transfer: ArrayBuffer[] = [],
+    timeoutMs = this.limits.timeoutMs,
+  ): Promise<Result> {
     return new Promise<Result>((resolve, reject) => {
       if (this.dead) {
         return reject(
@@ -129,12 +134,12 @@ class EngineThread {
         reject(
           new DocSightError(
             'TOO_COMPLEX',
-            `${label}: the PDF engine took longer than ${this.limits.timeoutMs / 1000} s ` +
+            `${label}: the PDF engine took longer than ${this.limits.timeoutMs / 1000} s on it ` +
               '(intake.pdfPageTimeoutMs) and was stopped. Print it to a new PDF or scan it, or raise the limit.',
           ),
         );
         this.kill(`${label} took too long`);
-      }, this.limits.timeoutMs);
+      }, timeoutMs);
       this.pending.set(request.id, {
         resolve: (r) => {
           clearTimeout(timer);
@@ -222,18 +227,30 @@ export async function openContainedPdf(
   )) as { doc: number; pageCount: number };
   thread.openDocuments++;
   let open = true;
+  // The calls for one page (its text layer, its render for OCR, its render for the viewer) share one time
+  // limit, so a page cannot take the limit once per call.
+  const { timeoutMs } = pdfEngineLimits(intake);
+  let clock: { n: number; deadline: number } | undefined;
+  const timeLeft = (n: number): number => {
+    if (clock?.n !== n) clock = { n, deadline: Date.now() + timeoutMs };
+    return Math.max(1, clock.deadline - Date.now());
+  };
   return {
     pageCount: opened.pageCount,
     async readPage(n, dpi) {
       return (await thread.call(
         { id: thread.newId(), kind: 'page', doc: opened.doc, n, dpi },
         `${name} page ${n}`,
+        [],
+        timeLeft(n),
       )) as PdfPageFacts;
     },
     async render(n, width, height, label) {
       return (await thread.call(
         { id: thread.newId(), kind: 'render', doc: opened.doc, n, width, height, label },
         label,
+        [],
+        timeLeft(n),
       )) as RawImage;
     },
     async close() {
