@@ -121,6 +121,22 @@ export const configSchema = z
           .int()
           .min(1)
           .default(512 * 1024 * 1024),
+        /**
+         * Longest the PDF engine may work on opening a file, or on one page (its text layer and renders
+         * together), ms; past it the engine's thread is stopped and the file fails with TOO_COMPLEX.
+         * Default 10 000.
+         */
+        pdfPageTimeoutMs: z.number().int().min(100).optional(),
+        /**
+         * Most memory the PDF engine (PDFium's WebAssembly heap) may grow to, bytes; a file needing more fails
+         * with TOO_COMPLEX and the engine is replaced. Default 1 GiB.
+         */
+        pdfEngineMemoryBytes: z
+          .number()
+          .int()
+          .min(64 * 1024 * 1024)
+          .max(4 * 1024 * 1024 * 1024)
+          .optional(),
       })
       .strict()
       .default({ maxPixels: 100_000_000, maxPages: 2000, pdfDpi: 300, maxFileBytes: 512 * 1024 * 1024 }),
@@ -188,6 +204,10 @@ function fromEnv(env: NodeJS.ProcessEnv): ConfigOverrides {
   if (maxPages !== undefined) intake.maxPages = maxPages;
   const pdfDpi = envNumber(env, 'DOCSIGHT_PDF_DPI');
   if (pdfDpi !== undefined) intake.pdfDpi = pdfDpi;
+  const pdfPageTimeoutMs = envNumber(env, 'DOCSIGHT_PDF_PAGE_TIMEOUT_MS');
+  if (pdfPageTimeoutMs !== undefined) intake.pdfPageTimeoutMs = pdfPageTimeoutMs;
+  const pdfEngineMemoryMb = envNumber(env, 'DOCSIGHT_PDF_ENGINE_MEMORY_MB');
+  if (pdfEngineMemoryMb !== undefined) intake.pdfEngineMemoryBytes = pdfEngineMemoryMb * 1024 * 1024;
   // The embedding model for hybrid search: a catalog name (qwen3-embedding-0.6b) or a GGUF path.
   const library: Partial<Config['library']> = env.DOCSIGHT_EMBEDDING_MODEL
     ? { embeddingModel: env.DOCSIGHT_EMBEDDING_MODEL }

@@ -1,7 +1,7 @@
 import { EventEmitter } from 'node:events';
 import { DocSightError, describeError, isDocSightError, type ErrorCode } from '../errors.js';
 import type { Embedder } from '../find/embedder.js';
-import type { Library } from '../store/library.js';
+import { removeBlobIfUnreferenced, removeUnreferencedBlobs, type Library } from '../store/library.js';
 import type { JobRecord, JobState } from '../store/library-store.js';
 import { chunkAndEmbedPage } from './chunk-page.js';
 import type { PageReader } from './page-reader.js';
@@ -88,9 +88,12 @@ export function startIngestWorkers(options: IngestWorkerOptions): IngestWorkers 
   let idleWaiters: (() => void)[] = [];
   let busy = 0;
   // A new library records which index-terms version its pages are written with.
-  let ready: Promise<void> = Promise.all([store.requeueInterruptedJobs(), needsReindex(library)]).then(
-    () => undefined,
-  );
+  // Blobs nothing refers to (a failed add or page write, a crash mid-delete) are swept at start-up.
+  let ready: Promise<void> = Promise.all([
+    store.requeueInterruptedJobs(),
+    needsReindex(library),
+    removeUnreferencedBlobs(library),
+  ]).then(() => undefined);
 
   const sleep = (ms: number): Promise<void> =>
     new Promise((resolve) => {
@@ -149,7 +152,14 @@ export function startIngestWorkers(options: IngestWorkerOptions): IngestWorkers 
           : doc.mime.startsWith('image/') && doc.mime !== 'image/tiff'
             ? doc.sha256
             : undefined;
-        await store.writePage({ jobId: job.id, documentId: doc.id, page, chunks, imageSha256 });
+        try {
+          await store.writePage({ jobId: job.id, documentId: doc.id, page, chunks, imageSha256 });
+        } catch (err) {
+          // A render stored for a page that was not written is referenced by nothing.
+          if (imageSha256 && imageSha256 !== doc.sha256)
+            await removeBlobIfUnreferenced(library, imageSha256).catch(() => undefined);
+          throw err;
+        }
         written.add(page.page);
         pages = written.size;
         events.emit('progress', { jobId: job.id, documentId: doc.id, pagesDone: pages, pagesTotal: total });
@@ -175,6 +185,7 @@ export function startIngestWorkers(options: IngestWorkerOptions): IngestWorkers 
         error: 'Interrupted by shutdown.',
         errorCode: 'CANCELLED',
         retryAt: Date.now(),
+        interrupted: true,
       });
       return;
     }

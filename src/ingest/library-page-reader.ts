@@ -3,7 +3,7 @@ import type { Config } from '../config/config.js';
 import { createLazyOcrEngine, readDocument } from '../read/read-document.js';
 import type { OcrEngine } from '../read/ocr/engine.js';
 import type { PageReader } from './page-reader.js';
-import { readPlainTextPages } from './plain-text-reader.js';
+import { createPlainTextReader } from './plain-text-reader.js';
 
 /** The page reader ingestion uses by default, with the OCR engine it shares across documents. */
 export interface LibraryPageReader {
@@ -30,6 +30,7 @@ export function createLibraryPageReader(config: Config): LibraryPageReader {
     recognize: (image, options) => engine.recognize(image, options),
     close: async () => {},
   };
+  const readPlainTextPages = createPlainTextReader(config.intake);
   const readPages: PageReader = (source, options) => {
     if (source.mime === 'text/plain') return readPlainTextPages(source, options);
     // Bytes + the user's file name, so errors name the file, not its blob path.

@@ -1,8 +1,7 @@
-import { readFile, stat } from 'node:fs/promises';
 import type { Config } from '../config/config.js';
 import { DocSightError, isDocSightError } from '../errors.js';
 import { assignBlocks } from './intake/text-layout.js';
-import { checkFileSize } from './intake/limits.js';
+import { readLocalFile } from './intake/read-local-file.js';
 import type { SourcePage } from './intake/document-source.js';
 import { openDocument } from './intake/open-document.js';
 import { createOcrEngine, type OcrEngine } from './ocr/engine.js';
@@ -29,27 +28,6 @@ export interface ReadOptions {
 /** A read page, with its rendered image when `pageImageDpi` was asked for. */
 export interface DocumentPage extends PageText {
   image?: Uint8Array;
-}
-
-/** Reads a file's bytes with a clear error for missing files, folders and oversize files. */
-async function loadBytes(path: string, limits: Config['intake']): Promise<Uint8Array> {
-  try {
-    const info = await stat(path);
-    if (info.isDirectory()) {
-      throw new DocSightError('BAD_REQUEST', `${path} is a folder; give the path of a file.`);
-    }
-    // Checked before reading, so a 10 GB file is refused without being loaded.
-    checkFileSize(path, info.size, limits);
-    return new Uint8Array(await readFile(path));
-  } catch (err) {
-    if (err instanceof DocSightError) throw err;
-    const code = (err as NodeJS.ErrnoException).code;
-    if (code === 'ENOENT') throw new DocSightError('NOT_FOUND', `${path}: no such file. Check the path.`);
-    if (code === 'EACCES') throw new DocSightError('BAD_REQUEST', `${path}: permission denied.`);
-    throw new DocSightError('BAD_REQUEST', `${path}: cannot read the file (${(err as Error).message}).`, {
-      cause: err,
-    });
-  }
 }
 
 /** Where an engine runs its models: on a worker thread (the caller's event loop stays free) or in process. */
@@ -147,7 +125,8 @@ async function pageImage(
 export async function* readDocument(input: ReadInput, options: ReadOptions): AsyncGenerator<DocumentPage> {
   const { config, signal } = options;
   const name = 'path' in input ? input.path : input.name;
-  const bytes = 'path' in input ? await loadBytes(input.path, config.intake) : input.bytes;
+  // Regular files only, size checked on the opened handle (a link to /dev/zero or a FIFO is refused).
+  const bytes = 'path' in input ? await readLocalFile(input.path, config.intake) : input.bytes;
   throwIfAborted(signal, name);
   const doc = await openDocument(bytes, name, config.intake);
   let ownEngine: OcrEngine | undefined;

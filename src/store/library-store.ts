@@ -20,6 +20,8 @@ export interface LibraryStore {
    * Returns the blob ids no other row references any more, for the caller to remove from disk.
    */
   deleteDocument(id: number): Promise<{ deleted: boolean; orphanBlobs: string[] }>;
+  /** Every blob a row refers to (documents' originals, pages' renders), for sweeping the blob folder. */
+  referencedBlobs(): Promise<Set<string>>;
   /** Marks a document ready (all pages written) or failed. */
   setDocumentStatus(
     id: number,
@@ -45,7 +47,9 @@ export interface LibraryStore {
   enqueueJob(documentId: number, options: { maxAttempts: number }): Promise<JobRecord>;
   /**
    * Atomically takes the oldest runnable job — queued and due, or running with an expired lease (its
-   * worker died) — marks it running and leases it until `now + leaseMs`.
+   * worker died) — marks it running, counts an attempt and leases it until `now + leaseMs`. A runnable job
+   * with no attempt left is failed instead (a re-claim after an expired lease counts), so a file that kills
+   * its reader is tried at most `maxAttempts` times.
    */
   claimNextJob(now: number, leaseMs: number): Promise<JobRecord | undefined>;
   /** Extends a running job's lease; false when the job is no longer running. */
@@ -57,7 +61,10 @@ export interface LibraryStore {
   finishJob(id: number, outcome: JobOutcome): Promise<void>;
   /** Cancels a queued or running job; returns the job as it is now. */
   cancelJob(id: number): Promise<JobRecord | undefined>;
-  /** Jobs left `running` whose lease ran out (their process died) go back to the queue; returns how many. */
+  /**
+   * Jobs left `running` whose lease ran out (their process died) go back to the queue, or fail when that
+   * was their last attempt; returns how many were queued.
+   */
   requeueInterruptedJobs(): Promise<number>;
 
   /**
@@ -219,7 +226,8 @@ export type JobOutcome =
   | { state: 'done' }
   | { state: 'cancelled' }
   | { state: 'failed'; error: string; errorCode: string }
-  | { state: 'queued'; error: string; errorCode: string; retryAt: number };
+  /** `interrupted`: handed back at shutdown, not failed — the attempt does not count. */
+  | { state: 'queued'; error: string; errorCode: string; retryAt: number; interrupted?: boolean };
 
 /**
  * A full-text query: index terms (as `searchTerms`/`queryTerms` in text/search-terms.ts make them), which

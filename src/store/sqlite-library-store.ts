@@ -262,6 +262,15 @@ class SqliteLibraryStore implements LibraryStore {
     return rows.map(toDocument);
   }
 
+  async referencedBlobs(): Promise<Set<string>> {
+    const rows = this.db
+      .prepare(
+        'SELECT sha256 AS sha FROM documents UNION SELECT image_sha256 FROM pages WHERE image_sha256 IS NOT NULL',
+      )
+      .all() as Row[];
+    return new Set(rows.map((r) => r.sha as string));
+  }
+
   async deleteDocument(id: number): Promise<{ deleted: boolean; orphanBlobs: string[] }> {
     const del = this.db.transaction(() => {
       const doc = this.db.prepare('SELECT sha256 FROM documents WHERE id = ?').get(id) as Row | undefined;
@@ -428,17 +437,48 @@ class SqliteLibraryStore implements LibraryStore {
   }
 
   async claimNextJob(now: number, leaseMs: number): Promise<JobRecord | undefined> {
-    const r = this.db
-      .prepare(
-        `UPDATE jobs SET state = 'running', attempts = attempts + 1, lease_until = ?, updated_at = ?
-         WHERE id = (
-           SELECT id FROM jobs
-           WHERE (state = 'queued' AND next_run_at <= ?) OR (state = 'running' AND coalesce(lease_until, 0) < ?)
-           ORDER BY next_run_at, id LIMIT 1)
-         RETURNING id`,
-      )
-      .get(now + leaseMs, now, now, now) as Row | undefined;
+    // Every claim is an attempt, a re-claim after a lease ran out included (the process reading it was
+    // killed or crashed, maybe by this very file): a job whose attempts are spent is failed, never taken.
+    const claim = this.db.transaction((): Row | undefined => {
+      this.failExhaustedJobs(now);
+      return this.db
+        .prepare(
+          `UPDATE jobs SET state = 'running', attempts = attempts + 1, lease_until = ?, updated_at = ?
+           WHERE id = (
+             SELECT id FROM jobs
+             WHERE ((state = 'queued' AND next_run_at <= ?) OR (state = 'running' AND coalesce(lease_until, 0) < ?))
+               AND attempts < max_attempts
+             ORDER BY next_run_at, id LIMIT 1)
+           RETURNING id`,
+        )
+        .get(now + leaseMs, now, now, now) as Row | undefined;
+    });
+    const r = claim.immediate();
     return r ? this.getJob(r.id as number) : undefined;
+  }
+
+  /**
+   * Fails the runnable jobs that have no attempt left — left running by a process that died while holding
+   * the last one, or queued again after it — with their document, so nothing waits on them for ever.
+   */
+  private failExhaustedJobs(now: number): void {
+    const rows = this.db
+      .prepare(
+        `UPDATE jobs SET state = 'failed', updated_at = ?,
+           error = CASE WHEN state = 'running'
+             THEN 'The process reading it stopped (killed or crashed) ' || attempts || ' time(s); ' ||
+                  'the file may be built to hang or exhaust the reader. Check it, then ingest it again.'
+             ELSE coalesce(error, 'No attempt left.') END,
+           error_code = CASE WHEN state = 'running' THEN 'ENGINE_FAILED' ELSE coalesce(error_code, 'INTERNAL') END
+         WHERE attempts >= max_attempts
+           AND ((state = 'queued' AND next_run_at <= ?) OR (state = 'running' AND coalesce(lease_until, 0) < ?))
+         RETURNING document_id, error`,
+      )
+      .all(now, now, now) as Row[];
+    const failDocument = this.db.prepare(
+      `UPDATE documents SET status = 'failed', error = ? WHERE id = ? AND status != 'ready'`,
+    );
+    for (const r of rows) if (r.document_id !== null) failDocument.run(r.error, r.document_id);
   }
 
   async renewLease(id: number, until: number): Promise<boolean> {
@@ -482,10 +522,20 @@ class SqliteLibraryStore implements LibraryStore {
     // A job cancelled while it ran stays cancelled whatever the worker reports.
     this.db
       .prepare(
-        `UPDATE jobs SET state = ?, error = ?, error_code = ?, next_run_at = coalesce(?, next_run_at), updated_at = ?
+        `UPDATE jobs SET state = ?, error = ?, error_code = ?, next_run_at = coalesce(?, next_run_at), updated_at = ?,
+           attempts = attempts - ?
          WHERE id = ? AND state = 'running'`,
       )
-      .run(outcome.state, error, code, runAt, now, id);
+      // A job handed back at shutdown did not fail: that attempt is given back.
+      .run(
+        outcome.state,
+        error,
+        code,
+        runAt,
+        now,
+        outcome.state === 'queued' && outcome.interrupted ? 1 : 0,
+        id,
+      );
   }
 
   async cancelJob(id: number): Promise<JobRecord | undefined> {
@@ -498,12 +548,17 @@ class SqliteLibraryStore implements LibraryStore {
   }
 
   async requeueInterruptedJobs(): Promise<number> {
-    return this.db
-      .prepare(
-        `UPDATE jobs SET state = 'queued', next_run_at = ?, updated_at = ?
-         WHERE state = 'running' AND coalesce(lease_until, 0) < ?`,
-      )
-      .run(this.now(), this.now(), this.now()).changes;
+    const now = this.now();
+    const requeue = this.db.transaction((): number => {
+      this.failExhaustedJobs(now);
+      return this.db
+        .prepare(
+          `UPDATE jobs SET state = 'queued', next_run_at = ?, updated_at = ?
+           WHERE state = 'running' AND coalesce(lease_until, 0) < ?`,
+        )
+        .run(now, now, now).changes;
+    });
+    return requeue.immediate();
   }
 
   async searchChunks(query: TermQuery, filters: SearchFilters, limit: number): Promise<ChunkHit[]> {
