@@ -241,6 +241,18 @@ describe('SQLite library store', () => {
     expect(lib.blobs.has(document.sha256)).toBe(true);
   });
 
+  it('keeps the images of conversations when it sweeps', async () => {
+    const lib = tempLibrary();
+    const photo = lib.blobs.put(new TextEncoder().encode('a photo someone asked about'));
+    await lib.store.createConversation({
+      id: 'c1',
+      title: 'receipt',
+      images: [{ sha256: photo, name: 'receipt.jpg', documentId: null, page: null }],
+    });
+    expect(await removeUnreferencedBlobs(lib, 0)).toBe(0);
+    expect(lib.blobs.has(photo)).toBe(true);
+  });
+
   it('stores vectors for one model and finds nearest chunks (sqlite-vec)', async () => {
     const lib = tempLibrary();
     const { document } = await addDoc(lib, 'vec');

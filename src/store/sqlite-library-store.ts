@@ -265,7 +265,10 @@ class SqliteLibraryStore implements LibraryStore {
   async referencedBlobs(): Promise<Set<string>> {
     const rows = this.db
       .prepare(
-        'SELECT sha256 AS sha FROM documents UNION SELECT image_sha256 FROM pages WHERE image_sha256 IS NOT NULL',
+        // Every table that names a blob: a sweep that missed one would delete files still shown.
+        `SELECT sha256 AS sha FROM documents
+         UNION SELECT image_sha256 FROM pages WHERE image_sha256 IS NOT NULL
+         UNION SELECT sha256 FROM conversation_images`,
       )
       .all() as Row[];
     return new Set(rows.map((r) => r.sha as string));
