@@ -126,7 +126,7 @@ export const configSchema = z
          * together), ms; past it the engine's thread is stopped and the file fails with TOO_COMPLEX.
          * Default 10 000.
          */
-        pdfPageTimeoutMs: z.number().int().min(100).optional(),
+        pdfPageTimeoutMs: z.number().int().min(100).default(10_000),
         /**
          * Most memory the PDF engine (PDFium's WebAssembly heap) may grow to, bytes; a file needing more fails
          * with TOO_COMPLEX and the engine is replaced. Default 1 GiB.
@@ -136,10 +136,17 @@ export const configSchema = z
           .int()
           .min(64 * 1024 * 1024)
           .max(4 * 1024 * 1024 * 1024)
-          .optional(),
+          .default(1024 * 1024 * 1024),
       })
       .strict()
-      .default({ maxPixels: 100_000_000, maxPages: 2000, pdfDpi: 300, maxFileBytes: 512 * 1024 * 1024 }),
+      .default({
+        maxPixels: 100_000_000,
+        maxPages: 2000,
+        pdfDpi: 300,
+        maxFileBytes: 512 * 1024 * 1024,
+        pdfPageTimeoutMs: 10_000,
+        pdfEngineMemoryBytes: 1024 * 1024 * 1024,
+      }),
     library: z
       .object({
         /** Documents ingested at once (each OCR'd page holds a core: 1 per core is plenty). */

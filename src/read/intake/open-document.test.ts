@@ -13,6 +13,8 @@ const limits: Config['intake'] = {
   maxPages: 2000,
   pdfDpi: 144,
   maxFileBytes: 50_000_000,
+  pdfPageTimeoutMs: 10_000,
+  pdfEngineMemoryBytes: 1024 * 1024 * 1024,
 };
 
 /** The RGB value of pixel (x, y). */
