@@ -5,25 +5,26 @@ import type { OcrEngine } from '../read/ocr/engine.js';
 import type { PageReader } from './page-reader.js';
 import { readPlainTextPages } from './plain-text-reader.js';
 
-/** The page reader ingestion uses by default, with the OCR engine it shares across documents. */
+/** The page reader ingestion uses by default, with the OCR pool it shares across documents. */
 export interface LibraryPageReader {
   readPages: PageReader;
-  /** Closes the OCR engine, if one was started. */
+  /** Closes the OCR engines that were started. */
   close(): Promise<void>;
 }
 
 /**
  * Reads stored originals for ingestion: plain text directly (as text-layer pages), everything else
- * through the read path (`readDocument`: PDF text layer, or OCR). One OCR engine is loaded on the
- * first page that needs it and reused for every later document, instead of once per document.
+ * through the read path (`readDocument`: PDF text layer, or OCR). One OCR pool (`createLazyOcrEngine`: up to
+ * `ocr.workers` engines, each started when a page finds the others busy) serves every document, so
+ * `library.concurrency` documents ingested at once have their scanned pages read in parallel.
  *
  * @example
  *   const reader = createLibraryPageReader(config);
  *   const workers = startIngestWorkers({ library, readPages: reader.readPages });
  */
 export function createLibraryPageReader(config: Config): LibraryPageReader {
-  // On a worker thread: ingestion runs inside the server, whose event loop must keep answering requests
-  // while a page is read (onnxruntime blocks the thread that runs a model for the whole run).
+  // On worker threads: ingestion runs inside the server, whose event loop must keep answering requests
+  // while pages are read (onnxruntime blocks the thread that runs a model for the whole run).
   const engine = createLazyOcrEngine(config.ocr, { thread: 'worker' });
   // readDocument must not close the shared engine after each document: LibraryPageReader.close does.
   const sharedOcr: OcrEngine = {

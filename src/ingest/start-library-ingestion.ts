@@ -7,13 +7,13 @@ import { createLibraryPageReader } from './library-page-reader.js';
 /** Ingest workers with the default reader, configured from `config.library`. */
 export interface LibraryIngestion {
   workers: IngestWorkers;
-  /** Stops the workers (running jobs go back to the queue) and closes the OCR engine. */
+  /** Stops the workers (running jobs go back to the queue) and closes the OCR engines. */
   stop(): Promise<void>;
 }
 
 /**
  * Starts ingestion for a library as the CLI and the server run it: the default page reader (plain
- * text, PDF text layer, OCR with one shared engine) and the `library.*` settings (concurrency,
+ * text, PDF text layer, OCR with one shared pool of `ocr.workers` engines) and the `library.*` settings (concurrency,
  * retries, chunk size). With an embedder (see find/open-configured-embedder.ts) every chunk is
  * written with its vector. Forward `workers.events` ('progress', 'job') to clients.
  *
