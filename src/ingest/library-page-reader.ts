@@ -2,12 +2,15 @@ import { readFile } from 'node:fs/promises';
 import type { Config } from '../config/config.js';
 import { createLazyOcrEngine, readDocument } from '../read/read-document.js';
 import type { OcrEngine } from '../read/ocr/engine.js';
+import type { OcrPool } from '../read/ocr/ocr-pool.js';
 import type { PageReader } from './page-reader.js';
 import { readPlainTextPages } from './plain-text-reader.js';
 
 /** The page reader ingestion uses by default, with the OCR pool it shares across documents. */
 export interface LibraryPageReader {
   readPages: PageReader;
+  /** The OCR pool the pages are read with (its `state()` shows how many engines are started and busy). */
+  ocr: OcrPool;
   /** Closes the OCR engines that were started. */
   close(): Promise<void>;
 }
@@ -56,6 +59,7 @@ export function createLibraryPageReader(config: Config): LibraryPageReader {
   };
   return {
     readPages,
+    ocr: engine,
     close: () => engine.close(),
   };
 }

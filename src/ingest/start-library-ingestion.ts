@@ -1,5 +1,6 @@
 import type { Config } from '../config/config.js';
 import type { Embedder } from '../find/embedder.js';
+import type { OcrPool } from '../read/ocr/ocr-pool.js';
 import type { Library } from '../store/library.js';
 import { startIngestWorkers, type IngestWorkers } from './ingest-workers.js';
 import { createLibraryPageReader } from './library-page-reader.js';
@@ -7,6 +8,8 @@ import { createLibraryPageReader } from './library-page-reader.js';
 /** Ingest workers with the default reader, configured from `config.library`. */
 export interface LibraryIngestion {
   workers: IngestWorkers;
+  /** The OCR pool the workers share. */
+  ocr: OcrPool;
   /** Stops the workers (running jobs go back to the queue) and closes the OCR engines. */
   stop(): Promise<void>;
 }
@@ -40,6 +43,7 @@ export function startLibraryIngestion(
   });
   return {
     workers,
+    ocr: reader.ocr,
     async stop() {
       await workers.stop();
       await reader.close();
