@@ -20,6 +20,7 @@ import { loadDataset } from '../src/eval/ocr/datasets.js';
 import { formatTable } from '../src/eval/table.js';
 import { addToLibrary } from '../src/ingest/add-to-library.js';
 import { startLibraryIngestion } from '../src/ingest/start-library-ingestion.js';
+import { createLazyOcrEngine } from '../src/read/read-document.js';
 import { openLibrary } from '../src/store/library.js';
 
 const arg = (name: string, fallback: string): string => {
@@ -59,15 +60,18 @@ async function ingestOnce(workers: number): Promise<RunResult> {
     }
     const cpuBefore = process.cpuUsage();
     const started = performance.now();
-    const ingestion = startLibraryIngestion(library, config, { pollMs: 20 });
+    // The pool the server and CLI would build from this configuration, held here to count its engines.
+    const ocr = createLazyOcrEngine(config.ocr);
+    const ingestion = startLibraryIngestion(library, config, { pollMs: 20, ocr });
     let mostEngines = 0;
     ingestion.workers.events.on('progress', () => {
-      mostEngines = Math.max(mostEngines, ingestion.ocr.state().engines);
+      mostEngines = Math.max(mostEngines, ocr.state().engines);
     });
     await ingestion.workers.settled(jobIds);
     const seconds = (performance.now() - started) / 1000;
     const cpu = process.cpuUsage(cpuBefore);
     await ingestion.stop();
+    await ocr.close();
     let failed = 0;
     for (const id of jobIds) if ((await library.store.getJob(id))?.state !== 'done') failed++;
     return {

@@ -2,16 +2,13 @@ import { readFile } from 'node:fs/promises';
 import type { Config } from '../config/config.js';
 import { createLazyOcrEngine, readDocument } from '../read/read-document.js';
 import type { OcrEngine } from '../read/ocr/engine.js';
-import type { OcrPool } from '../read/ocr/ocr-pool.js';
 import type { PageReader } from './page-reader.js';
 import { readPlainTextPages } from './plain-text-reader.js';
 
 /** The page reader ingestion uses by default, with the OCR pool it shares across documents. */
 export interface LibraryPageReader {
   readPages: PageReader;
-  /** The OCR pool the pages are read with (its `state()` shows how many engines are started and busy). */
-  ocr: OcrPool;
-  /** Closes the OCR engines that were started. */
+  /** Closes the OCR engines this reader started (not an engine it was given). */
   close(): Promise<void>;
 }
 
@@ -21,14 +18,21 @@ export interface LibraryPageReader {
  * `ocr.workers` engines, each started when a page finds the others busy) serves every document, so
  * `library.concurrency` documents ingested at once have their scanned pages read in parallel.
  *
+ * Give it the process's engine (`ocr`, e.g. `DocSight.ocr`) so ingestion and the other use cases share one
+ * pool, and one set of loaded models per worker, instead of each starting its own.
+ *
  * @example
- *   const reader = createLibraryPageReader(config);
+ *   const reader = createLibraryPageReader(config, { ocr: app.ocr });
  *   const workers = startIngestWorkers({ library, readPages: reader.readPages });
  */
-export function createLibraryPageReader(config: Config): LibraryPageReader {
+export function createLibraryPageReader(
+  config: Config,
+  options: { ocr?: OcrEngine } = {},
+): LibraryPageReader {
   // On worker threads: ingestion runs inside the server, whose event loop must keep answering requests
   // while pages are read (onnxruntime blocks the thread that runs a model for the whole run).
-  const engine = createLazyOcrEngine(config.ocr, { thread: 'worker' });
+  const own = options.ocr ? undefined : createLazyOcrEngine(config.ocr, { thread: 'worker' });
+  const engine = options.ocr ?? own!;
   // readDocument must not close the shared engine after each document: LibraryPageReader.close does.
   const sharedOcr: OcrEngine = {
     recognize: (image, options) => engine.recognize(image, options),
@@ -59,7 +63,8 @@ export function createLibraryPageReader(config: Config): LibraryPageReader {
   };
   return {
     readPages,
-    ocr: engine,
-    close: () => engine.close(),
+    close: async () => {
+      await own?.close();
+    },
   };
 }

@@ -1,6 +1,6 @@
 import type { Config } from '../config/config.js';
 import type { Embedder } from '../find/embedder.js';
-import type { OcrPool } from '../read/ocr/ocr-pool.js';
+import type { OcrEngine } from '../read/ocr/engine.js';
 import type { Library } from '../store/library.js';
 import { startIngestWorkers, type IngestWorkers } from './ingest-workers.js';
 import { createLibraryPageReader } from './library-page-reader.js';
@@ -8,9 +8,7 @@ import { createLibraryPageReader } from './library-page-reader.js';
 /** Ingest workers with the default reader, configured from `config.library`. */
 export interface LibraryIngestion {
   workers: IngestWorkers;
-  /** The OCR pool the workers share. */
-  ocr: OcrPool;
-  /** Stops the workers (running jobs go back to the queue) and closes the OCR engines. */
+  /** Stops the workers (running jobs go back to the queue) and closes the OCR engines it started. */
   stop(): Promise<void>;
 }
 
@@ -29,9 +27,14 @@ export interface LibraryIngestion {
 export function startLibraryIngestion(
   library: Library,
   config: Config,
-  options: { pollMs?: number; embedder?: Embedder } = {},
+  options: {
+    pollMs?: number;
+    embedder?: Embedder;
+    /** The process's OCR engine (e.g. `DocSight.ocr`), shared and left open; default a pool of its own. */
+    ocr?: OcrEngine;
+  } = {},
 ): LibraryIngestion {
-  const reader = createLibraryPageReader(config);
+  const reader = createLibraryPageReader(config, { ocr: options.ocr });
   const workers = startIngestWorkers({
     library,
     readPages: reader.readPages,
@@ -43,7 +46,6 @@ export function startLibraryIngestion(
   });
   return {
     workers,
-    ocr: reader.ocr,
     async stop() {
       await workers.stop();
       await reader.close();
