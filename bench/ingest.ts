@@ -137,6 +137,7 @@ if (child > 0) {
           'pages/min',
           'CPU s',
           'CPU s/page',
+          'cores busy',
           'peak RSS MB',
           'engines',
           `speed-up vs ${base.workers}`,
@@ -149,13 +150,15 @@ if (child > 0) {
           perMinute(r).toFixed(1),
           r.cpuSeconds.toFixed(1),
           (r.cpuSeconds / r.pages).toFixed(2),
+          (r.cpuSeconds / r.seconds).toFixed(2),
           r.peakRssMb.toFixed(0),
           String(r.enginesStarted),
           (perMinute(r) / perMinute(base)).toFixed(2),
         ]),
       ) +
       '\n\nWall s: from starting ingestion to the last job done, model loading included. CPU s: user + system, ' +
-      'all threads of the process. Peak RSS: the whole process (main thread + every OCR worker). Engines: OCR ' +
+      'all threads of the process; cores busy = CPU s / wall s (at most the core count; ' +
+      'less when other processes hold cores). Peak RSS: the whole process (main thread + every OCR worker). Engines: OCR ' +
       'engines the pool had started.\n',
   );
 }
