@@ -1,4 +1,5 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it, vi } from 'vitest';
 import { DocSightError } from '../errors.js';
@@ -14,6 +15,18 @@ describe('loadConfig', () => {
     expect(config.home).toBe(home);
     expect(config.ocr.threads).toBe(1);
     expect(config.intake.maxPixels).toBe(100_000_000);
+  });
+
+  it('runs one OCR worker and ingests one document per core unless told otherwise', () => {
+    const home = tempHome();
+    const config = loadConfig({ env: { DOCSIGHT_HOME: home } });
+    expect(config.ocr.workers).toBe(availableParallelism());
+    expect(config.library.concurrency).toBe(availableParallelism());
+    const fewer = loadConfig({ env: { DOCSIGHT_HOME: home, DOCSIGHT_OCR_WORKERS: '1' } });
+    expect(fewer.ocr).toMatchObject({ workers: 1, threads: 1 });
+    expect(() => loadConfig({ env: { DOCSIGHT_HOME: home, DOCSIGHT_OCR_WORKERS: '0' } })).toThrow(
+      /ocr\.workers: .*>=\s*1/,
+    );
   });
 
   it('uses ~/.docsight when DOCSIGHT_HOME is not set, and reads its config.json', () => {
