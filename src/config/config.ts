@@ -1,5 +1,5 @@
 import { readFileSync, existsSync } from 'node:fs';
-import { availableParallelism, homedir } from 'node:os';
+import { availableParallelism, homedir, totalmem } from 'node:os';
 import { join, resolve } from 'node:path';
 import { z } from 'zod';
 import { DocSightError } from '../errors.js';
@@ -59,6 +59,26 @@ const understandSchema = z
 /** Cores this process may use: the default number of OCR workers and of documents ingested at once. */
 const CORES = Math.min(64, availableParallelism());
 
+/** Memory one OCR worker may take at its peak, with room to spare (bench:ingest: ~0.7 GB each). */
+const OCR_WORKER_BYTES = 0.75 * 1024 ** 3;
+
+/**
+ * The default number of OCR workers: one per core, but no more than fit in half the memory (the other half
+ * for the process itself, the vision-language model and the page cache), so a small container or VM is not
+ * pushed out of memory by its core count. Memory is the cgroup limit where one is set.
+ *
+ * @example
+ *   defaultOcrWorkers(16, 4 * 1024 ** 3); // 2: a 16-core VM with 4 GB
+ */
+export function defaultOcrWorkers(cores: number, memoryBytes: number): number {
+  return Math.max(1, Math.min(cores, Math.floor(memoryBytes / 2 / OCR_WORKER_BYTES)));
+}
+
+const OCR_WORKERS = defaultOcrWorkers(
+  CORES,
+  Math.min(totalmem(), process.constrainedMemory?.() || Number.POSITIVE_INFINITY),
+);
+
 /**
  * One typed configuration object for the whole process.
  * Sources, later ones win: defaults → config file (`$DOCSIGHT_HOME/config.json` or `--config`) → environment → flags.
@@ -73,9 +93,10 @@ export const configSchema = z
         threads: z.number().int().min(1).max(64).default(1),
         /**
          * OCR engines that read pages at once, each on its own worker thread with its own copy of the models
-         * (~0.4 GB each; see docs/ocr-pool.md). Started only when pages wait for one; default one per core.
+         * (~0.7 GB each at peak; see docs/ocr-pool.md). Started only when pages wait for one; default one per
+         * core, at most as many as fit in half the memory (`defaultOcrWorkers`).
          */
-        workers: z.number().int().min(1).max(64).default(CORES),
+        workers: z.number().int().min(1).max(64).default(OCR_WORKERS),
         /** Line crops recognised per model call. */
         batchSize: z.number().int().min(1).max(256).default(16),
         /** Long side, in pixels, the page is scaled to for text detection. */
@@ -93,7 +114,7 @@ export const configSchema = z
       .strict()
       .default({
         threads: 1,
-        workers: CORES,
+        workers: OCR_WORKERS,
         batchSize: 16,
         detectMaxSide: 1920,
         minConfidence: 0.5,
