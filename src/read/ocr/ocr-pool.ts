@@ -31,7 +31,7 @@ export interface OcrPoolState {
 }
 
 export interface OcrPoolOptions {
-  /** Most engines at once (each holds its own copy of the models: ~0.4-0.5 GB). */
+  /** Most engines at once (each holds its own copy of the models: ~0.7 GB at peak, see docs/ocr-pool.md). */
   size: number;
   /** Starts one engine, e.g. `() => createOcrEngineInWorker(config.ocr)`. */
   start: () => Promise<OcrEngine>;
