@@ -21,7 +21,10 @@ export interface DocSight {
   readonly config: Config;
   /** The document library (SQLite + blobs under `config.home`), opened on first use. */
   library(): Library;
-  /** The OCR engine shared by every use case (models load on the first page that needs OCR). */
+  /**
+   * The OCR engine shared by every use case: a pool of `ocr.workers` worker-thread engines (or one in-process
+   * engine with `ocrThread: 'main'`), each loading its models when a page first needs it.
+   */
   readonly ocr: OcrEngine;
   /**
    * The vision-language engine behind its scheduler, created on first use; throws MODEL_MISSING /

@@ -1,5 +1,5 @@
 import { readFileSync, existsSync } from 'node:fs';
-import { homedir } from 'node:os';
+import { availableParallelism, homedir, totalmem } from 'node:os';
 import { join, resolve } from 'node:path';
 import { z } from 'zod';
 import { DocSightError } from '../errors.js';
@@ -56,6 +56,29 @@ const understandSchema = z
     }
   });
 
+/** Cores this process may use: the default number of OCR workers and of documents ingested at once. */
+const CORES = Math.min(64, availableParallelism());
+
+/** Memory one OCR worker may take at its peak, with room to spare (bench:ingest: ~0.7 GB each). */
+const OCR_WORKER_BYTES = 0.75 * 1024 ** 3;
+
+/**
+ * The default number of OCR workers: one per core, but no more than fit in half the memory (the other half
+ * for the process itself, the vision-language model and the page cache), so a small container or VM is not
+ * pushed out of memory by its core count. Memory is the cgroup limit where one is set.
+ *
+ * @example
+ *   defaultOcrWorkers(16, 4 * 1024 ** 3); // 2: a 16-core VM with 4 GB
+ */
+export function defaultOcrWorkers(cores: number, memoryBytes: number): number {
+  return Math.max(1, Math.min(cores, Math.floor(memoryBytes / 2 / OCR_WORKER_BYTES)));
+}
+
+const OCR_WORKERS = defaultOcrWorkers(
+  CORES,
+  Math.min(totalmem(), process.constrainedMemory?.() || Number.POSITIVE_INFINITY),
+);
+
 /** The HTTP API and WebUI (`docsight serve`, `npm start`). */
 const serverSchema = z
   .object({
@@ -91,6 +114,12 @@ export const configSchema = z
       .object({
         /** Intra-op threads per OCR session; 1 per worker scales best when cores are shared (FACTS.md). */
         threads: z.number().int().min(1).max(64).default(1),
+        /**
+         * OCR engines that read pages at once, each on its own worker thread with its own copy of the models
+         * (~0.7 GB each at peak; see docs/ocr-pool.md). Started only when pages wait for one; default one per
+         * core, at most as many as fit in half the memory (`defaultOcrWorkers`).
+         */
+        workers: z.number().int().min(1).max(64).default(OCR_WORKERS),
         /** Line crops recognised per model call. */
         batchSize: z.number().int().min(1).max(256).default(16),
         /** Long side, in pixels, the page is scaled to for text detection. */
@@ -106,7 +135,14 @@ export const configSchema = z
         precision: z.enum(['int8', 'float']).default('int8'),
       })
       .strict()
-      .default({ threads: 1, batchSize: 16, detectMaxSide: 1920, minConfidence: 0.5, precision: 'int8' }),
+      .default({
+        threads: 1,
+        workers: OCR_WORKERS,
+        batchSize: 16,
+        detectMaxSide: 1920,
+        minConfidence: 0.5,
+        precision: 'int8',
+      }),
     intake: z
       .object({
         /** Images (or rendered pages) above this many pixels are rejected before decoding. */
@@ -149,8 +185,11 @@ export const configSchema = z
       }),
     library: z
       .object({
-        /** Documents ingested at once (each OCR'd page holds a core: 1 per core is plenty). */
-        concurrency: z.number().int().min(1).max(64).default(1),
+        /**
+         * Documents ingested at once. Their scanned pages share the `ocr.workers` engines, so the default (one
+         * per core, like `ocr.workers`) keeps every OCR worker busy; more only helps text-layer documents.
+         */
+        concurrency: z.number().int().min(1).max(64).default(CORES),
         /** Attempts per ingest job before it is marked failed (transient engine errors only). */
         maxAttempts: z.number().int().min(1).max(20).default(3),
         /** First retry delay, milliseconds; doubles with each attempt. */
@@ -163,7 +202,13 @@ export const configSchema = z
         embeddingModel: z.string().min(1).optional(),
       })
       .strict()
-      .default({ concurrency: 1, maxAttempts: 3, retryBaseMs: 2000, chunkChars: 1500, pageImageDpi: 110 }),
+      .default({
+        concurrency: CORES,
+        maxAttempts: 3,
+        retryBaseMs: 2000,
+        chunkChars: 1500,
+        pageImageDpi: 110,
+      }),
     // Parsed from {} when absent, so every default above applies.
     understand: understandSchema.prefault({}),
     server: serverSchema.prefault({}),
@@ -203,6 +248,8 @@ function fromEnv(env: NodeJS.ProcessEnv): ConfigOverrides {
   const intake: Partial<Config['intake']> = {};
   const threads = envNumber(env, 'DOCSIGHT_OCR_THREADS');
   if (threads !== undefined) ocr.threads = threads;
+  const workers = envNumber(env, 'DOCSIGHT_OCR_WORKERS');
+  if (workers !== undefined) ocr.workers = workers;
   // 'int8' or 'float'; the schema rejects anything else.
   if (env.DOCSIGHT_OCR_PRECISION) ocr.precision = env.DOCSIGHT_OCR_PRECISION as Config['ocr']['precision'];
   const maxPixels = envNumber(env, 'DOCSIGHT_MAX_PIXELS');

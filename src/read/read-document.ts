@@ -6,6 +6,7 @@ import type { SourcePage } from './intake/document-source.js';
 import { openDocument } from './intake/open-document.js';
 import { createOcrEngine, type OcrEngine } from './ocr/engine.js';
 import { createOcrEngineInWorker } from './ocr/engine-worker.js';
+import { createOcrPool, type OcrPool } from './ocr/ocr-pool.js';
 import type { PageText } from './types.js';
 
 export type ReadInput = { path: string } | { bytes: Uint8Array; name: string };
@@ -30,18 +31,19 @@ export interface DocumentPage extends PageText {
   image?: Uint8Array;
 }
 
-/** Where an engine runs its models: on a worker thread (the caller's event loop stays free) or in process. */
+/** Where an engine runs its models: on worker threads (the caller's event loop stays free) or in process. */
 export type OcrThread = 'worker' | 'main';
 
 /**
- * An OCR engine that loads its models on the first page that needs them, so a caller reading many
- * documents can share one engine without paying for the models when every page has a text layer.
+ * The OCR engine a process shares across documents: models load on the first page that needs them, so a
+ * caller reading many documents pays nothing for them when every page has a text layer.
  *
- * By default the models run on a worker thread (`createOcrEngineInWorker`): onnxruntime runs a model
- * synchronously on the calling thread, so in process a server's event loop would stop for the seconds each
- * page takes. `thread: 'main'` runs them in process, for one-shot commands with nothing else to serve.
- * When the worker stops (crashed, out of memory), the failed call reports ENGINE_FAILED and the next one
- * starts a new worker.
+ * By default it is a pool of `options.workers` engines on worker threads (`createOcrPool` with
+ * `createOcrEngineInWorker`): pages recognised at once go to different threads, and the event loop stays free
+ * (onnxruntime runs a model synchronously on the calling thread). A second engine starts only when a page
+ * finds the first one busy. `thread: 'main'` runs one engine in process, for one-shot commands with nothing
+ * else to serve. When a worker stops (crashed, out of memory), the failed call reports ENGINE_FAILED and the
+ * next one starts a new worker.
  *
  * @example
  *   const ocr = createLazyOcrEngine(config.ocr);
@@ -51,41 +53,11 @@ export type OcrThread = 'worker' | 'main';
 export function createLazyOcrEngine(
   options: Config['ocr'],
   { thread = 'worker' }: { thread?: OcrThread } = {},
-): OcrEngine {
-  let engine: Promise<OcrEngine> | undefined;
-  let closed = false;
-  const start = (): Promise<OcrEngine> =>
-    thread === 'worker' ? createOcrEngineInWorker(options) : createOcrEngine(options);
-  return {
-    async recognize(image, callOptions) {
-      if (closed) throw new DocSightError('ENGINE_FAILED', 'The OCR engine was closed; create a new one.');
-      const loading = (engine ??= start());
-      try {
-        return await (await loading).recognize(image, callOptions);
-      } catch (err) {
-        // A dead worker answers every later call with ENGINE_FAILED: replace it (once, by the first caller).
-        if (isDocSightError(err, 'ENGINE_FAILED') && engine === loading) {
-          engine = undefined;
-          await loading.then(
-            (e) => e.close(),
-            () => undefined,
-          );
-        }
-        throw err;
-      }
-    },
-    async close() {
-      closed = true;
-      const loading = engine;
-      engine = undefined;
-      // A failed load was already reported by recognize(); closing has nothing left to free.
-      if (loading)
-        await loading.then(
-          (e) => e.close(),
-          () => undefined,
-        );
-    },
-  };
+): OcrPool {
+  // In process, engines could not overlap anyway: each model run holds the one thread.
+  return thread === 'worker'
+    ? createOcrPool({ size: options.workers, start: () => createOcrEngineInWorker(options) })
+    : createOcrPool({ size: 1, start: () => createOcrEngine(options) });
 }
 
 function throwIfAborted(signal: AbortSignal | undefined, name: string): void {
