@@ -127,6 +127,7 @@ export async function startIngestion(app: DocSight, options: { pollMs?: number }
   const { workers, stop } = startLibraryIngestion(app.library(), app.config, {
     pollMs: options.pollMs,
     embedder,
+    beforePage: app.config.library.yieldToQuestions ? () => app.interactive.idle() : undefined,
   });
   return {
     events: workers.events,

@@ -26,7 +26,7 @@ export interface LibraryIngestion {
 export function startLibraryIngestion(
   library: Library,
   config: Config,
-  options: { pollMs?: number; embedder?: Embedder } = {},
+  options: { pollMs?: number; embedder?: Embedder; beforePage?: () => Promise<void> } = {},
 ): LibraryIngestion {
   const reader = createLibraryPageReader(config);
   const workers = startIngestWorkers({
@@ -37,6 +37,7 @@ export function startLibraryIngestion(
     chunkChars: config.library.chunkChars,
     pollMs: options.pollMs,
     embedder: options.embedder,
+    beforePage: options.beforePage,
   });
   return {
     workers,
