@@ -36,6 +36,19 @@ async function answer(messages: CompletionMessage[], on = app): Promise<{ text: 
 }
 
 describe('completeChat', () => {
+  it('counts as interactive work while it answers, so background ingestion holds back', async () => {
+    const seen: number[] = [];
+    for await (const event of completeChat(app, {
+      messages: [{ role: 'user', content: 'Hi' }],
+      maxTokens: 2,
+    })) {
+      seen.push(app.interactive.active);
+      void event;
+    }
+    expect(seen.every((n) => n === 1)).toBe(true);
+    expect(app.interactive.active).toBe(0);
+  });
+
   it('answers a chat with an image part; resent to a restarted server, the image is not encoded again', async () => {
     const image = { type: 'image' as const, bytes: (await testImage(96, 20)).png, detail: 'auto' as const };
     const question: CompletionMessage = { role: 'user', content: [image, { type: 'text', text: 'Total?' }] };

@@ -1,5 +1,6 @@
 import { join } from 'node:path';
 import type { Config } from '../config/config.js';
+import { createInteractiveGate, type InteractiveGate } from './interactive-gate.js';
 import type { LlamaEmbedder } from '../find/llama-embedder.js';
 import { openConfiguredEmbedder } from '../find/open-configured-embedder.js';
 import type { OcrEngine } from '../read/ocr/engine.js';
@@ -33,6 +34,8 @@ export interface DocSight {
   engine(): ConfiguredEngine;
   /** The image-state cache for the local model; undefined for an upstream backend or a cache size of 0. */
   imageStateCache(): Promise<ImageStateCache | undefined>;
+  /** Running questions; background ingestion waits for them between pages (`library.yieldToQuestions`). */
+  readonly interactive: InteractiveGate;
   /** The embedder `library.embeddingModel` names, started on first use; undefined when none is configured. */
   embedder(): Promise<LlamaEmbedder | undefined>;
   close(): Promise<void>;
@@ -57,6 +60,7 @@ export function createDocSight(config: Config, options: DocSightOptions = {}): D
   let engine: ConfiguredEngine | undefined;
   let cache: Promise<ImageStateCache | undefined> | undefined;
   let embedder: Promise<LlamaEmbedder | undefined> | undefined;
+  const interactive = createInteractiveGate();
   const ocr = createLazyOcrEngine(config.ocr, { thread: options.ocrThread ?? 'worker' });
   let closed = false;
   const open = (): void => {
@@ -66,6 +70,7 @@ export function createDocSight(config: Config, options: DocSightOptions = {}): D
   return {
     config,
     ocr,
+    interactive,
     library() {
       open();
       return (library ??= openLibrary(config.home));

@@ -79,6 +79,21 @@ export async function* answerWithEngine(
 ): AsyncGenerator<AnswerEvent> {
   const { engine } = app.engine();
   const cache = await app.imageStateCache();
+  // Background ingestion holds back between pages while this answer runs.
+  const leave = app.interactive.enter();
+  try {
+    yield* answerOnSlot(engine, cache, request, options);
+  } finally {
+    leave();
+  }
+}
+
+async function* answerOnSlot(
+  engine: ReturnType<DocSight['engine']>['engine'],
+  cache: Awaited<ReturnType<DocSight['imageStateCache']>>,
+  request: ScheduledChatRequest,
+  options: { budget: number; conversationId?: string },
+): AsyncGenerator<AnswerEvent> {
   let imageState: ImageState = 'none';
   const deltas = engine.chatOnSlot(request, (slot, r): AsyncIterable<ChatDelta> => {
     const held =

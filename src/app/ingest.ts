@@ -129,6 +129,7 @@ export async function startIngestion(app: DocSight, options: { pollMs?: number }
     pollMs: options.pollMs,
     embedder,
     ocr: app.ocr,
+    beforePage: app.config.library.yieldToQuestions ? () => app.interactive.idle() : undefined,
   });
   return {
     events: workers.events,

@@ -200,6 +200,8 @@ export const configSchema = z
         pageImageDpi: z.number().int().min(36).max(300).default(110),
         /** Embedding GGUF model for dense retrieval; none means BM25 only. */
         embeddingModel: z.string().min(1).optional(),
+        /** Background ingestion pauses between pages while a question is being answered. */
+        yieldToQuestions: z.boolean().default(true),
       })
       .strict()
       .default({
@@ -208,6 +210,7 @@ export const configSchema = z
         retryBaseMs: 2000,
         chunkChars: 1500,
         pageImageDpi: 110,
+        yieldToQuestions: true,
       }),
     // Parsed from {} when absent, so every default above applies.
     understand: understandSchema.prefault({}),

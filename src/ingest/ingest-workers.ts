@@ -31,6 +31,8 @@ export interface IngestWorkerOptions {
   embedder?: Embedder;
   /** Largest chunk, in characters. */
   chunkChars?: number;
+  /** Awaited before each next page is read: lets interactive work (a question being answered) go first. */
+  beforePage?: () => Promise<void>;
 }
 
 export interface IngestWorkers {
@@ -163,6 +165,7 @@ export function startIngestWorkers(options: IngestWorkerOptions): IngestWorkers 
         written.add(page.page);
         pages = written.size;
         events.emit('progress', { jobId: job.id, documentId: doc.id, pagesDone: pages, pagesTotal: total });
+        await options.beforePage?.();
       }
       if (controller.signal.aborted) throw new DocSightError('CANCELLED', `Job ${job.id} was cancelled.`);
       await store.setDocumentStatus(doc.id, 'ready', { pageCount: pages });

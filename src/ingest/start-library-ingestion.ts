@@ -32,6 +32,8 @@ export function startLibraryIngestion(
     embedder?: Embedder;
     /** The process's OCR engine (e.g. `DocSight.ocr`), shared and left open; default a pool of its own. */
     ocr?: OcrEngine;
+    /** Awaited before each next page: interactive work (a question being answered) goes first. */
+    beforePage?: () => Promise<void>;
   } = {},
 ): LibraryIngestion {
   const reader = createLibraryPageReader(config, { ocr: options.ocr });
@@ -43,6 +45,7 @@ export function startLibraryIngestion(
     chunkChars: config.library.chunkChars,
     pollMs: options.pollMs,
     embedder: options.embedder,
+    beforePage: options.beforePage,
   });
   return {
     workers,
