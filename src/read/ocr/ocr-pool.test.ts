@@ -252,7 +252,7 @@ describe('createOcrPool (worker threads, real models)', () => {
       [
         `import { configSchema } from ${url('../../config/config.ts')};`,
         `import { createLazyOcrEngine } from ${url('../read-document.ts')};`,
-        `import { renderPage } from ${url('./test-pages.ts')};`,
+        `import { renderPage } from ${url('./test-support/test-pages.ts')};`,
         `const config = configSchema.parse({ home: ${JSON.stringify(dir)}, ocr: { workers: 2 } });`,
         `const ocr = createLazyOcrEngine(config.ocr);`,
         `const page = (text) => renderPage({ width: 600, height: 120, lines: [{ text, x: 20, y: 70, size: 36 }] });`,
