@@ -49,10 +49,6 @@ const SERVE_MAY_IMPORT_FILES = new Set(['read/intake/read-local-file.ts']);
  * fails on an entry that is no longer needed, so the list only shrinks.
  */
 const KNOWN_SERVE_EXCEPTIONS: readonly string[] = [
-  'serve/cli/ask-command.ts → read',
-  'serve/cli/ask-command.ts → understand',
-  'serve/cli/chat-command.ts → understand',
-  'serve/cli/engine-flags.ts → understand',
   'serve/cli/eval-command.ts → eval',
   'serve/cli/eval-retrieval-command.ts → eval',
   'serve/cli/eval-retrieval-command.ts → find',

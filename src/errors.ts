@@ -22,6 +22,11 @@ export type ErrorCode =
   | 'TOO_MANY_PIXELS'
   | 'TOO_MANY_PAGES'
   | 'ENCRYPTED_PDF'
+  /**
+   * The file asks for far more work or memory than a real document of its size (a TIFF with millions of
+   * tag values, a PDF page whose drawing exhausts the engine's memory or time limit). Not retried.
+   */
+  | 'TOO_COMPLEX'
   | 'MODEL_MISSING'
   | 'MODEL_INVALID'
   | 'ENGINE_FAILED'

@@ -1,14 +1,9 @@
 import { DocSightError } from '../errors.js';
 import { openDocument } from '../read/intake/index.js';
 import { prepareImage } from '../understand/images/prepare-image.js';
-import { requireValidFields } from '../understand/tasks/fields-output.js';
-import type {
-  ChatDelta,
-  ChatMessage,
-  EngineImage,
-  MessagePart,
-} from '../understand/vision-language-engine.js';
+import type { ChatMessage, EngineImage, MessagePart } from '../understand/vision-language-engine.js';
 import type { DocSight } from './docsight.js';
+import { answerWithEngine, type AnswerEvent } from './engine-answer.js';
 
 /**
  * How many image tokens each OpenAI `detail` buys. Encoding cost grows faster than the token count
@@ -103,29 +98,45 @@ function jsonSchemaOf(format: ResponseFormat | undefined): Record<string, unknow
  * @example
  *   for await (const delta of completeChat(app, { messages: [{ role: 'user', content: 'Hi' }] })) ...
  */
-export async function* completeChat(app: DocSight, request: CompletionRequest): AsyncGenerator<ChatDelta> {
+export async function* completeChat(app: DocSight, request: CompletionRequest): AsyncGenerator<AnswerEvent> {
   const messages = await engineMessages(app, request.messages);
   if (!messages.some((m) => m.role === 'user')) {
     throw new DocSightError('BAD_REQUEST', 'messages needs at least one user message.');
   }
-  const jsonSchema = jsonSchemaOf(request.responseFormat);
-  const { engine } = app.engine();
-  let text = '';
-  for await (const delta of engine.chat({
-    messages,
-    maxTokens: request.maxTokens,
-    temperature: request.temperature,
-    topP: request.topP,
-    stop: request.stop,
-    seed: request.seed,
-    jsonSchema,
-    signal: request.signal,
-  })) {
-    if (delta.type === 'text') text += delta.text;
-    else if (jsonSchema && delta.finishReason !== 'cancelled') {
-      // Before the done delta goes out, so a stream ends in an error rather than a success with bad JSON.
-      requireValidFields(text, jsonSchema, delta.finishReason);
-    }
-    yield delta;
-  }
+  const { images, rest } = leadingImages(messages);
+  // Through the image-state cache (answerWithEngine): a client resending the conversation with a new question
+  // gets the image from the saved state, not encoded again. The budget is part of the images' identity already.
+  yield* answerWithEngine(
+    app,
+    {
+      messages: rest,
+      images,
+      maxTokens: request.maxTokens,
+      temperature: request.temperature,
+      topP: request.topP,
+      stop: request.stop,
+      seed: request.seed,
+      jsonSchema: jsonSchemaOf(request.responseFormat),
+      signal: request.signal,
+    },
+    { budget: DETAIL_TOKEN_BUDGET.auto },
+  );
+}
+
+/**
+ * The images that open the first user message (where clients put them) as the request's `images`: the same
+ * prompt (the engine puts them back there), and what the image-state cache keys on.
+ */
+function leadingImages(messages: ChatMessage[]): { images: EngineImage[]; rest: ChatMessage[] } {
+  const index = messages.findIndex((m) => m.role === 'user');
+  const first = messages[index]!;
+  if (typeof first.content === 'string') return { images: [], rest: messages };
+  const cut = first.content.findIndex((p) => p.type !== 'image');
+  const leading = first.content.slice(0, cut < 0 ? first.content.length : cut);
+  const images = leading.map((p) => (p as Extract<MessagePart, { type: 'image' }>).image);
+  const content = first.content.slice(leading.length);
+  const rest = messages.map((m, i) =>
+    i === index ? { ...m, content: content.length ? content : [{ type: 'text' as const, text: '' }] } : m,
+  );
+  return { images, rest };
 }

@@ -1,5 +1,6 @@
 import { join } from 'node:path';
 import type { Config } from '../config/config.js';
+import { createInteractiveGate, type InteractiveGate } from './interactive-gate.js';
 import type { LlamaEmbedder } from '../find/llama-embedder.js';
 import { openConfiguredEmbedder } from '../find/open-configured-embedder.js';
 import type { OcrEngine } from '../read/ocr/engine.js';
@@ -21,7 +22,10 @@ export interface DocSight {
   readonly config: Config;
   /** The document library (SQLite + blobs under `config.home`), opened on first use. */
   library(): Library;
-  /** The OCR engine shared by every use case (models load on the first page that needs OCR). */
+  /**
+   * The OCR engine shared by every use case: a pool of `ocr.workers` worker-thread engines (or one in-process
+   * engine with `ocrThread: 'main'`), each loading its models when a page first needs it.
+   */
   readonly ocr: OcrEngine;
   /**
    * The vision-language engine behind its scheduler, created on first use; throws MODEL_MISSING /
@@ -30,6 +34,8 @@ export interface DocSight {
   engine(): ConfiguredEngine;
   /** The image-state cache for the local model; undefined for an upstream backend or a cache size of 0. */
   imageStateCache(): Promise<ImageStateCache | undefined>;
+  /** Running questions; background ingestion waits for them between pages (`library.yieldToQuestions`). */
+  readonly interactive: InteractiveGate;
   /** The embedder `library.embeddingModel` names, started on first use; undefined when none is configured. */
   embedder(): Promise<LlamaEmbedder | undefined>;
   close(): Promise<void>;
@@ -54,6 +60,7 @@ export function createDocSight(config: Config, options: DocSightOptions = {}): D
   let engine: ConfiguredEngine | undefined;
   let cache: Promise<ImageStateCache | undefined> | undefined;
   let embedder: Promise<LlamaEmbedder | undefined> | undefined;
+  const interactive = createInteractiveGate();
   const ocr = createLazyOcrEngine(config.ocr, { thread: options.ocrThread ?? 'worker' });
   let closed = false;
   const open = (): void => {
@@ -63,6 +70,7 @@ export function createDocSight(config: Config, options: DocSightOptions = {}): D
   return {
     config,
     ocr,
+    interactive,
     library() {
       open();
       return (library ??= openLibrary(config.home));

@@ -142,9 +142,12 @@ export interface Ingestion {
  */
 export async function startIngestion(app: DocSight, options: { pollMs?: number } = {}): Promise<Ingestion> {
   const embedder = await app.embedder();
+  // The app's one OCR pool: a server that also answers `docsight ocr`-style requests runs no second pool.
   const { workers, stop } = startLibraryIngestion(app.library(), app.config, {
     pollMs: options.pollMs,
     embedder,
+    ocr: app.ocr,
+    beforePage: app.config.library.yieldToQuestions ? () => app.interactive.idle() : undefined,
   });
   return {
     events: workers.events,

@@ -1,9 +1,10 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
+import { availableParallelism, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it, vi } from 'vitest';
 import { DocSightError } from '../errors.js';
 import { useTempDirs } from '../test-support/temp-dir.js';
-import { describeConfig, loadConfig } from './config.js';
+import { defaultOcrWorkers, describeConfig, loadConfig } from './config.js';
 
 const tempHome = useTempDirs('docsight-config-');
 
@@ -14,6 +15,27 @@ describe('loadConfig', () => {
     expect(config.home).toBe(home);
     expect(config.ocr.threads).toBe(1);
     expect(config.intake.maxPixels).toBe(100_000_000);
+  });
+
+  it('runs one OCR worker per core (memory permitting) and ingests one document per core by default', () => {
+    const home = tempHome();
+    const config = loadConfig({ env: { DOCSIGHT_HOME: home } });
+    // The machine's memory, or its container's limit where lower.
+    const memory = Math.min(totalmem(), process.constrainedMemory?.() || Number.POSITIVE_INFINITY);
+    expect(config.ocr.workers).toBe(defaultOcrWorkers(availableParallelism(), memory));
+    expect(config.library.concurrency).toBe(availableParallelism());
+    const fewer = loadConfig({ env: { DOCSIGHT_HOME: home, DOCSIGHT_OCR_WORKERS: '1' } });
+    expect(fewer.ocr).toMatchObject({ workers: 1, threads: 1 });
+    expect(() => loadConfig({ env: { DOCSIGHT_HOME: home, DOCSIGHT_OCR_WORKERS: '0' } })).toThrow(
+      /ocr\.workers: .*>=\s*1/,
+    );
+  });
+
+  it('runs no more OCR workers than fit in half the memory, and at least one', () => {
+    const GB = 1024 ** 3;
+    expect(defaultOcrWorkers(2, 24 * GB)).toBe(2);
+    expect(defaultOcrWorkers(16, 4 * GB)).toBe(2);
+    expect(defaultOcrWorkers(8, 1 * GB)).toBe(1);
   });
 
   it('uses ~/.docsight when DOCSIGHT_HOME is not set, and reads its config.json', () => {

@@ -1,5 +1,5 @@
 import { readFileSync, existsSync } from 'node:fs';
-import { homedir } from 'node:os';
+import { availableParallelism, homedir, totalmem } from 'node:os';
 import { join, resolve } from 'node:path';
 import { z } from 'zod';
 import { DocSightError } from '../errors.js';
@@ -56,6 +56,29 @@ const understandSchema = z
     }
   });
 
+/** Cores this process may use: the default number of OCR workers and of documents ingested at once. */
+const CORES = Math.min(64, availableParallelism());
+
+/** Memory one OCR worker may take at its peak, with room to spare (bench:ingest: ~0.7 GB each). */
+const OCR_WORKER_BYTES = 0.75 * 1024 ** 3;
+
+/**
+ * The default number of OCR workers: one per core, but no more than fit in half the memory (the other half
+ * for the process itself, the vision-language model and the page cache), so a small container or VM is not
+ * pushed out of memory by its core count. Memory is the cgroup limit where one is set.
+ *
+ * @example
+ *   defaultOcrWorkers(16, 4 * 1024 ** 3); // 2: a 16-core VM with 4 GB
+ */
+export function defaultOcrWorkers(cores: number, memoryBytes: number): number {
+  return Math.max(1, Math.min(cores, Math.floor(memoryBytes / 2 / OCR_WORKER_BYTES)));
+}
+
+const OCR_WORKERS = defaultOcrWorkers(
+  CORES,
+  Math.min(totalmem(), process.constrainedMemory?.() || Number.POSITIVE_INFINITY),
+);
+
 /** The HTTP API and WebUI (`docsight serve`, `npm start`). */
 const serverSchema = z
   .object({
@@ -91,6 +114,12 @@ export const configSchema = z
       .object({
         /** Intra-op threads per OCR session; 1 per worker scales best when cores are shared (FACTS.md). */
         threads: z.number().int().min(1).max(64).default(1),
+        /**
+         * OCR engines that read pages at once, each on its own worker thread with its own copy of the models
+         * (~0.7 GB each at peak; see docs/ocr-pool.md). Started only when pages wait for one; default one per
+         * core, at most as many as fit in half the memory (`defaultOcrWorkers`).
+         */
+        workers: z.number().int().min(1).max(64).default(OCR_WORKERS),
         /** Line crops recognised per model call. */
         batchSize: z.number().int().min(1).max(256).default(16),
         /** Long side, in pixels, the page is scaled to for text detection. */
@@ -106,7 +135,14 @@ export const configSchema = z
         precision: z.enum(['int8', 'float']).default('int8'),
       })
       .strict()
-      .default({ threads: 1, batchSize: 16, detectMaxSide: 1920, minConfidence: 0.5, precision: 'int8' }),
+      .default({
+        threads: 1,
+        workers: OCR_WORKERS,
+        batchSize: 16,
+        detectMaxSide: 1920,
+        minConfidence: 0.5,
+        precision: 'int8',
+      }),
     intake: z
       .object({
         /** Images (or rendered pages) above this many pixels are rejected before decoding. */
@@ -121,13 +157,39 @@ export const configSchema = z
           .int()
           .min(1)
           .default(512 * 1024 * 1024),
+        /**
+         * Longest the PDF engine may work on opening a file, or on one page (its text layer and renders
+         * together), ms; past it the engine's thread is stopped and the file fails with TOO_COMPLEX.
+         * Default 10 000.
+         */
+        pdfPageTimeoutMs: z.number().int().min(100).default(10_000),
+        /**
+         * Most memory the PDF engine (PDFium's WebAssembly heap) may grow to, bytes; a file needing more fails
+         * with TOO_COMPLEX and the engine is replaced. Default 1 GiB.
+         */
+        pdfEngineMemoryBytes: z
+          .number()
+          .int()
+          .min(64 * 1024 * 1024)
+          .max(4 * 1024 * 1024 * 1024)
+          .default(1024 * 1024 * 1024),
       })
       .strict()
-      .default({ maxPixels: 100_000_000, maxPages: 2000, pdfDpi: 300, maxFileBytes: 512 * 1024 * 1024 }),
+      .default({
+        maxPixels: 100_000_000,
+        maxPages: 2000,
+        pdfDpi: 300,
+        maxFileBytes: 512 * 1024 * 1024,
+        pdfPageTimeoutMs: 10_000,
+        pdfEngineMemoryBytes: 1024 * 1024 * 1024,
+      }),
     library: z
       .object({
-        /** Documents ingested at once (each OCR'd page holds a core: 1 per core is plenty). */
-        concurrency: z.number().int().min(1).max(64).default(1),
+        /**
+         * Documents ingested at once. Their scanned pages share the `ocr.workers` engines, so the default (one
+         * per core, like `ocr.workers`) keeps every OCR worker busy; more only helps text-layer documents.
+         */
+        concurrency: z.number().int().min(1).max(64).default(CORES),
         /** Attempts per ingest job before it is marked failed (transient engine errors only). */
         maxAttempts: z.number().int().min(1).max(20).default(3),
         /** First retry delay, milliseconds; doubles with each attempt. */
@@ -138,9 +200,18 @@ export const configSchema = z
         pageImageDpi: z.number().int().min(36).max(300).default(110),
         /** Embedding GGUF model for dense retrieval; none means BM25 only. */
         embeddingModel: z.string().min(1).optional(),
+        /** Background ingestion pauses between pages while a question is being answered. */
+        yieldToQuestions: z.boolean().default(true),
       })
       .strict()
-      .default({ concurrency: 1, maxAttempts: 3, retryBaseMs: 2000, chunkChars: 1500, pageImageDpi: 110 }),
+      .default({
+        concurrency: CORES,
+        maxAttempts: 3,
+        retryBaseMs: 2000,
+        chunkChars: 1500,
+        pageImageDpi: 110,
+        yieldToQuestions: true,
+      }),
     // Parsed from {} when absent, so every default above applies.
     understand: understandSchema.prefault({}),
     server: serverSchema.prefault({}),
@@ -180,6 +251,8 @@ function fromEnv(env: NodeJS.ProcessEnv): ConfigOverrides {
   const intake: Partial<Config['intake']> = {};
   const threads = envNumber(env, 'DOCSIGHT_OCR_THREADS');
   if (threads !== undefined) ocr.threads = threads;
+  const workers = envNumber(env, 'DOCSIGHT_OCR_WORKERS');
+  if (workers !== undefined) ocr.workers = workers;
   // 'int8' or 'float'; the schema rejects anything else.
   if (env.DOCSIGHT_OCR_PRECISION) ocr.precision = env.DOCSIGHT_OCR_PRECISION as Config['ocr']['precision'];
   const maxPixels = envNumber(env, 'DOCSIGHT_MAX_PIXELS');
@@ -188,6 +261,10 @@ function fromEnv(env: NodeJS.ProcessEnv): ConfigOverrides {
   if (maxPages !== undefined) intake.maxPages = maxPages;
   const pdfDpi = envNumber(env, 'DOCSIGHT_PDF_DPI');
   if (pdfDpi !== undefined) intake.pdfDpi = pdfDpi;
+  const pdfPageTimeoutMs = envNumber(env, 'DOCSIGHT_PDF_PAGE_TIMEOUT_MS');
+  if (pdfPageTimeoutMs !== undefined) intake.pdfPageTimeoutMs = pdfPageTimeoutMs;
+  const pdfEngineMemoryMb = envNumber(env, 'DOCSIGHT_PDF_ENGINE_MEMORY_MB');
+  if (pdfEngineMemoryMb !== undefined) intake.pdfEngineMemoryBytes = pdfEngineMemoryMb * 1024 * 1024;
   // The embedding model for hybrid search: a catalog name (qwen3-embedding-0.6b) or a GGUF path.
   const library: Partial<Config['library']> = env.DOCSIGHT_EMBEDDING_MODEL
     ? { embeddingModel: env.DOCSIGHT_EMBEDDING_MODEL }

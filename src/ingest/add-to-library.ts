@@ -1,9 +1,9 @@
-import { readFile, stat } from 'node:fs/promises';
 import { basename } from 'node:path';
 import { fileTypeFromBuffer } from 'file-type';
 import { checkFileSize } from '../read/intake/limits.js';
+import { readLocalFile } from '../read/intake/read-local-file.js';
 import { DocSightError } from '../errors.js';
-import type { Library } from '../store/library.js';
+import { removeBlobIfUnreferenced, type Library } from '../store/library.js';
 import type { DocumentRecord, JobRecord } from '../store/library-store.js';
 
 export interface AddOptions {
@@ -23,23 +23,14 @@ export interface AddResult {
 }
 
 /**
- * The MIME type of some bytes: plain text when the name says .txt and the bytes are UTF-8 without
- * NULs (checked first: signature sniffing mistakes some text for binary formats), else their signature.
+ * The MIME type of some bytes: plain text when the name says .txt and the bytes hold no NUL (checked
+ * first: signature sniffing mistakes some text for binary formats), else their signature. Text that is not
+ * valid UTF-8 is still text: the reader shows the bad bytes as U+FFFD and reads the rest.
  */
 export async function sniffMime(bytes: Uint8Array, name: string): Promise<string> {
-  if (/\.(txt|text)$/i.test(name) && isUtf8Text(bytes)) return 'text/plain';
+  if (/\.(txt|text)$/i.test(name) && !bytes.includes(0)) return 'text/plain';
   const found = await fileTypeFromBuffer(bytes);
   return found ? found.mime : 'application/octet-stream';
-}
-
-function isUtf8Text(bytes: Uint8Array): boolean {
-  if (bytes.includes(0)) return false;
-  try {
-    new TextDecoder('utf-8', { fatal: true }).decode(bytes);
-    return true;
-  } catch {
-    return false;
-  }
 }
 
 /**
@@ -58,16 +49,10 @@ export async function addToLibrary(
   const name = 'path' in input ? basename(input.path) : input.name;
   let bytes: Uint8Array;
   if ('path' in input) {
-    const info = await stat(input.path).catch((err: NodeJS.ErrnoException) => {
-      throw new DocSightError(
-        'NOT_FOUND',
-        `${input.path}: ${err.code === 'ENOENT' ? 'no such file' : err.message}.`,
-      );
+    // Regular files only, size checked on the opened handle: a link to /dev/zero or a FIFO is refused.
+    bytes = await readLocalFile(input.path, {
+      maxFileBytes: options.maxFileBytes ?? Number.MAX_SAFE_INTEGER,
     });
-    if (!info.isFile()) throw new DocSightError('BAD_REQUEST', `${input.path} is not a file.`);
-    if (options.maxFileBytes !== undefined)
-      checkFileSize(name, info.size, { maxFileBytes: options.maxFileBytes });
-    bytes = await readFile(input.path);
   } else {
     bytes = input.bytes;
   }
@@ -76,15 +61,24 @@ export async function addToLibrary(
   if (options.maxFileBytes !== undefined)
     checkFileSize(name, bytes.length, { maxFileBytes: options.maxFileBytes });
   // The blob is written (and fsynced) before any row refers to it.
+  const mime = await sniffMime(bytes, name);
   const sha256 = library.blobs.put(bytes);
-  const { document, created } = await library.store.addDocument({
-    sha256,
-    name,
-    mime: await sniffMime(bytes, name),
-    sizeBytes: bytes.length,
-    collection: options.collection,
-    tags: options.tags,
-  });
+  let added;
+  try {
+    added = await library.store.addDocument({
+      sha256,
+      name,
+      mime,
+      sizeBytes: bytes.length,
+      collection: options.collection,
+      tags: options.tags,
+    });
+  } catch (err) {
+    // No row refers to the bytes just stored (a full disk, a closed library): do not leave them behind.
+    await removeBlobIfUnreferenced(library, sha256).catch(() => undefined);
+    throw err;
+  }
+  const { document, created } = added;
   const maxAttempts = options.maxAttempts ?? 3;
   if (created) {
     return { document, job: await library.store.enqueueJob(document.id, { maxAttempts }), duplicate: false };

@@ -1,4 +1,4 @@
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -43,5 +43,29 @@ describe('globToRegExp', () => {
   it('keeps * within one folder name', () => {
     expect(globToRegExp('/d/*.pdf').test('/d/a.pdf')).toBe(true);
     expect(globToRegExp('/d/*.pdf').test('/d/e/a.pdf')).toBe(false);
+  });
+
+  it('follows links that stay inside the folder, not those that leave it, unless asked', async () => {
+    const top = mkdtempSync(join(tmpdir(), 'docsight-links-'));
+    const outside = mkdtempSync(join(tmpdir(), 'docsight-outside-'));
+    try {
+      mkdirSync(join(top, 'docs'));
+      writeFileSync(join(top, 'docs/in.txt'), 'x');
+      writeFileSync(join(outside, 'secret.txt'), 'x');
+      symlinkSync(join(outside, 'secret.txt'), join(top, 'passwd.txt'));
+      symlinkSync(outside, join(top, 'elsewhere'));
+      symlinkSync(join(top, 'docs/in.txt'), join(top, 'alias.txt'));
+      symlinkSync(top, join(top, 'docs/loop')); // a loop back to the top
+      expect(await expandInputPaths([top])).toEqual([join(top, 'alias.txt'), join(top, 'docs/in.txt')]);
+      expect(await expandInputPaths([top], { followLinks: true })).toEqual([
+        join(top, 'alias.txt'),
+        join(top, 'docs/in.txt'),
+        join(top, 'elsewhere/secret.txt'),
+        join(top, 'passwd.txt'),
+      ]);
+    } finally {
+      rmSync(top, { recursive: true, force: true });
+      rmSync(outside, { recursive: true, force: true });
+    }
   });
 });

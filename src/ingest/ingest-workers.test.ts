@@ -135,4 +135,19 @@ describe('ingest workers', () => {
     expect(after!.state).toBe('cancelled');
     expect(after!.pagesDone).toBeLessThan(50);
   });
+
+  it('ends settled() when a job left running by killed processes has no attempt left, failing it with why', async () => {
+    const library = tempLibrary();
+    const poison = await addToLibrary(library, { bytes: text('hangs its reader'), name: 'poison.txt' });
+    const fine = await addToLibrary(library, { bytes: text('an ordinary note'), name: 'fine.txt' });
+    // Three processes took the poison job and died holding it: its leases ran out, attempts are spent.
+    // (A lease that ended a moment ago: as if each process was killed right after it took the job.)
+    for (let i = 0; i < 3; i++)
+      expect((await library.store.claimNextJob(Date.now(), -1))?.id).toBe(poison.job!.id);
+    const workers = start({ library, readPages: readPlainTextPages });
+    await workers.settled();
+    expect(await library.store.getJob(poison.job!.id)).toMatchObject({ state: 'failed', attempts: 3 });
+    expect((await library.store.getJob(poison.job!.id))!.error).toMatch(/killed or crashed\) 3 time/);
+    expect(await library.store.getJob(fine.job!.id)).toMatchObject({ state: 'done', attempts: 1 });
+  });
 });

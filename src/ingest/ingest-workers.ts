@@ -1,7 +1,7 @@
 import { EventEmitter } from 'node:events';
 import { DocSightError, describeError, isDocSightError, type ErrorCode } from '../errors.js';
 import type { Embedder } from '../find/embedder.js';
-import type { Library } from '../store/library.js';
+import { removeBlobIfUnreferenced, removeUnreferencedBlobs, type Library } from '../store/library.js';
 import type { JobRecord, JobState } from '../store/library-store.js';
 import { chunkAndEmbedPage } from './chunk-page.js';
 import type { PageReader } from './page-reader.js';
@@ -31,6 +31,8 @@ export interface IngestWorkerOptions {
   embedder?: Embedder;
   /** Largest chunk, in characters. */
   chunkChars?: number;
+  /** Awaited before each next page is read: lets interactive work (a question being answered) go first. */
+  beforePage?: () => Promise<void>;
 }
 
 export interface IngestWorkers {
@@ -88,9 +90,12 @@ export function startIngestWorkers(options: IngestWorkerOptions): IngestWorkers 
   let idleWaiters: (() => void)[] = [];
   let busy = 0;
   // A new library records which index-terms version its pages are written with.
-  let ready: Promise<void> = Promise.all([store.requeueInterruptedJobs(), needsReindex(library)]).then(
-    () => undefined,
-  );
+  // Blobs nothing refers to (a failed add or page write, a crash mid-delete) are swept at start-up.
+  let ready: Promise<void> = Promise.all([
+    store.requeueInterruptedJobs(),
+    needsReindex(library),
+    removeUnreferencedBlobs(library),
+  ]).then(() => undefined);
 
   const sleep = (ms: number): Promise<void> =>
     new Promise((resolve) => {
@@ -149,10 +154,18 @@ export function startIngestWorkers(options: IngestWorkerOptions): IngestWorkers 
           : doc.mime.startsWith('image/') && doc.mime !== 'image/tiff'
             ? doc.sha256
             : undefined;
-        await store.writePage({ jobId: job.id, documentId: doc.id, page, chunks, imageSha256 });
+        try {
+          await store.writePage({ jobId: job.id, documentId: doc.id, page, chunks, imageSha256 });
+        } catch (err) {
+          // A render stored for a page that was not written is referenced by nothing.
+          if (imageSha256 && imageSha256 !== doc.sha256)
+            await removeBlobIfUnreferenced(library, imageSha256).catch(() => undefined);
+          throw err;
+        }
         written.add(page.page);
         pages = written.size;
         events.emit('progress', { jobId: job.id, documentId: doc.id, pagesDone: pages, pagesTotal: total });
+        await options.beforePage?.();
       }
       if (controller.signal.aborted) throw new DocSightError('CANCELLED', `Job ${job.id} was cancelled.`);
       await store.setDocumentStatus(doc.id, 'ready', { pageCount: pages });
@@ -175,6 +188,7 @@ export function startIngestWorkers(options: IngestWorkerOptions): IngestWorkers 
         error: 'Interrupted by shutdown.',
         errorCode: 'CANCELLED',
         retryAt: Date.now(),
+        interrupted: true,
       });
       return;
     }

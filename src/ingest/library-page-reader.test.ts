@@ -5,7 +5,8 @@ import sharp from 'sharp';
 import { afterAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../config/config.js';
 import { searchLibrary } from '../find/search-library.js';
-import { createOcrEngine } from '../read/ocr/engine.js';
+import { createOcrEngine, type OcrEngine } from '../read/ocr/engine.js';
+import type { TextLine } from '../read/types.js';
 import { renderPage } from '../read/ocr/test-support/test-pages.js';
 import { longestStall } from '../read/ocr/test-support/event-loop.js';
 import { renderTextPng } from '../read/intake/test-support/render-text.js';
@@ -41,6 +42,41 @@ describe('createLibraryPageReader', () => {
       await reader.close();
       await library.close();
     }
+  });
+
+  it('reads scanned pages with the engine it is given, and leaves that engine open', async () => {
+    const config = loadConfig({ env: {}, flags: { home } });
+    const library = openLibrary(home);
+    const seen: number[] = [];
+    let closed = false;
+    // The process's engine (DocSight.ocr in the application), here one that answers without models.
+    const given: OcrEngine = {
+      recognize: async (image) => {
+        seen.push(image.width);
+        const box = [0, 0, 10, 0, 10, 10, 0, 10] as TextLine['box'];
+        return { ...image, rotation: 0, lines: [{ text: 'GIVEN ENGINE 7731', box, confidence: 1 }] };
+      },
+      close: async () => {
+        closed = true;
+      },
+    };
+    const reader = createLibraryPageReader(config, { ocr: given });
+    const workers = startIngestWorkers({ library, readPages: reader.readPages, pollMs: 20 });
+    try {
+      const png = await renderTextPng('ANY TEXT');
+      const { job } = await addToLibrary(library, { bytes: png, name: 'given.png' });
+      await workers.idle();
+      expect(await library.store.getJob(job!.id)).toMatchObject({ state: 'done', pagesDone: 1 });
+      expect(seen).toHaveLength(1);
+      const { results } = await searchLibrary(library.store, '7731', { k: 3 });
+      expect(results[0]).toMatchObject({ documentName: 'given.png', page: 1 });
+    } finally {
+      await workers.stop();
+      await reader.close();
+      await library.close();
+    }
+    // Its owner closes it, not the reader.
+    expect(closed).toBe(false);
   });
 
   it('keeps the event loop turning while it reads a scanned page', async () => {

@@ -3,33 +3,42 @@ import type { Config } from '../config/config.js';
 import { createLazyOcrEngine, readDocument } from '../read/read-document.js';
 import type { OcrEngine } from '../read/ocr/engine.js';
 import type { PageReader } from './page-reader.js';
-import { readPlainTextPages } from './plain-text-reader.js';
+import { createPlainTextReader } from './plain-text-reader.js';
 
-/** The page reader ingestion uses by default, with the OCR engine it shares across documents. */
+/** The page reader ingestion uses by default, with the OCR pool it shares across documents. */
 export interface LibraryPageReader {
   readPages: PageReader;
-  /** Closes the OCR engine, if one was started. */
+  /** Closes the OCR engines this reader started (not an engine it was given). */
   close(): Promise<void>;
 }
 
 /**
  * Reads stored originals for ingestion: plain text directly (as text-layer pages), everything else
- * through the read path (`readDocument`: PDF text layer, or OCR). One OCR engine is loaded on the
- * first page that needs it and reused for every later document, instead of once per document.
+ * through the read path (`readDocument`: PDF text layer, or OCR). One OCR pool (`createLazyOcrEngine`: up to
+ * `ocr.workers` engines, each started when a page finds the others busy) serves every document, so
+ * `library.concurrency` documents ingested at once have their scanned pages read in parallel.
+ *
+ * Give it the process's engine (`ocr`, e.g. `DocSight.ocr`) so ingestion and the other use cases share one
+ * pool, and one set of loaded models per worker, instead of each starting its own.
  *
  * @example
- *   const reader = createLibraryPageReader(config);
+ *   const reader = createLibraryPageReader(config, { ocr: app.ocr });
  *   const workers = startIngestWorkers({ library, readPages: reader.readPages });
  */
-export function createLibraryPageReader(config: Config): LibraryPageReader {
-  // On a worker thread: ingestion runs inside the server, whose event loop must keep answering requests
-  // while a page is read (onnxruntime blocks the thread that runs a model for the whole run).
-  const engine = createLazyOcrEngine(config.ocr, { thread: 'worker' });
+export function createLibraryPageReader(
+  config: Config,
+  options: { ocr?: OcrEngine } = {},
+): LibraryPageReader {
+  // On worker threads: ingestion runs inside the server, whose event loop must keep answering requests
+  // while pages are read (onnxruntime blocks the thread that runs a model for the whole run).
+  const own = options.ocr ? undefined : createLazyOcrEngine(config.ocr, { thread: 'worker' });
+  const engine = options.ocr ?? own!;
   // readDocument must not close the shared engine after each document: LibraryPageReader.close does.
   const sharedOcr: OcrEngine = {
     recognize: (image, options) => engine.recognize(image, options),
     close: async () => {},
   };
+  const readPlainTextPages = createPlainTextReader(config.intake);
   const readPages: PageReader = (source, options) => {
     if (source.mime === 'text/plain') return readPlainTextPages(source, options);
     // Bytes + the user's file name, so errors name the file, not its blob path.
@@ -55,6 +64,8 @@ export function createLibraryPageReader(config: Config): LibraryPageReader {
   };
   return {
     readPages,
-    close: () => engine.close(),
+    close: async () => {
+      await own?.close();
+    },
   };
 }

@@ -1,12 +1,12 @@
-import { readFile, stat } from 'node:fs/promises';
 import type { Config } from '../config/config.js';
 import { DocSightError, isDocSightError } from '../errors.js';
 import { assignBlocks } from './intake/text-layout.js';
-import { checkFileSize } from './intake/limits.js';
+import { readLocalFile } from './intake/read-local-file.js';
 import type { SourcePage } from './intake/document-source.js';
 import { openDocument } from './intake/open-document.js';
 import { createOcrEngine, type OcrEngine } from './ocr/engine.js';
 import { createOcrEngineInWorker } from './ocr/engine-worker.js';
+import { createOcrPool, type OcrPool } from './ocr/ocr-pool.js';
 import type { PageText } from './types.js';
 
 export type ReadInput = { path: string } | { bytes: Uint8Array; name: string };
@@ -31,39 +31,19 @@ export interface DocumentPage extends PageText {
   image?: Uint8Array;
 }
 
-/** Reads a file's bytes with a clear error for missing files, folders and oversize files. */
-async function loadBytes(path: string, limits: Config['intake']): Promise<Uint8Array> {
-  try {
-    const info = await stat(path);
-    if (info.isDirectory()) {
-      throw new DocSightError('BAD_REQUEST', `${path} is a folder; give the path of a file.`);
-    }
-    // Checked before reading, so a 10 GB file is refused without being loaded.
-    checkFileSize(path, info.size, limits);
-    return new Uint8Array(await readFile(path));
-  } catch (err) {
-    if (err instanceof DocSightError) throw err;
-    const code = (err as NodeJS.ErrnoException).code;
-    if (code === 'ENOENT') throw new DocSightError('NOT_FOUND', `${path}: no such file. Check the path.`);
-    if (code === 'EACCES') throw new DocSightError('BAD_REQUEST', `${path}: permission denied.`);
-    throw new DocSightError('BAD_REQUEST', `${path}: cannot read the file (${(err as Error).message}).`, {
-      cause: err,
-    });
-  }
-}
-
-/** Where an engine runs its models: on a worker thread (the caller's event loop stays free) or in process. */
+/** Where an engine runs its models: on worker threads (the caller's event loop stays free) or in process. */
 export type OcrThread = 'worker' | 'main';
 
 /**
- * An OCR engine that loads its models on the first page that needs them, so a caller reading many
- * documents can share one engine without paying for the models when every page has a text layer.
+ * The OCR engine a process shares across documents: models load on the first page that needs them, so a
+ * caller reading many documents pays nothing for them when every page has a text layer.
  *
- * By default the models run on a worker thread (`createOcrEngineInWorker`): onnxruntime runs a model
- * synchronously on the calling thread, so in process a server's event loop would stop for the seconds each
- * page takes. `thread: 'main'` runs them in process, for one-shot commands with nothing else to serve.
- * When the worker stops (crashed, out of memory), the failed call reports ENGINE_FAILED and the next one
- * starts a new worker.
+ * By default it is a pool of `options.workers` engines on worker threads (`createOcrPool` with
+ * `createOcrEngineInWorker`): pages recognised at once go to different threads, and the event loop stays free
+ * (onnxruntime runs a model synchronously on the calling thread). A second engine starts only when a page
+ * finds the first one busy. `thread: 'main'` runs one engine in process, for one-shot commands with nothing
+ * else to serve. When a worker stops (crashed, out of memory), the failed call reports ENGINE_FAILED and the
+ * next one starts a new worker.
  *
  * @example
  *   const ocr = createLazyOcrEngine(config.ocr);
@@ -73,41 +53,11 @@ export type OcrThread = 'worker' | 'main';
 export function createLazyOcrEngine(
   options: Config['ocr'],
   { thread = 'worker' }: { thread?: OcrThread } = {},
-): OcrEngine {
-  let engine: Promise<OcrEngine> | undefined;
-  let closed = false;
-  const start = (): Promise<OcrEngine> =>
-    thread === 'worker' ? createOcrEngineInWorker(options) : createOcrEngine(options);
-  return {
-    async recognize(image, callOptions) {
-      if (closed) throw new DocSightError('ENGINE_FAILED', 'The OCR engine was closed; create a new one.');
-      const loading = (engine ??= start());
-      try {
-        return await (await loading).recognize(image, callOptions);
-      } catch (err) {
-        // A dead worker answers every later call with ENGINE_FAILED: replace it (once, by the first caller).
-        if (isDocSightError(err, 'ENGINE_FAILED') && engine === loading) {
-          engine = undefined;
-          await loading.then(
-            (e) => e.close(),
-            () => undefined,
-          );
-        }
-        throw err;
-      }
-    },
-    async close() {
-      closed = true;
-      const loading = engine;
-      engine = undefined;
-      // A failed load was already reported by recognize(); closing has nothing left to free.
-      if (loading)
-        await loading.then(
-          (e) => e.close(),
-          () => undefined,
-        );
-    },
-  };
+): OcrPool {
+  // In process, engines could not overlap anyway: each model run holds the one thread.
+  return thread === 'worker'
+    ? createOcrPool({ size: options.workers, start: () => createOcrEngineInWorker(options) })
+    : createOcrPool({ size: 1, start: () => createOcrEngine(options) });
 }
 
 function throwIfAborted(signal: AbortSignal | undefined, name: string): void {
@@ -147,7 +97,8 @@ async function pageImage(
 export async function* readDocument(input: ReadInput, options: ReadOptions): AsyncGenerator<DocumentPage> {
   const { config, signal } = options;
   const name = 'path' in input ? input.path : input.name;
-  const bytes = 'path' in input ? await loadBytes(input.path, config.intake) : input.bytes;
+  // Regular files only, size checked on the opened handle (a link to /dev/zero or a FIFO is refused).
+  const bytes = 'path' in input ? await readLocalFile(input.path, config.intake) : input.bytes;
   throwIfAborted(signal, name);
   const doc = await openDocument(bytes, name, config.intake);
   let ownEngine: OcrEngine | undefined;

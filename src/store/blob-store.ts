@@ -8,6 +8,7 @@ import {
   renameSync,
   rmSync,
   statSync,
+  utimesSync,
   writeSync,
 } from 'node:fs';
 import { readFile } from 'node:fs/promises';
@@ -30,6 +31,8 @@ export interface BlobStore {
   has(sha256: string): boolean;
   /** Removes a blob; absent blobs are ignored. */
   remove(sha256: string): void;
+  /** Every stored blob with its last write (a `put` of bytes already there counts as one), ms. */
+  list(): { sha256: string; writtenAt: number }[];
 }
 
 /**
@@ -79,7 +82,12 @@ export function openBlobStore(root: string): BlobStore {
     has,
     put(bytes) {
       const sha = sha256Hex(bytes);
-      if (has(sha)) return sha;
+      if (has(sha)) {
+        // Marks it as just written, so a sweep of unreferenced blobs does not take it before its row exists.
+        const now = new Date();
+        utimesSync(pathOf(sha), now, now);
+        return sha;
+      }
       const target = pathOf(sha);
       const temp = join(root, 'tmp', `${sha}.${randomBytes(6).toString('hex')}`);
       try {
@@ -121,6 +129,22 @@ export function openBlobStore(root: string): BlobStore {
     },
     remove(sha) {
       rmSync(pathOf(sha), { force: true });
+    },
+    list() {
+      const out: { sha256: string; writtenAt: number }[] = [];
+      for (const prefix of readdirSync(root)) {
+        if (!/^[0-9a-f]{2}$/.test(prefix)) continue;
+        for (const rest of readdirSync(join(root, prefix))) {
+          const sha256 = prefix + rest;
+          if (!/^[0-9a-f]{64}$/.test(sha256)) continue;
+          try {
+            out.push({ sha256, writtenAt: statSync(join(root, prefix, rest)).mtimeMs });
+          } catch {
+            // Removed meanwhile.
+          }
+        }
+      }
+      return out;
     },
   };
 }

@@ -17,6 +17,8 @@ export interface LibraryStore {
    * Returns the blob ids no other row references any more, for the caller to remove from disk.
    */
   deleteDocument(id: number): Promise<{ deleted: boolean; orphanBlobs: string[] }>;
+  /** Every blob a row refers to (documents' originals, pages' renders), for sweeping the blob folder. */
+  referencedBlobs(): Promise<Set<string>>;
   /** Marks a document ready (all pages written) or failed. */
   setDocumentStatus(
     id: number,
@@ -42,7 +44,9 @@ export interface LibraryStore {
   enqueueJob(documentId: number, options: { maxAttempts: number }): Promise<JobRecord>;
   /**
    * Atomically takes the oldest runnable job — queued and due, or running with an expired lease (its
-   * worker died) — marks it running and leases it until `now + leaseMs`.
+   * worker died) — marks it running, counts an attempt and leases it until `now + leaseMs`. A runnable job
+   * with no attempt left is failed instead (a re-claim after an expired lease counts), so a file that kills
+   * its reader is tried at most `maxAttempts` times.
    */
   claimNextJob(now: number, leaseMs: number): Promise<JobRecord | undefined>;
   /** Extends a running job's lease; false when the job is no longer running. */
@@ -62,7 +66,10 @@ export interface LibraryStore {
   finishJob(id: number, outcome: JobOutcome): Promise<void>;
   /** Cancels a queued or running job; returns the job as it is now. */
   cancelJob(id: number): Promise<JobRecord | undefined>;
-  /** Jobs left `running` whose lease ran out (their process died) go back to the queue; returns how many. */
+  /**
+   * Jobs left `running` whose lease ran out (their process died) go back to the queue, or fail when that
+   * was their last attempt; returns how many were queued.
+   */
   requeueInterruptedJobs(): Promise<number>;
 
   /**
@@ -92,6 +99,25 @@ export interface LibraryStore {
   writeChunkVectors(vectors: { chunkId: number; vector: Float32Array }[]): Promise<void>;
   /** Text, page and lines of chunks, for snippets and boxes. */
   chunkDetails(chunkIds: number[]): Promise<Map<number, ChunkDetails>>;
+
+  /** Starts a conversation; `images` wait (message `null`) for the first user message to be sent with. */
+  createConversation(input: NewConversation): Promise<ConversationRecord>;
+  /** Most recently active first. */
+  listConversations(options?: { limit?: number; offset?: number }): Promise<ConversationRecord[]>;
+  /** A conversation with its messages (in order) and images. */
+  getConversation(id: string): Promise<ConversationDetail | undefined>;
+  /** False when there is no such conversation. */
+  renameConversation(id: string, title: string): Promise<boolean>;
+  /**
+   * Appends one turn in one transaction: its messages (numbered after the last), their new images, and the
+   * conversation's waiting images, which go with the turn's first user message. `budget` is set once.
+   */
+  appendConversationTurn(id: string, turn: ConversationTurnWrite): Promise<ConversationMessage[]>;
+  /**
+   * Deletes a conversation with its messages. Returns the blob ids no document, page or other conversation
+   * references any more, for the caller to remove from disk.
+   */
+  deleteConversation(id: string): Promise<{ deleted: boolean; orphanBlobs: string[] }>;
 
   /** Small library-wide settings, e.g. the version of the index terms. */
   getMeta(key: string): Promise<string | undefined>;
@@ -205,7 +231,8 @@ export type JobOutcome =
   | { state: 'done' }
   | { state: 'cancelled' }
   | { state: 'failed'; error: string; errorCode: string }
-  | { state: 'queued'; error: string; errorCode: string; retryAt: number };
+  /** `interrupted`: handed back at shutdown, not failed — the attempt does not count. */
+  | { state: 'queued'; error: string; errorCode: string; retryAt: number; interrupted?: boolean };
 
 /**
  * A full-text query: index terms (as `searchTerms`/`queryTerms` in text/search-terms.ts make them), which
@@ -279,4 +306,64 @@ export interface LibraryStats {
   chunks: number;
   queuedJobs: number;
   runningJobs: number;
+}
+
+/** An image of a conversation: a blob, and where it came from (a library page, or an upload's name). */
+export interface ConversationImage {
+  sha256: string;
+  name: string;
+  documentId: number | null;
+  page: number | null;
+}
+
+export type ConversationRole = 'system' | 'user' | 'assistant';
+
+export interface NewConversationMessage {
+  role: ConversationRole;
+  /** What the person typed (or the answer). */
+  text: string;
+  /** What the model was sent for this message when it differs from `text` (task instructions, schema). */
+  prompt?: string;
+  task?: string;
+  stats?: Record<string, unknown>;
+  /** Images first sent with this message. */
+  images?: ConversationImage[];
+}
+
+export interface ConversationMessage {
+  seq: number;
+  role: ConversationRole;
+  text: string;
+  prompt: string | null;
+  task: string | null;
+  stats: Record<string, unknown> | null;
+  images: ConversationImage[];
+  createdAt: number;
+}
+
+export interface NewConversation {
+  id: string;
+  title: string;
+  images?: ConversationImage[];
+}
+
+export interface ConversationRecord {
+  id: string;
+  title: string;
+  /** Image token budget, fixed by the first message (a state in the image cache is only valid for one). */
+  budget: number | null;
+  messageCount: number;
+  createdAt: number;
+  updatedAt: number;
+}
+
+export interface ConversationDetail extends ConversationRecord {
+  messages: ConversationMessage[];
+  /** Images given at creation that no message has been sent with yet. */
+  waitingImages: ConversationImage[];
+}
+
+export interface ConversationTurnWrite {
+  messages: NewConversationMessage[];
+  budget?: number;
 }

@@ -40,3 +40,28 @@ export async function deleteDocument(library: Library, documentId: number): Prom
   for (const sha of orphanBlobs) library.blobs.remove(sha);
   return deleted;
 }
+
+/**
+ * Removes the blobs no row refers to — left by a file whose add or page write failed after its bytes
+ * were stored, or by a crash between a delete's transaction and its file removals — and returns how many.
+ * Blobs written in the last `graceMs` are kept: another process may be about to insert their row.
+ *
+ * @example
+ *   await removeUnreferencedBlobs(library); // at ingestion start-up
+ */
+export async function removeUnreferencedBlobs(library: Library, graceMs = 3600_000): Promise<number> {
+  const used = await library.store.referencedBlobs();
+  const cutoff = Date.now() - graceMs;
+  let removed = 0;
+  for (const blob of library.blobs.list()) {
+    if (used.has(blob.sha256) || blob.writtenAt > cutoff) continue;
+    library.blobs.remove(blob.sha256);
+    removed++;
+  }
+  return removed;
+}
+
+/** Removes one blob if no row refers to it (after a failed write that stored it). */
+export async function removeBlobIfUnreferenced(library: Library, sha256: string): Promise<void> {
+  if (!(await library.store.referencedBlobs()).has(sha256)) library.blobs.remove(sha256);
+}

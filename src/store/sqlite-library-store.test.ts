@@ -5,7 +5,13 @@ import Database from 'better-sqlite3';
 import { afterEach, describe, expect, it } from 'vitest';
 import { searchTerms } from '../text/search-terms.js';
 import type { PageText } from '../read/types.js';
-import { deleteDocument, libraryDatabasePath, openLibrary, type Library } from './library.js';
+import {
+  deleteDocument,
+  libraryDatabasePath,
+  openLibrary,
+  removeUnreferencedBlobs,
+  type Library,
+} from './library.js';
 import { openSqliteLibraryStore } from './sqlite-library-store.js';
 import { MIGRATIONS } from './sqlite-migrations.js';
 
@@ -215,6 +221,73 @@ describe('SQLite library store', () => {
     expect((await lib.store.listJobs({ states: ['queued'] })).map((j) => j.documentName)).toEqual([
       'dead.txt',
     ]);
+  });
+
+  it('counts each re-claim after a lost lease as an attempt, and fails the job when none is left', async () => {
+    const lib = tempLibrary();
+    const { document } = await addDoc(lib, 'poison');
+    const job = await lib.store.enqueueJob(document.id, { maxAttempts: 3 });
+    let t = Date.now();
+    // Three processes each take the job and die holding it (their leases run out).
+    for (let attempt = 1; attempt <= 3; attempt++) {
+      const claimed = await lib.store.claimNextJob(t, 1000);
+      expect(claimed).toMatchObject({ id: job.id, attempts: attempt });
+      t += 1500;
+    }
+    // A fourth finds no attempt left: the job fails with its reason, and so does its document.
+    expect(await lib.store.claimNextJob(t, 1000)).toBeUndefined();
+    const failed = (await lib.store.getJob(job.id))!;
+    expect(failed).toMatchObject({ state: 'failed', attempts: 3, errorCode: 'ENGINE_FAILED' });
+    expect(failed.error).toMatch(/stopped \(killed or crashed\) 3 time/);
+    expect(await lib.store.getDocument(document.id)).toMatchObject({ status: 'failed' });
+  });
+
+  it('fails, at start-up, a job left running on its last attempt instead of queueing it again', async () => {
+    const lib = tempLibrary();
+    const { document } = await addDoc(lib, 'last');
+    const job = await lib.store.enqueueJob(document.id, { maxAttempts: 1 });
+    await lib.store.claimNextJob(Date.now(), 60_000);
+    await lib.store.renewLease(job.id, Date.now() - 9000);
+    expect(await lib.store.requeueInterruptedJobs()).toBe(0);
+    expect((await lib.store.getJob(job.id))!.state).toBe('failed');
+  });
+
+  it('gives the attempt back to a job handed back at shutdown', async () => {
+    const lib = tempLibrary();
+    const { document } = await addDoc(lib, 'stopped');
+    const job = await lib.store.enqueueJob(document.id, { maxAttempts: 1 });
+    for (let i = 0; i < 3; i++) {
+      expect(await lib.store.claimNextJob(Date.now(), 60_000)).toMatchObject({ attempts: 1 });
+      await lib.store.finishJob(job.id, {
+        state: 'queued',
+        error: 'Interrupted by shutdown.',
+        errorCode: 'CANCELLED',
+        retryAt: 0,
+        interrupted: true,
+      });
+    }
+  });
+
+  it('sweeps blobs no row refers to, keeping referenced and freshly written ones', async () => {
+    const lib = tempLibrary();
+    const { document } = await addDoc(lib, 'kept');
+    const orphan = lib.blobs.put(new TextEncoder().encode('bytes of a file whose add failed'));
+    expect(await removeUnreferencedBlobs(lib)).toBe(0); // written just now: another process may be adding it
+    expect(await removeUnreferencedBlobs(lib, 0)).toBe(1);
+    expect(lib.blobs.has(orphan)).toBe(false);
+    expect(lib.blobs.has(document.sha256)).toBe(true);
+  });
+
+  it('keeps the images of conversations when it sweeps', async () => {
+    const lib = tempLibrary();
+    const photo = lib.blobs.put(new TextEncoder().encode('a photo someone asked about'));
+    await lib.store.createConversation({
+      id: 'c1',
+      title: 'receipt',
+      images: [{ sha256: photo, name: 'receipt.jpg', documentId: null, page: null }],
+    });
+    expect(await removeUnreferencedBlobs(lib, 0)).toBe(0);
+    expect(lib.blobs.has(photo)).toBe(true);
   });
 
   it('stores vectors for one model and finds nearest chunks (sqlite-vec)', async () => {

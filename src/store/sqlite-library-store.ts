@@ -7,6 +7,11 @@ import type {
   NewApiKey,
   ChunkDetails,
   ChunkHit,
+  ConversationDetail,
+  ConversationImage,
+  ConversationMessage,
+  ConversationRecord,
+  ConversationTurnWrite,
   DocumentFilters,
   DocumentRecord,
   DocumentStatus,
@@ -15,6 +20,7 @@ import type {
   JobState,
   LibraryStats,
   LibraryStore,
+  NewConversation,
   NewDocument,
   PageRecord,
   PageWrite,
@@ -261,6 +267,18 @@ class SqliteLibraryStore implements LibraryStore {
     return rows.map(toDocument);
   }
 
+  async referencedBlobs(): Promise<Set<string>> {
+    const rows = this.db
+      .prepare(
+        // Every table that names a blob: a sweep that missed one would delete files still shown.
+        `SELECT sha256 AS sha FROM documents
+         UNION SELECT image_sha256 FROM pages WHERE image_sha256 IS NOT NULL
+         UNION SELECT sha256 FROM conversation_images`,
+      )
+      .all() as Row[];
+    return new Set(rows.map((r) => r.sha as string));
+  }
+
   async deleteDocument(id: number): Promise<{ deleted: boolean; orphanBlobs: string[] }> {
     const del = this.db.transaction(() => {
       const doc = this.db.prepare('SELECT sha256 FROM documents WHERE id = ?').get(id) as Row | undefined;
@@ -280,10 +298,7 @@ class SqliteLibraryStore implements LibraryStore {
       // Chunks first: their delete trigger removes the index entries (FTS and vectors).
       this.db.prepare('DELETE FROM chunks WHERE document_id = ?').run(id);
       this.db.prepare('DELETE FROM documents WHERE id = ?').run(id);
-      const stillUsed = this.db.prepare(
-        'SELECT 1 FROM documents WHERE sha256 = ? UNION ALL SELECT 1 FROM pages WHERE image_sha256 = ? LIMIT 1',
-      );
-      const orphanBlobs = [...candidates].filter((sha) => !stillUsed.get(sha, sha));
+      const orphanBlobs = [...candidates].filter((sha) => !this.blobInUse(sha));
       return { deleted: true, orphanBlobs };
     });
     return del.immediate();
@@ -304,10 +319,7 @@ class SqliteLibraryStore implements LibraryStore {
       this.db
         .prepare("UPDATE documents SET status = 'pending', page_count = NULL, error = NULL WHERE id = ?")
         .run(documentId);
-      const stillUsed = this.db.prepare(
-        'SELECT 1 FROM documents WHERE sha256 = ? UNION ALL SELECT 1 FROM pages WHERE image_sha256 = ? LIMIT 1',
-      );
-      return { cleared: true, orphanBlobs: [...new Set(images)].filter((sha) => !stillUsed.get(sha, sha)) };
+      return { cleared: true, orphanBlobs: [...new Set(images)].filter((sha) => !this.blobInUse(sha)) };
     });
     return clear.immediate();
   }
@@ -433,17 +445,48 @@ class SqliteLibraryStore implements LibraryStore {
   }
 
   async claimNextJob(now: number, leaseMs: number): Promise<JobRecord | undefined> {
-    const r = this.db
-      .prepare(
-        `UPDATE jobs SET state = 'running', attempts = attempts + 1, lease_until = ?, updated_at = ?
-         WHERE id = (
-           SELECT id FROM jobs
-           WHERE (state = 'queued' AND next_run_at <= ?) OR (state = 'running' AND coalesce(lease_until, 0) < ?)
-           ORDER BY next_run_at, id LIMIT 1)
-         RETURNING id`,
-      )
-      .get(now + leaseMs, now, now, now) as Row | undefined;
+    // Every claim is an attempt, a re-claim after a lease ran out included (the process reading it was
+    // killed or crashed, maybe by this very file): a job whose attempts are spent is failed, never taken.
+    const claim = this.db.transaction((): Row | undefined => {
+      this.failExhaustedJobs(now);
+      return this.db
+        .prepare(
+          `UPDATE jobs SET state = 'running', attempts = attempts + 1, lease_until = ?, updated_at = ?
+           WHERE id = (
+             SELECT id FROM jobs
+             WHERE ((state = 'queued' AND next_run_at <= ?) OR (state = 'running' AND coalesce(lease_until, 0) < ?))
+               AND attempts < max_attempts
+             ORDER BY next_run_at, id LIMIT 1)
+           RETURNING id`,
+        )
+        .get(now + leaseMs, now, now, now) as Row | undefined;
+    });
+    const r = claim.immediate();
     return r ? this.getJob(r.id as number) : undefined;
+  }
+
+  /**
+   * Fails the runnable jobs that have no attempt left — left running by a process that died while holding
+   * the last one, or queued again after it — with their document, so nothing waits on them for ever.
+   */
+  private failExhaustedJobs(now: number): void {
+    const rows = this.db
+      .prepare(
+        `UPDATE jobs SET state = 'failed', updated_at = ?,
+           error = CASE WHEN state = 'running'
+             THEN 'The process reading it stopped (killed or crashed) ' || attempts || ' time(s); ' ||
+                  'the file may be built to hang or exhaust the reader. Check it, then ingest it again.'
+             ELSE coalesce(error, 'No attempt left.') END,
+           error_code = CASE WHEN state = 'running' THEN 'ENGINE_FAILED' ELSE coalesce(error_code, 'INTERNAL') END
+         WHERE attempts >= max_attempts
+           AND ((state = 'queued' AND next_run_at <= ?) OR (state = 'running' AND coalesce(lease_until, 0) < ?))
+         RETURNING document_id, error`,
+      )
+      .all(now, now, now) as Row[];
+    const failDocument = this.db.prepare(
+      `UPDATE documents SET status = 'failed', error = ? WHERE id = ? AND status != 'ready'`,
+    );
+    for (const r of rows) if (r.document_id !== null) failDocument.run(r.error, r.document_id);
   }
 
   async renewLease(id: number, until: number): Promise<boolean> {
@@ -494,10 +537,20 @@ class SqliteLibraryStore implements LibraryStore {
     // A job cancelled while it ran stays cancelled whatever the worker reports.
     this.db
       .prepare(
-        `UPDATE jobs SET state = ?, error = ?, error_code = ?, next_run_at = coalesce(?, next_run_at), updated_at = ?
+        `UPDATE jobs SET state = ?, error = ?, error_code = ?, next_run_at = coalesce(?, next_run_at), updated_at = ?,
+           attempts = attempts - ?
          WHERE id = ? AND state = 'running'`,
       )
-      .run(outcome.state, error, code, runAt, now, id);
+      // A job handed back at shutdown did not fail: that attempt is given back.
+      .run(
+        outcome.state,
+        error,
+        code,
+        runAt,
+        now,
+        outcome.state === 'queued' && outcome.interrupted ? 1 : 0,
+        id,
+      );
   }
 
   async cancelJob(id: number): Promise<JobRecord | undefined> {
@@ -510,12 +563,17 @@ class SqliteLibraryStore implements LibraryStore {
   }
 
   async requeueInterruptedJobs(): Promise<number> {
-    return this.db
-      .prepare(
-        `UPDATE jobs SET state = 'queued', next_run_at = ?, updated_at = ?
-         WHERE state = 'running' AND coalesce(lease_until, 0) < ?`,
-      )
-      .run(this.now(), this.now(), this.now()).changes;
+    const now = this.now();
+    const requeue = this.db.transaction((): number => {
+      this.failExhaustedJobs(now);
+      return this.db
+        .prepare(
+          `UPDATE jobs SET state = 'queued', next_run_at = ?, updated_at = ?
+           WHERE state = 'running' AND coalesce(lease_until, 0) < ?`,
+        )
+        .run(now, now, now).changes;
+    });
+    return requeue.immediate();
   }
 
   async searchChunks(query: TermQuery, filters: SearchFilters, limit: number): Promise<ChunkHit[]> {
@@ -685,6 +743,160 @@ class SqliteLibraryStore implements LibraryStore {
     return out;
   }
 
+  /** True when a document, a page or a conversation still references the blob (call inside a transaction). */
+  private blobInUse(sha: string): boolean {
+    return (
+      this.db
+        .prepare(
+          `SELECT 1 FROM documents WHERE sha256 = ? UNION ALL SELECT 1 FROM pages WHERE image_sha256 = ?
+           UNION ALL SELECT 1 FROM conversation_images WHERE sha256 = ? LIMIT 1`,
+        )
+        .get(sha, sha, sha) !== undefined
+    );
+  }
+
+  async createConversation(input: NewConversation): Promise<ConversationRecord> {
+    const now = this.now();
+    this.db
+      .transaction(() => {
+        this.db
+          .prepare('INSERT INTO conversations (id, title, created_at, updated_at) VALUES (?, ?, ?, ?)')
+          .run(input.id, input.title, now, now);
+        this.insertConversationImages(input.id, input.images ?? [], null);
+      })
+      .immediate();
+    return (await this.getConversationRecord(input.id))!;
+  }
+
+  private insertConversationImages(id: string, images: ConversationImage[], messageSeq: number | null): void {
+    const next =
+      ((
+        this.db
+          .prepare('SELECT max(position) AS n FROM conversation_images WHERE conversation_id = ?')
+          .get(id) as Row
+      ).n as number | null) ?? -1;
+    const insert = this.db.prepare(
+      `INSERT INTO conversation_images (conversation_id, position, message_seq, sha256, name, document_id, page)
+       VALUES (?, ?, ?, ?, ?, ?, ?)`,
+    );
+    images.forEach((image, i) =>
+      insert.run(id, next + 1 + i, messageSeq, image.sha256, image.name, image.documentId, image.page),
+    );
+  }
+
+  private getConversationRecord(id: string): ConversationRecord | undefined {
+    const r = this.db
+      .prepare(`SELECT ${CONVERSATION_COLUMNS} FROM conversations c WHERE c.id = ?`)
+      .get(id) as Row | undefined;
+    return r ? toConversation(r) : undefined;
+  }
+
+  async listConversations(options: { limit?: number; offset?: number } = {}): Promise<ConversationRecord[]> {
+    const rows = this.db
+      .prepare(
+        `SELECT ${CONVERSATION_COLUMNS} FROM conversations c ORDER BY c.updated_at DESC, c.rowid DESC LIMIT ? OFFSET ?`,
+      )
+      .all(options.limit ?? -1, options.offset ?? 0) as Row[];
+    return rows.map(toConversation);
+  }
+
+  async getConversation(id: string): Promise<ConversationDetail | undefined> {
+    const record = this.getConversationRecord(id);
+    if (!record) return undefined;
+    const images = this.db
+      .prepare('SELECT * FROM conversation_images WHERE conversation_id = ? ORDER BY position')
+      .all(id) as Row[];
+    const rows = this.db
+      .prepare('SELECT * FROM conversation_messages WHERE conversation_id = ? ORDER BY seq')
+      .all(id) as Row[];
+    const messages: ConversationMessage[] = rows.map((r) => ({
+      seq: r.seq as number,
+      role: r.role as ConversationMessage['role'],
+      text: r.text as string,
+      prompt: (r.prompt as string | null) ?? null,
+      task: (r.task as string | null) ?? null,
+      stats: r.stats === null ? null : (JSON.parse(r.stats as string) as Record<string, unknown>),
+      images: images.filter((i) => i.message_seq === r.seq).map(toConversationImage),
+      createdAt: r.created_at as number,
+    }));
+    const waitingImages = images.filter((i) => i.message_seq === null).map(toConversationImage);
+    return { ...record, messages, waitingImages };
+  }
+
+  async renameConversation(id: string, title: string): Promise<boolean> {
+    return (
+      this.db
+        .prepare('UPDATE conversations SET title = ?, updated_at = ? WHERE id = ?')
+        .run(title, this.now(), id).changes > 0
+    );
+  }
+
+  async appendConversationTurn(id: string, turn: ConversationTurnWrite): Promise<ConversationMessage[]> {
+    const now = this.now();
+    const append = this.db.transaction(() => {
+      const updated = this.db
+        .prepare('UPDATE conversations SET updated_at = ?, budget = coalesce(budget, ?) WHERE id = ?')
+        .run(now, turn.budget ?? null, id);
+      if (updated.changes === 0) throw new DocSightError('NOT_FOUND', `Conversation ${id} was deleted.`);
+      let seq =
+        ((
+          this.db
+            .prepare('SELECT max(seq) AS n FROM conversation_messages WHERE conversation_id = ?')
+            .get(id) as Row
+        ).n as number | null) ?? 0;
+      const insert = this.db.prepare(
+        `INSERT INTO conversation_messages (conversation_id, seq, role, text, prompt, task, stats, created_at)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
+      );
+      let waitingTaken = false;
+      for (const m of turn.messages) {
+        seq++;
+        insert.run(
+          id,
+          seq,
+          m.role,
+          m.text,
+          m.prompt ?? null,
+          m.task ?? null,
+          m.stats === undefined ? null : JSON.stringify(m.stats),
+          now,
+        );
+        if (m.role === 'user' && !waitingTaken) {
+          // Images given when the conversation was created go with its first message, before the new ones.
+          this.db
+            .prepare(
+              'UPDATE conversation_images SET message_seq = ? WHERE conversation_id = ? AND message_seq IS NULL',
+            )
+            .run(seq, id);
+          waitingTaken = true;
+        }
+        this.insertConversationImages(id, m.images ?? [], seq);
+      }
+      return seq - turn.messages.length;
+    });
+    let before: number;
+    try {
+      before = append.immediate();
+    } catch (err) {
+      throw asDiskFull(err);
+    }
+    const detail = (await this.getConversation(id))!;
+    return detail.messages.filter((m) => m.seq > before);
+  }
+
+  async deleteConversation(id: string): Promise<{ deleted: boolean; orphanBlobs: string[] }> {
+    const del = this.db.transaction(() => {
+      const candidates = (
+        this.db
+          .prepare('SELECT DISTINCT sha256 FROM conversation_images WHERE conversation_id = ?')
+          .all(id) as Row[]
+      ).map((r) => r.sha256 as string);
+      const deleted = this.db.prepare('DELETE FROM conversations WHERE id = ?').run(id).changes > 0;
+      return { deleted, orphanBlobs: candidates.filter((sha) => !this.blobInUse(sha)) };
+    });
+    return del.immediate();
+  }
+
   async getMeta(key: string): Promise<string | undefined> {
     const r = this.db.prepare('SELECT value FROM meta WHERE key = ?').get(key) as Row | undefined;
     return r ? (r.value as string) : undefined;
@@ -785,6 +997,29 @@ function asDiskFull(err: unknown): unknown {
     );
   }
   return err;
+}
+
+const CONVERSATION_COLUMNS = `c.id, c.title, c.budget, c.created_at, c.updated_at,
+  (SELECT count(*) FROM conversation_messages m WHERE m.conversation_id = c.id) AS message_count`;
+
+function toConversation(r: Row): ConversationRecord {
+  return {
+    id: r.id as string,
+    title: r.title as string,
+    budget: (r.budget as number | null) ?? null,
+    messageCount: r.message_count as number,
+    createdAt: r.created_at as number,
+    updatedAt: r.updated_at as number,
+  };
+}
+
+function toConversationImage(r: Row): ConversationImage {
+  return {
+    sha256: r.sha256 as string,
+    name: r.name as string,
+    documentId: (r.document_id as number | null) ?? null,
+    page: (r.page as number | null) ?? null,
+  };
 }
 
 function toHit(r: Row): ChunkHit {

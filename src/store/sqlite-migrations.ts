@@ -114,6 +114,42 @@ export const MIGRATIONS: readonly string[] = [
     revoked_at INTEGER
   );
   `,
+  // 5: conversations about images (src/app/chat.ts), kept so a server holds many and they survive restarts.
+  // Images are blobs (content-addressed, maybe shared with library documents and pages), listed one row each
+  // so "is this blob still used?" is an index lookup. No foreign key to documents: a conversation about a
+  // library page keeps its image when the document is deleted.
+  `
+  CREATE TABLE conversations (
+    id TEXT PRIMARY KEY,
+    title TEXT NOT NULL,
+    budget INTEGER,
+    created_at INTEGER NOT NULL,
+    updated_at INTEGER NOT NULL
+  );
+  CREATE INDEX conversations_updated ON conversations(updated_at);
+  CREATE TABLE conversation_messages (
+    conversation_id TEXT NOT NULL REFERENCES conversations(id) ON DELETE CASCADE,
+    seq INTEGER NOT NULL,
+    role TEXT NOT NULL CHECK (role IN ('system', 'user', 'assistant')),
+    text TEXT NOT NULL,
+    prompt TEXT,
+    task TEXT,
+    stats TEXT,
+    created_at INTEGER NOT NULL,
+    PRIMARY KEY (conversation_id, seq)
+  ) WITHOUT ROWID;
+  CREATE TABLE conversation_images (
+    conversation_id TEXT NOT NULL REFERENCES conversations(id) ON DELETE CASCADE,
+    position INTEGER NOT NULL,
+    message_seq INTEGER,
+    sha256 TEXT NOT NULL,
+    name TEXT NOT NULL,
+    document_id INTEGER,
+    page INTEGER,
+    PRIMARY KEY (conversation_id, position)
+  ) WITHOUT ROWID;
+  CREATE INDEX conversation_images_sha256 ON conversation_images(sha256);
+  `,
 ];
 
 /** Runs the migrations `db` has not seen yet, each in its own transaction. */

@@ -59,4 +59,31 @@ describe('decodeBmp', () => {
     new DataView(bmp.buffer).setUint32(30, 1, true); // BI_RLE8
     expect(() => decodeBmp(bmp, 'rle.bmp')).toThrow(/RLE-compressed BMP is not supported. Convert it to PNG/);
   });
+
+  /** A 2×1 32-bit BI_BITFIELDS BMP with the given masks, every pixel 0xffffffff. */
+  function bitfieldsBmp(masks: [number, number, number]): Uint8Array {
+    const out = Buffer.alloc(14 + 40 + 12 + 8);
+    out.write('BM', 0, 'latin1');
+    out.writeUInt32LE(out.length, 2);
+    out.writeUInt32LE(14 + 40 + 12, 10);
+    out.writeUInt32LE(40, 14);
+    out.writeInt32LE(2, 18);
+    out.writeInt32LE(1, 22);
+    out.writeUInt16LE(1, 26);
+    out.writeUInt16LE(32, 28);
+    out.writeUInt32LE(3, 30); // BI_BITFIELDS
+    masks.forEach((m, i) => out.writeUInt32LE(m >>> 0, 54 + i * 4));
+    out.fill(0xff, 66);
+    return new Uint8Array(out.buffer, out.byteOffset, out.length);
+  }
+
+  it('decodes masks that reach bit 31 (0xffffffff, 0x80000000, 0xff000000) without looping', () => {
+    const decoded = decodeBmp(bitfieldsBmp([0xffffffff, 0x80000000, 0xff000000]), 'masks.bmp');
+    expect([...decoded.data]).toEqual([255, 255, 255, 255, 255, 255]);
+  });
+
+  it('reads only the lowest run of a mask with gaps, and a zero mask as black', () => {
+    const decoded = decodeBmp(bitfieldsBmp([0x0f0000f0, 0, 0x3]), 'gaps.bmp');
+    expect([...decoded.data]).toEqual([255, 0, 255, 255, 0, 255]);
+  });
 });

@@ -59,15 +59,20 @@ export function readBmpHeader(bytes: Uint8Array, name: string): BmpHeader {
   return { width, height, bitsPerPixel, topDown: rawHeight < 0, compression, pixelOffset, dibSize };
 }
 
-/** Shift and scale for one colour channel described by a bit mask (e.g. 0x7c00 → 5 bits at 10). */
+/**
+ * Shift and scale for one colour channel described by a bit mask (e.g. 0x7c00 → 5 bits at 10).
+ * The mask comes from the file, so both scans stop at bit 31: `>>> 32` is `>>> 0` in JavaScript, and a
+ * mask of 0xffffffff would otherwise count its bits forever. Only the lowest run of set bits counts.
+ */
 function maskChannel(mask: number): (pixel: number) => number {
   if (mask === 0) return () => 0;
   let shift = 0;
-  while (((mask >>> shift) & 1) === 0) shift++;
+  while (shift < 32 && ((mask >>> shift) & 1) === 0) shift++;
   let bits = 0;
-  while (((mask >>> (shift + bits)) & 1) === 1) bits++;
+  while (shift + bits < 32 && ((mask >>> (shift + bits)) & 1) === 1) bits++;
+  const run = bits === 32 ? 0xffffffff : (2 ** bits - 1) * 2 ** shift;
   const max = 2 ** bits - 1;
-  return (pixel) => Math.round((((pixel & mask) >>> shift) * 255) / max);
+  return (pixel) => Math.round((((pixel & run) >>> shift) * 255) / max);
 }
 
 /**

@@ -42,6 +42,11 @@ describe('describeUnsupportedType', () => {
     const zip = new Uint8Array([0x50, 0x4b, 0x03, 0x04, ...new Array(60).fill(0)]);
     expect(await describeUnsupportedType(zip)).toContain('zip');
     expect(await describeUnsupportedType(new TextEncoder().encode('name,amount\nA,1\n'))).toBe('text');
+    // Text that is not UTF-8 says so, instead of seeming refused for being text.
+    const latin1 = new Uint8Array([...new TextEncoder().encode('caf'), 0xe9, 0x0a]);
+    expect(await describeUnsupportedType(latin1)).toMatch(/^text that is not UTF-8/);
+    // A sample cut inside a character (4 KiB of "é") is still UTF-8.
+    expect(await describeUnsupportedType(new TextEncoder().encode(`a${'é'.repeat(3000)}`))).toBe('text');
     expect(await describeUnsupportedType(new Uint8Array([1, 2, 3, 0, 0, 7]))).toBe('unknown binary data');
   });
 });

@@ -57,5 +57,23 @@ export async function describeUnsupportedType(bytes: Uint8Array): Promise<string
   // file-type does not name text formats; a sample without control bytes is most likely text.
   const sample = bytes.subarray(0, 4096);
   const controls = sample.filter((b) => b < 9 || (b > 13 && b < 32)).length;
-  return controls === 0 ? 'text' : 'unknown binary data';
+  if (controls > 0) return 'unknown binary data';
+  // Say what is wrong with text that is not UTF-8 (a Latin-1 export), rather than only "text".
+  try {
+    new TextDecoder('utf-8', { fatal: true }).decode(sample.subarray(0, lastCompleteUtf8(sample)));
+    return 'text';
+  } catch {
+    return 'text that is not UTF-8 (re-save it as UTF-8)';
+  }
+}
+
+/** The length of `bytes` without a UTF-8 sequence cut off at its end (a 4 KiB sample can split one). */
+function lastCompleteUtf8(bytes: Uint8Array): number {
+  for (let back = 1; back <= Math.min(3, bytes.length); back++) {
+    const b = bytes[bytes.length - back]!;
+    if ((b & 0xc0) === 0x80) continue; // a continuation byte: look further back for the lead
+    const need = b >= 0xf0 ? 4 : b >= 0xe0 ? 3 : b >= 0xc0 ? 2 : 1;
+    return need > back ? bytes.length - back : bytes.length;
+  }
+  return bytes.length;
 }

@@ -5,7 +5,7 @@ import type { RawImage } from '../types.js';
 import { decodeBmp, readBmpHeader } from './bmp-decoder.js';
 import type { DocumentSource, SourcePage, SupportedMime } from './document-source.js';
 import { checkPageCount, checkPixels } from './limits.js';
-import { readTiffDirectories } from './tiff-directories.js';
+import { isolateTiffPage, readTiffDirectories } from './tiff-directories.js';
 
 type ImageMime = Exclude<SupportedMime, 'application/pdf'>;
 
@@ -108,13 +108,33 @@ export async function openImage(
     return singlePageSource(name, mime, page);
   }
 
-  const first = await readImageHeader(bytes, name, 0);
-  checkPixels(name, first.width, first.height, limits);
   // A TIFF cut short can lose its last directory, and libvips then leaves that page out of its count;
   // our own walk of the directory chain still sees it, so the page is reported damaged, not dropped.
-  const directories = mime === 'image/tiff' ? readTiffDirectories(bytes, limits.maxPages) : undefined;
+  // Walked before libvips opens the file, so a chain built to cost minutes is refused first.
+  const directories = mime === 'image/tiff' ? readTiffDirectories(bytes, limits.maxPages, name) : undefined;
+  const first = await readImageHeader(bytes, name, 0);
+  checkPixels(name, first.width, first.height, limits);
   const pageCount = mime === 'image/tiff' ? Math.max(first.pages, directories?.pageCount ?? 0) : 1;
   checkPageCount(name, pageCount, limits);
+
+  // Whole pages of a multi-page TIFF are read from a private copy in which each is, in turn, the only
+  // page (see isolateTiffPage): one at a time, since the copy is patched in place.
+  const isolated = directories && pageCount > 1 ? new Uint8Array(bytes) : undefined;
+  let queue: Promise<unknown> = Promise.resolve();
+  const onlyPage = <T>(index: number, use: (bytes: Uint8Array) => Promise<T>): Promise<T> | undefined => {
+    if (!isolated || !directories || directories.damaged.has(index) || index >= directories.pageCount)
+      return undefined;
+    const run = queue.then(async () => {
+      const restore = isolateTiffPage(isolated, directories, index);
+      try {
+        return await use(isolated);
+      } finally {
+        restore();
+      }
+    });
+    queue = run.catch(() => undefined);
+    return run;
+  };
 
   return {
     name,
@@ -124,9 +144,15 @@ export async function openImage(
     async page(n: number): Promise<SourcePage> {
       checkPageNumber(name, n, pageCount);
       const label = pageCount > 1 ? `${name} page ${n}` : name;
-      const header = n === 1 ? first : await readImageHeader(bytes, label, n - 1);
+      const header =
+        n === 1
+          ? first
+          : await (onlyPage(n - 1, (only) => readImageHeader(only, label, 0)) ??
+              readImageHeader(bytes, label, n - 1));
       checkPixels(label, header.width, header.height, limits);
       const image = async (): Promise<RawImage> => {
+        const alone = onlyPage(n - 1, (only) => decodeWithSharp(only, label, 0));
+        if (alone) return alone;
         try {
           return await decodeWithSharp(bytes, label, n - 1);
         } catch (err) {

@@ -93,12 +93,15 @@ export const FPDF_REVERSE_BYTE_ORDER = 0x10;
 let loading: Promise<PdfiumApi> | undefined;
 
 /**
- * The PDFium module, loaded once per process (about 50 ms) and shared: PDFium is single-threaded and
+ * The PDFium module, loaded once per thread (about 50 ms) and shared: PDFium is single-threaded and
  * every call here is synchronous, so documents can share it safely within one JavaScript thread.
+ * DocSight loads it only on the PDF engine's worker thread (pdf-engine.ts). `onMessage` receives what
+ * PDFium's runtime would print to stderr (e.g. "Aborted(…)", failed heap growth).
  */
-export function loadPdfium(): Promise<PdfiumApi> {
+export function loadPdfium(onMessage?: (line: string) => void): Promise<PdfiumApi> {
   loading ??= (async () => {
-    const module = (await PDFiumModule({})) as unknown as PdfiumApi;
+    const options = onMessage ? { print: onMessage, printErr: onMessage } : {};
+    const module = (await PDFiumModule(options as never)) as unknown as PdfiumApi;
     module._FPDF_InitLibrary();
     return module;
   })();

@@ -1,86 +1,78 @@
 import { createInterface } from 'node:readline/promises';
 import type { Readable, Writable } from 'node:stream';
 import type { Command } from 'commander';
-import { DocSightError } from '../../errors.js';
-import { createConfiguredEngine } from '../../understand/create-engine.js';
-import type { ImageStateCache } from '../../understand/image-cache/image-state-cache.js';
-import { DEFAULT_TOKEN_BUDGET } from '../../understand/images/token-budget.js';
-import type { ScheduledEngine } from '../../understand/scheduler/scheduled-engine.js';
-import { buildTaskRequest } from '../../understand/tasks/task-prompts.js';
-import type { ChatMessage, ChatRequest, EngineImage } from '../../understand/vision-language-engine.js';
-import { answerSource, describeAnswer, loadImage, positive } from './ask-command.js';
+import { createConversation, deleteConversation, sendMessage } from '../../app/chat.js';
+import { createDocSight, type DocSight } from '../../app/docsight.js';
+import { answerSource, describeAnswer } from './answer-notes.js';
 import { configFromGlobals } from './command-config.js';
-import {
-  addEngineFlags,
-  chatMaybeCached,
-  engineOverrides,
-  openImageStateCache,
-  type EngineFlags,
-} from './engine-flags.js';
+import { addEngineFlags, engineOverrides, positive, type EngineFlags } from './engine-flags.js';
+import type { ImageInput } from '../../app/page-images.js';
+import { readImageFiles } from './image-files.js';
 
 export interface ChatLoopOptions {
-  engine: ScheduledEngine;
-  /** The image-state cache (local model only); the first answer loads or saves the image's state. */
-  cache?: ImageStateCache;
-  images: EngineImage[];
-  budget: number;
+  app: DocSight;
+  conversationId: string;
   maxTokens: number;
+  /** Image token budget (the conversation's first message fixes it). */
+  budget?: number;
+  /** Images to send with the first line (added to a continued conversation). */
+  images?: ImageInput[];
   input: Readable;
   output: Writable;
   /** Where timings go (stderr in the CLI). */
   log: Writable;
+  signal?: AbortSignal;
 }
 
 /**
- * One question per input line about the same images, keeping the conversation. The first answer may load the
- * image state from the disk cache; later turns resend the history, and the engine evaluates only what is new
- * (the scheduler sends them to the slot that holds the image and earlier turns in its KV cache). Ends at end
- * of input or an empty `/quit`.
+ * The shell of `docsight chat`: one message per input line, sent to one conversation (`sendMessage` in
+ * src/app/chat.ts keeps the turns and the image state). Ends at end of input or `/quit`; returns the turns.
  */
 export async function runChatLoop(options: ChatLoopOptions): Promise<number> {
   const lines = createInterface({ input: options.input, terminal: false });
-  let history: ChatMessage[] | undefined;
+  // Ctrl-C stops the answer being written and ends the loop (a second one ends the process).
+  options.signal?.addEventListener('abort', () => lines.close(), { once: true });
   let turns = 0;
   for await (const raw of lines) {
-    const question = raw.trim();
-    if (question === '') continue;
-    if (question === '/quit') break;
-    let request: ChatRequest;
-    if (!history) {
-      request = {
-        ...buildTaskRequest('ask', { images: options.images, question }),
-        maxTokens: options.maxTokens,
-      };
-      history = request.messages;
-    } else {
-      history = [...history, { role: 'user', content: question }];
-      request = { messages: history, images: options.images, maxTokens: options.maxTokens, temperature: 0 };
-    }
-    const stream =
-      turns === 0
-        ? chatMaybeCached(options.engine, options.cache, request, options.budget)
-        : options.engine.chat(request);
-    let answer = '';
-    for await (const delta of stream) {
-      if (delta.type === 'text') {
-        answer += delta.text;
-        options.output.write(delta.text);
-      } else {
-        options.output.write('\n');
-        const note =
-          turns === 0
-            ? answerSource(delta as { cacheHit?: boolean }, options.cache !== undefined)
-            : 'follow-up';
-        options.log.write(`[${describeAnswer(delta, note)}]\n`);
+    const text = raw.trim();
+    if (text === '') continue;
+    if (text === '/quit' || options.signal?.aborted) break;
+    const reply = sendMessage(options.app, options.conversationId, {
+      text,
+      images: turns === 0 ? options.images : undefined,
+      maxTokens: options.maxTokens,
+      budget: options.budget,
+      signal: options.signal,
+    });
+    for await (const event of reply) {
+      if (event.type === 'text') {
+        options.output.write(event.text);
+        continue;
       }
+      options.output.write('\n');
+      const source = answerSource(event.stats, { followUp: turns > 0 });
+      options.log.write(`[${describeAnswer(event, source)}]\n`);
     }
-    history = [...history, { role: 'assistant', content: answer }];
     turns++;
   }
   return turns;
 }
 
-/** `docsight chat --image FILE`: an interactive question loop about one document, follow-ups from the cache. */
+interface ChatOptions extends EngineFlags {
+  image: string[];
+  maxTokens: number;
+  budget?: number;
+  page: number;
+  conversation?: string;
+  keep?: boolean;
+}
+
+/**
+ * `docsight chat --image FILE`: follow-up questions about one document, one per line. The conversation is
+ * kept in the library only with `--keep` (it is then listed for the server's clients and can be continued
+ * with `--conversation ID`); by default it is deleted on exit, so a quick look at a local file leaves no copy
+ * of it in the library.
+ */
 export function registerChatCommand(program: Command): void {
   const chat = program
     .command('chat')
@@ -92,35 +84,44 @@ export function registerChatCommand(program: Command): void {
       [],
     )
     .option('--max-tokens <n>', 'longest answer, tokens', positive, 512)
-    .option('--budget <tokens>', 'image token budget', positive, DEFAULT_TOKEN_BUDGET.ask)
-    .option('--page <n>', 'page of a PDF or TIFF to look at', positive, 1);
-  addEngineFlags(chat).action(
-    async (
-      opts: EngineFlags & { image: string[]; maxTokens: number; budget: number; page: number },
-      command: Command,
-    ) => {
-      const config = configFromGlobals(command, { understand: engineOverrides(opts) });
-      const { engine, modelFiles } = createConfiguredEngine(config);
-      if (opts.image.length === 0) throw new DocSightError('BAD_REQUEST', 'Give at least one --image FILE.');
-      const images = [];
-      for (const file of opts.image) images.push(await loadImage(file, opts.page, opts.budget, config));
-      const cache = await openImageStateCache(config, modelFiles);
+    .option('--budget <tokens>', 'image token budget (default 256)', positive)
+    .option('--page <n>', 'page of a PDF or TIFF to look at', positive, 1)
+    .option('--conversation <id>', 'continue a kept conversation (--image then adds images to it)')
+    .option('--keep', 'keep the conversation in the library (prints its id)');
+  addEngineFlags(chat).action(async (opts: ChatOptions, command: Command) => {
+    const config = configFromGlobals(command, { understand: engineOverrides(opts) });
+    const app = createDocSight(config, { ocrThread: 'main' });
+    const controller = new AbortController();
+    const stop = () => controller.abort();
+    process.once('SIGINT', stop);
+    let id = opts.conversation;
+    const temporary = id === undefined && !opts.keep;
+    try {
+      app.engine(); // MODEL_MISSING (with the command that fixes it) before anything else
+      const images =
+        id === undefined || opts.image.length > 0
+          ? await readImageFiles(opts.image, opts.page, config)
+          : undefined;
+      // A new conversation starts with the images; a continued one gets them with the next question.
+      if (id === undefined) id = (await createConversation(app, { images })).id;
       if (process.stdin.isTTY)
         process.stderr.write('Ask about the document; one question per line, Ctrl-D to end.\n');
-      try {
-        await runChatLoop({
-          engine,
-          cache,
-          images,
-          budget: opts.budget,
-          maxTokens: opts.maxTokens,
-          input: process.stdin,
-          output: process.stdout,
-          log: process.stderr,
-        });
-      } finally {
-        await engine.close();
-      }
-    },
-  );
+      await runChatLoop({
+        app,
+        conversationId: id,
+        maxTokens: opts.maxTokens,
+        budget: opts.budget,
+        images: opts.conversation === undefined ? undefined : images,
+        input: process.stdin,
+        output: process.stdout,
+        log: process.stderr,
+        signal: controller.signal,
+      });
+      if (!temporary) process.stderr.write(`[conversation ${id}: docsight chat --conversation ${id}]\n`);
+    } finally {
+      process.off('SIGINT', stop);
+      if (temporary && id !== undefined) await deleteConversation(app, id).catch(() => undefined);
+      await app.close();
+    }
+  });
 }

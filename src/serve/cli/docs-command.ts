@@ -10,21 +10,25 @@ import {
 import type { DocumentRecord } from '../../store/library-store.js';
 import { withDocSight } from './command-config.js';
 import { positiveInteger } from './options.js';
+import { printable } from './printable.js';
 
 const documentId = positiveInteger('A document id', { hint: 'See `docsight docs list`.' });
 
 function docLine(d: DocumentRecord): string {
   const when = new Date(d.createdAt).toISOString().slice(0, 16).replace('T', ' ');
   const tags = d.tags.length ? `  #${d.tags.join(' #')}` : '';
-  return `${String(d.id).padStart(5)}  ${d.status.padEnd(7)}  ${String(d.pageCount ?? '-').padStart(4)} p  ${when}  ${d.collection ?? '-'}  ${d.name}${tags}`;
+  // Names, collections and tags are data from uploads: control characters are shown, never obeyed.
+  return printable(
+    `${String(d.id).padStart(5)}  ${d.status.padEnd(7)}  ${String(d.pageCount ?? '-').padStart(4)} p  ${when}  ${d.collection ?? '-'}  ${d.name}${tags}`,
+  );
 }
 
 function showText(doc: DocumentWithPages): string {
   const out = [docLine(doc), `sha256 ${doc.sha256}  ${doc.mime}  ${doc.sizeBytes} bytes`];
-  if (doc.error) out.push(`error: ${doc.error}`);
+  if (doc.error) out.push(`error: ${printable(doc.error)}`);
   for (const p of doc.pages) {
     out.push('', `--- page ${p.page} (${p.source}, ${p.width}×${p.height}, ${p.lines.length} lines) ---`);
-    out.push(...p.lines.map((l) => l.text));
+    out.push(...p.lines.map((l) => printable(l.text)));
   }
   return `${out.join('\n')}\n`;
 }

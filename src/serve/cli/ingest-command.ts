@@ -8,11 +8,13 @@ import { readLocalFile } from '../../read/intake/read-local-file.js';
 import { configFromGlobals } from './command-config.js';
 import { collect } from './options.js';
 import { runQueueWithProgress } from './queue-output.js';
+import { printable } from './printable.js';
 
 interface IngestOptions {
   collection?: string;
   tag?: string[];
   wait?: boolean;
+  followLinks?: boolean;
 }
 
 /** `docsight ingest <path...>`: adds files, folders (recursively) and globs to the library. */
@@ -24,9 +26,10 @@ export function registerIngestCommand(program: Command): Command {
     .option('--collection <name>', 'put the documents in this collection')
     .option('--tag <tag>', 'tag the documents (repeatable)', collect)
     .option('--wait', 'read and index them now, with a progress bar, instead of only queueing them')
+    .option('--follow-links', 'in folders, also follow symbolic links that point outside the folder')
     .action(async (paths: string[], options: IngestOptions, command: Command) => {
       const config = configFromGlobals(command);
-      const files = await expandInputPaths(paths);
+      const files = await expandInputPaths(paths, { followLinks: options.followLinks });
       const app = createDocSight(config);
       try {
         // Each file is read when its turn comes, so one file at a time is in memory.
@@ -39,9 +42,11 @@ export function registerIngestCommand(program: Command): Command {
           tags: options.tag,
           onResult: (r) => {
             if (r.status === 'duplicate') {
-              process.stderr.write(`already in the library: ${files[r.index]} (document ${r.document.id})\n`);
+              process.stderr.write(
+                `already in the library: ${printable(files[r.index]!)} (document ${r.document.id})\n`,
+              );
             } else if (r.status === 'rejected') {
-              process.stderr.write(`skipped (${r.error.code}): ${describeError(r.error)}\n`);
+              process.stderr.write(`skipped (${r.error.code}): ${printable(describeError(r.error))}\n`);
             }
           },
         });

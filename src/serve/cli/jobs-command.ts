@@ -4,11 +4,14 @@ import type { JobRecord, JobState } from '../../store/library-store.js';
 import { withDocSight } from './command-config.js';
 import { positiveInteger } from './options.js';
 import { runQueueWithProgress } from './queue-output.js';
+import { printable } from './printable.js';
 
 function jobLine(j: JobRecord): string {
   const pages = `${j.pagesDone}/${j.pagesTotal ?? '?'}`;
   const error = j.error ? `  ${j.errorCode}: ${j.error}` : '';
-  return `${String(j.id).padStart(5)}  ${j.state.padEnd(9)}  ${pages.padStart(9)} pages  try ${j.attempts}/${j.maxAttempts}  ${j.documentName ?? '(deleted)'}${error}`;
+  return printable(
+    `${String(j.id).padStart(5)}  ${j.state.padEnd(9)}  ${pages.padStart(9)} pages  try ${j.attempts}/${j.maxAttempts}  ${j.documentName ?? '(deleted)'}${error}`,
+  );
 }
 
 /** `docsight jobs [list|run|cancel]`: the ingest queue. */

@@ -13,6 +13,7 @@ import { registerChatCommand } from './chat-command.js';
 import { registerServeCommand } from './serve-command.js';
 import { registerKeysCommand } from './keys-command.js';
 import { registerConfigCommand } from './config-command.js';
+import { printable } from './printable.js';
 
 /**
  * The `docsight` command line. Each sub-command lives in its own file beside this one
@@ -55,7 +56,7 @@ export async function runCli(argv: string[]): Promise<number> {
       return shown.includes(err.code) ? 0 : err.exitCode || 2;
     }
     const prefix = isDocSightError(err) ? `error (${err.code})` : 'error';
-    process.stderr.write(`docsight: ${prefix}: ${describeError(err)}\n`);
+    process.stderr.write(`docsight: ${prefix}: ${printable(describeError(err))}\n`);
     return 1;
   }
 }

@@ -1,5 +1,6 @@
 import { processQueue, type ProcessQueueResult } from '../../app/ingest.js';
 import type { DocSight } from '../../app/docsight.js';
+import { printable } from './printable.js';
 
 /**
  * Runs the queue as `docsight ingest --wait` and `docsight jobs run` show it: a bar of the running job's
@@ -25,7 +26,7 @@ export async function runQueueWithProgress(
       if (tty) process.stderr.write('\r\x1b[2K');
       const name = job?.documentName ?? `document ${documentId}`;
       const detail = error ? `: ${errorCode} ${error}` : job ? ` (${job.pagesDone} pages)` : '';
-      process.stderr.write(`${state === 'queued' ? 'will retry' : state}  ${name}${detail}\n`);
+      process.stderr.write(`${state === 'queued' ? 'will retry' : state}  ${printable(name + detail)}\n`);
     },
   });
   if (result.truncatedChunks > 0) {

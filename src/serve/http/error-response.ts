@@ -22,6 +22,8 @@ const STATUS: Record<ErrorCode, number> = {
   TOO_MANY_PAGES: 413,
   UNSUPPORTED_TYPE: 415,
   INVALID_OUTPUT: 422,
+  // A file that would need more memory or time than the engines may spend on it (a PDF bomb).
+  TOO_COMPLEX: 422,
   BUSY: 429,
   RATE_LIMITED: 429,
   // The server's own state, not the request's: the fix is on the operator's side (the message says how).
