@@ -162,6 +162,14 @@ describe('a collection key', () => {
       type: 'permission_error',
       param: 'collection',
     });
+    // Named after the files, the collection is checked before anything is added.
+    const late = new FormData();
+    late.append('file', new Blob([new Uint8Array(pdf('late words'))]), 'late.pdf');
+    late.append('collection', 'b');
+    expect((await call(keyA, '/api/documents', { method: 'POST', body: late })).status).toBe(403);
+    await expect((await call(keyB, '/api/documents')).json()).resolves.toMatchObject({
+      documents: [expect.objectContaining({ name: 'b.pdf' })],
+    });
     const own = await upload(keyA, undefined, 'mine.pdf', 'words of my own');
     expect(own.status).toBe(202);
     const [entry] = ((await own.json()) as { documents: { id: number }[] }).documents;
