@@ -31,7 +31,9 @@ describe('search', () => {
   it('says, as data, how to turn hybrid search on when no embedding model is configured', async () => {
     const { note } = await search(app, { query: 'zheng hui' });
     expect(note).toContain(`docsight models pull ${DEFAULT_EMBEDDING_MODEL}`);
-    expect(note).toContain(`${app.config.home}/config.json`);
+    expect(note).toContain('$DOCSIGHT_HOME/config.json');
+    // The note goes to API callers too: it names no path of the server.
+    expect(note).not.toContain(app.config.home);
   });
 
   it('applies filters', async () => {

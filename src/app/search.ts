@@ -49,7 +49,7 @@ export async function search(
   if (!embedder) {
     notes.push(
       `For hybrid (dense + BM25) search: \`docsight models pull ${DEFAULT_EMBEDDING_MODEL}\`, ` +
-        `set "library": {"embeddingModel": "${DEFAULT_EMBEDDING_MODEL}"} in ${app.config.home}/config.json ` +
+        `set "library": {"embeddingModel": "${DEFAULT_EMBEDDING_MODEL}"} in $DOCSIGHT_HOME/config.json ` +
         '(or DOCSIGHT_EMBEDDING_MODEL), then `docsight docs reindex`.',
     );
   } else if (response.mode === 'bm25' && /no vectors/.test(response.note ?? '')) {
