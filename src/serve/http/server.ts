@@ -8,6 +8,7 @@ import { openApiDocument, registerRoutes, type Route } from './route.js';
 import { chatCompletionsRoute } from './routes/chat-completions.js';
 import { healthRoute, readyRoute } from './routes/health.js';
 import { modelsRoute } from './routes/models.js';
+import { askRoute } from './routes/ask.js';
 import { docsPage } from './routes/docs-page.js';
 import { createServerMetrics } from './metrics.js';
 
@@ -76,6 +77,7 @@ export function createHttpServer(app: DocSight, options: HttpServerOptions = {})
     readyRoute(app),
     modelsRoute(app),
     chatCompletionsRoute(app, metrics),
+    askRoute(app),
   ] as Route<never, never, never>[];
   registerRoutes(server, routes);
   const openapi = openApiDocument(routes, { title: 'DocSight API', version: '0.1.0' });

@@ -12,6 +12,7 @@ import { DocSightError } from '../../../errors.js';
 import type { ChatDelta, ChatUsage } from '../../../understand/vision-language-engine.js';
 import { toHttpError } from '../error-response.js';
 import { clientGoneSignal, startEventStream } from '../event-stream.js';
+import { imageBytes } from '../image-data-url.js';
 import type { ServerMetrics } from '../metrics.js';
 import { defineRoute } from '../route.js';
 
@@ -126,28 +127,6 @@ const chatCompletionSchema = z.object({
   ),
   usage: usageSchema,
 });
-
-const DATA_URL = /^data:([a-z0-9.+-]+\/[a-z0-9.+-]+)?(?:;[a-z0-9=.+-]+)*;base64,/i;
-const BASE64 = /^[A-Za-z0-9+/]*={0,2}$/;
-
-/** The bytes of an inline image, or a 400 that says how to send one. */
-function imageBytes(url: string, param: string): Uint8Array {
-  const header = DATA_URL.exec(url);
-  if (!header) {
-    const scheme = /^[a-z][a-z0-9+.-]*:/i.exec(url)?.[0] ?? 'this URL';
-    throw new DocSightError(
-      'BAD_REQUEST',
-      `Image URLs with ${scheme} are not fetched by this server; send the image inline as a data URL ` +
-        '(data:image/png;base64,…).',
-      { param },
-    );
-  }
-  const payload = url.slice(header[0].length).replace(/\s+/g, '');
-  if (payload.length === 0 || payload.length % 4 !== 0 || !BASE64.test(payload)) {
-    throw new DocSightError('BAD_REQUEST', 'The image data URL is not valid base64.', { param });
-  }
-  return Buffer.from(payload, 'base64');
-}
 
 /** The request's messages for the application, with images decoded and counted against the limit. */
 function toCompletionMessages(body: ChatCompletionRequest, maxImages: number): CompletionMessage[] {
