@@ -30,7 +30,7 @@ export interface Route<B = unknown, Q = unknown, P = unknown> {
 export const defineRoute = <B, Q, P>(route: Route<B, Q, P>): Route<B, Q, P> => route;
 
 /** A zod failure as one readable message naming the field (`messages.0.content`), for a 400. */
-function parseOrThrow<T>(schema: z.ZodType<T> | undefined, value: unknown, where: string): T {
+export function parseOrThrow<T>(schema: z.ZodType<T> | undefined, value: unknown, where: string): T {
   if (!schema) return undefined as T;
   const parsed = schema.safeParse(value);
   if (parsed.success) return parsed.data;

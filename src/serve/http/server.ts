@@ -1,3 +1,4 @@
+import multipart from '@fastify/multipart';
 import Fastify, { type FastifyError, type FastifyInstance } from 'fastify';
 import type { Access } from '../../app/access.js';
 import type { DocSight } from '../../app/docsight.js';
@@ -9,6 +10,7 @@ import { chatCompletionsRoute } from './routes/chat-completions.js';
 import { healthRoute, readyRoute } from './routes/health.js';
 import { modelsRoute } from './routes/models.js';
 import { askRoute } from './routes/ask.js';
+import { conversationRoutes, conversationUploadRoutes } from './routes/conversations.js';
 import { docsPage } from './routes/docs-page.js';
 import { createServerMetrics } from './metrics.js';
 
@@ -78,9 +80,20 @@ export function createHttpServer(app: DocSight, options: HttpServerOptions = {})
     modelsRoute(app),
     chatCompletionsRoute(app, metrics),
     askRoute(app),
+    ...conversationRoutes(app),
   ] as Route<never, never, never>[];
   registerRoutes(server, routes);
-  const openapi = openApiDocument(routes, { title: 'DocSight API', version: '0.1.0' });
+  // Conversations take image files as multipart/form-data: forms are parsed in their scope only, so every
+  // other JSON route still answers a multipart body with 415.
+  const conversationUploads = conversationUploadRoutes(app) as Route<never, never, never>[];
+  void server.register(async (scope) => {
+    await scope.register(multipart);
+    registerRoutes(scope, conversationUploads);
+  });
+  const openapi = openApiDocument([...routes, ...conversationUploads], {
+    title: 'DocSight API',
+    version: '0.1.0',
+  });
   server.get('/openapi.json', async () => openapi);
   server.get('/docs', async (_request, reply) =>
     reply.type('text/html; charset=utf-8').send(docsPage(openapi)),
