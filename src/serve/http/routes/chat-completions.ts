@@ -22,7 +22,10 @@ const imagePart = z
     type: z.literal('image_url'),
     image_url: z
       .object({
-        /** `data:image/png;base64,…`. Remote URLs are refused: the server never fetches on a client's behalf. */
+        /**
+         * `data:image/png;base64,…`, or `docsight://pages/<document_id>/<page>` for a library page. Remote URLs are
+         * refused: the server never fetches on a client's behalf.
+         */
         url: z.string().min(1),
         detail: z.enum(['low', 'high', 'auto']).optional(),
       })
@@ -128,6 +131,22 @@ const chatCompletionSchema = z.object({
   usage: usageSchema,
 });
 
+const LIBRARY_PAGE = /^docsight:\/\/pages\/(\d+)\/(\d+)$/;
+
+/** A `docsight://pages/<document_id>/<page>` URL as a library page; undefined for any other scheme. */
+function libraryPageRef(url: string, param: string): { documentId: number; page: number } | undefined {
+  if (!url.startsWith('docsight:')) return undefined;
+  const match = LIBRARY_PAGE.exec(url);
+  if (!match || Number(match[1]) < 1 || Number(match[2]) < 1) {
+    throw new DocSightError(
+      'BAD_REQUEST',
+      'A library page is named docsight://pages/<document_id>/<page>, e.g. docsight://pages/12/3.',
+      { param },
+    );
+  }
+  return { documentId: Number(match[1]), page: Number(match[2]) };
+}
+
 /** The request's messages for the application, with images decoded and counted against the limit. */
 function toCompletionMessages(body: ChatCompletionRequest, maxImages: number): CompletionMessage[] {
   let images = 0;
@@ -144,11 +163,12 @@ function toCompletionMessages(body: ChatCompletionRequest, maxImages: number): C
           { param: `messages.${i}.content.${j}` },
         );
       }
-      return {
-        type: 'image',
-        bytes: imageBytes(part.image_url.url, `messages.${i}.content.${j}.image_url.url`),
-        detail: part.image_url.detail ?? 'auto',
-      };
+      const param = `messages.${i}.content.${j}.image_url.url`;
+      const detail = part.image_url.detail ?? 'auto';
+      const page = libraryPageRef(part.image_url.url, param);
+      return page
+        ? { type: 'image', page, detail }
+        : { type: 'image', bytes: imageBytes(part.image_url.url, param), detail };
     });
     return { role, content: parts };
   });
@@ -222,7 +242,7 @@ export function chatCompletionsRoute(app: DocSight, metrics: Pick<ServerMetrics,
       503: { description: 'The model is not available (the message says how to get it)' },
       504: { description: 'The generation ran out of time' },
     },
-    async handler({ body, reply }) {
+    async handler({ body, request, reply }) {
       const messages = toCompletionMessages(body, app.config.server.maxImagesPerRequest);
       const id = `chatcmpl-${randomBytes(12).toString('hex')}`;
       const created = Math.floor(Date.now() / 1000);
@@ -239,6 +259,7 @@ export function chatCompletionsRoute(app: DocSight, metrics: Pick<ServerMetrics,
           seed: body.seed ?? undefined,
           responseFormat: responseFormat(body),
           signal: controller.signal,
+          access: request.access!,
         }),
       );
 
