@@ -198,6 +198,17 @@ describe('/api/conversations', () => {
     expect((await call('DELETE', `/api/conversations/${id}`)).status).toBe(404);
   });
 
+  it('documents every conversation route in the OpenAPI document, path parameters included', async () => {
+    const { paths } = await json<{ paths: Record<string, Record<string, unknown>> }>(
+      await call('GET', '/openapi.json'),
+    );
+    expect(Object.keys(paths['/api/conversations']!).sort()).toEqual(['get', 'post']);
+    expect(Object.keys(paths['/api/conversations/{id}']!).sort()).toEqual(['delete', 'get', 'patch']);
+    expect(paths).toHaveProperty(['/api/conversations/{id}/messages', 'post']);
+    expect(paths).toHaveProperty(['/api/conversations/{id}/images/{sha256}', 'get']);
+    expect(paths).toHaveProperty(['/api/ask', 'post']);
+  });
+
   it('needs full access: a collection-scoped key is refused', async () => {
     const { key } = await createKey(app, { collections: ['invoices'] });
     const response = await fetch(`${base}/api/conversations`, {

@@ -64,7 +64,7 @@ export function registerRoutes(server: FastifyInstance, routes: readonly Route<n
   }
 }
 
-const openApiPath = (url: string): string => url.replace(/:([A-Za-z_]+)/g, '{$1}');
+const openApiPath = (url: string): string => url.replace(/:([A-Za-z_][A-Za-z0-9_]*)/g, '{$1}');
 
 function jsonSchema(schema: z.ZodType, io: 'input' | 'output'): unknown {
   return z.toJSONSchema(schema, { io, unrepresentable: 'any' });
