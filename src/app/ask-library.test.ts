@@ -138,6 +138,7 @@ describe('askLibrary', () => {
     expect(spanning).toMatchObject({ documentName: 'terms.pdf', pages: [1, 2] });
     expect(spanning.text).toContain('The warranty period is\ntwenty-four months from delivery');
     expect(spanning.number).toBe(1);
+    expect(done.stats).toMatchObject({ pages: 2, passages: 1 });
     expect(done.citations.map((c) => [c.page, c.quote.split('\n').at(c.page === 1 ? -1 : 0)])).toEqual([
       [1, 'The warranty period is'],
       [2, 'twenty-four months from delivery'],

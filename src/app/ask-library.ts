@@ -134,7 +134,7 @@ export async function* askLibrary(app: DocSight, input: AskLibraryInput): AsyncG
   yield { type: 'passages', passages, ...(found.note ? { note: found.note } : {}) };
   const baseStats: AskLibraryStats = {
     retrieval: found.mode,
-    pages: new Set(passages.map((p) => `${p.documentId}:${p.pages[0]}`)).size,
+    pages: new Set(passages.flatMap((p) => p.pages.map((page) => `${p.documentId}:${page}`))).size,
     passages: passages.length,
   };
   if (passages.length === 0) {
