@@ -12,9 +12,8 @@ import {
 } from '../../../app/chat.js';
 import { requireConversationAccess } from '../../../app/conversation-access.js';
 import type { DocSight } from '../../../app/docsight.js';
-import type { ImageInput } from '../../../app/page-images.js';
+import { imageMimeType, type ImageInput } from '../../../app/page-images.js';
 import { DocSightError } from '../../../errors.js';
-import { detectSupportedType } from '../../../read/intake/detect-type.js';
 import type {
   ConversationDetail,
   ConversationImage,
@@ -337,7 +336,7 @@ export function conversationRoutes(app: DocSight) {
         access(request);
         const bytes = await readConversationImage(app, params.id, params.sha256);
         reply
-          .type(detectSupportedType(bytes) ?? 'application/octet-stream')
+          .type(imageMimeType(bytes))
           .header('x-content-type-options', 'nosniff')
           // Content-addressed: the bytes behind this URL never change.
           .header('cache-control', 'private, max-age=31536000, immutable');
