@@ -1,7 +1,10 @@
+import { writeFile } from 'node:fs/promises';
 import { createServer, type Server } from 'node:http';
+import { join } from 'node:path';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildPdf } from '../read/intake/test-support/build-pdf.js';
+import { useTempDirs } from '../test-support/temp-dir.js';
 import { FULL_ACCESS, type Access } from './access.js';
 import {
   askLibrary,
@@ -16,12 +19,14 @@ import { useAppsInTempHomes } from './test-support/app-in-temp-home.js';
 // The model is a scripted OpenAI-compatible upstream: its answer (with the passage numbers it cites) is fixed
 // by each test, so the citation mapping is checked exactly; the request it receives shows the prompt.
 const newApp = useAppsInTempHomes('docsight-app-ask-library-');
+const junkDir = useTempDirs('docsight-junk-model-');
 
 let upstream: Server;
 let answer = '';
 const requests: { messages: { role: string; content: unknown }[] }[] = [];
 let app: DocSight;
 let noModel: DocSight;
+let brokenModel: DocSight;
 
 const pdf = (...pages: string[][]) =>
   buildPdf(
@@ -43,7 +48,11 @@ beforeAll(async () => {
   const url = `http://127.0.0.1:${(upstream.address() as AddressInfo).port}/v1`;
   app = newApp({ understand: { backend: 'openai', upstreams: [url] } });
   noModel = newApp();
-  for (const target of [app, noModel]) {
+  // Model files that exist but are not GGUF: found at configuration, refused when the engine loads them.
+  const junk = join(junkDir(), 'model.gguf');
+  await writeFile(junk, 'not a model');
+  brokenModel = newApp({ understand: { modelPath: junk, mmprojPath: junk } });
+  for (const target of [app, noModel, brokenModel]) {
     const jobs: number[] = [];
     const add = async (name: string, bytes: Uint8Array, collection: string) =>
       jobs.push((await addDocument(target, { name, bytes }, { collection })).job!.id);
@@ -178,6 +187,13 @@ describe('askLibrary', () => {
     expect(done.answer).toBeNull();
     expect(done.citations).toEqual([]);
     expect(done.reason).toMatch(/docsight models pull/);
+  });
+
+  it('with model files that are not valid, also answers with the passages and how to get a model', async () => {
+    const { passages, done } = await run({ query: 'Who signed the lease?' }, brokenModel);
+    expect(passages[0]!.documentName).toBe('lease.pdf');
+    expect(done.answer).toBeNull();
+    expect(done.reason).toMatch(/GGUF header.*docsight models pull/);
   });
 
   it('refuses an empty question and a k out of range', async () => {
