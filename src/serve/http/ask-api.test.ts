@@ -154,7 +154,10 @@ describe('POST /api/ask', () => {
     let pieces = 0;
     try {
       for await (const frame of eventStreamFrames(response)) {
-        if ((frame as { type: string }).type === 'text' && ++pieces === 2) controller.abort();
+        if ((frame as { type: string }).type === 'text' && ++pieces === 2) {
+          controller.abort();
+          break;
+        }
       }
     } catch {
       // The aborted fetch ends the loop with an abort error: the client has hung up.

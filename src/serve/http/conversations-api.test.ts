@@ -134,6 +134,36 @@ describe('/api/conversations', () => {
     expect(Buffer.from(await served.arrayBuffer()).equals(png)).toBe(true);
   });
 
+  it('stops answering when the client goes away, and keeps the conversation as it was', async () => {
+    const { id } = await json<{ id: string }>(
+      await call('POST', '/api/conversations', { images: [{ data_url: dataUrl(png) }] }),
+      201,
+    );
+    const before = app.engine().engine.stats();
+    const controller = new AbortController();
+    const response = await fetch(`${base}/api/conversations/${id}/messages`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ text: 'Describe everything.', max_tokens: 4000 }),
+      signal: controller.signal,
+    });
+    let pieces = 0;
+    try {
+      for await (const frame of eventStreamFrames(response)) {
+        if ((frame as { type: string }).type === 'text' && ++pieces === 2) {
+          controller.abort();
+          break;
+        }
+      }
+    } catch {
+      // The aborted fetch ends the loop with an abort error: the client has hung up.
+    }
+    expect(pieces).toBe(2);
+    await expect.poll(() => app.engine().engine.stats().running, { timeout: 20_000 }).toBe(0);
+    expect(app.engine().engine.stats().cancelled).toBe(before.cancelled + 1);
+    expect((await json<Detail>(await call('GET', `/api/conversations/${id}`))).messages).toEqual([]);
+  });
+
   it('takes images as multipart file parts, and a message with a task as a form', async () => {
     const form = new FormData();
     form.set('title', 'Upload');
