@@ -1,7 +1,9 @@
 import { DocSightError } from '../errors.js';
 import { openDocument } from '../read/intake/index.js';
 import { prepareImage } from '../understand/images/prepare-image.js';
+import { fitToBudget, loadPageSource } from './page-images.js';
 import type { ChatMessage, EngineImage, MessagePart } from '../understand/vision-language-engine.js';
+import { canSee, FULL_ACCESS, type Access } from './access.js';
 import type { DocSight } from './docsight.js';
 import { answerWithEngine, type AnswerEvent } from './engine-answer.js';
 
@@ -14,7 +16,10 @@ export const DETAIL_TOKEN_BUDGET = { low: 64, auto: 256, high: 1024 } as const;
 export type ImageDetail = keyof typeof DETAIL_TOKEN_BUDGET;
 
 export type CompletionPart =
-  { type: 'text'; text: string } | { type: 'image'; bytes: Uint8Array; detail: ImageDetail };
+  | { type: 'text'; text: string }
+  | { type: 'image'; bytes: Uint8Array; detail: ImageDetail }
+  /** A page of the library (`docsight://pages/<document>/<page>`): its stored image, if the caller may see it. */
+  | { type: 'image'; page: { documentId: number; page: number }; detail: ImageDetail };
 
 export interface CompletionMessage {
   role: 'system' | 'user' | 'assistant';
@@ -33,6 +38,8 @@ export interface CompletionRequest {
   seed?: number;
   responseFormat?: ResponseFormat;
   signal?: AbortSignal;
+  /** Whose request: library pages it names must be visible to it. Default full access (the CLI). */
+  access?: Access;
 }
 
 /**
@@ -58,8 +65,33 @@ async function engineImage(
   }
 }
 
+/**
+ * A library page's stored image at the part's budget. A page the caller may not see is NOT_FOUND, as one that
+ * does not exist: a scoped key learns nothing about other collections.
+ */
+async function libraryPageImage(
+  app: DocSight,
+  ref: { documentId: number; page: number },
+  detail: ImageDetail,
+  access: Access,
+): Promise<EngineImage> {
+  const document = await app.library().store.getDocument(ref.documentId);
+  if (!document || !canSee(access, document.collection)) {
+    throw new DocSightError(
+      'NOT_FOUND',
+      `There is no page ${ref.page} of document ${ref.documentId} in the library.`,
+    );
+  }
+  const source = await loadPageSource(app, ref);
+  return fitToBudget(app, source.bytes, DETAIL_TOKEN_BUDGET[detail]);
+}
+
 /** The messages with their image parts decoded and prepared, in order. */
-async function engineMessages(app: DocSight, messages: CompletionMessage[]): Promise<ChatMessage[]> {
+async function engineMessages(
+  app: DocSight,
+  messages: CompletionMessage[],
+  access: Access,
+): Promise<ChatMessage[]> {
   let imageNumber = 0;
   const out: ChatMessage[] = [];
   for (const message of messages) {
@@ -70,6 +102,8 @@ async function engineMessages(app: DocSight, messages: CompletionMessage[]): Pro
     const parts: MessagePart[] = [];
     for (const part of message.content) {
       if (part.type === 'text') parts.push(part);
+      else if ('page' in part)
+        parts.push({ type: 'image', image: await libraryPageImage(app, part.page, part.detail, access) });
       else
         parts.push({
           type: 'image',
@@ -99,7 +133,7 @@ function jsonSchemaOf(format: ResponseFormat | undefined): Record<string, unknow
  *   for await (const delta of completeChat(app, { messages: [{ role: 'user', content: 'Hi' }] })) ...
  */
 export async function* completeChat(app: DocSight, request: CompletionRequest): AsyncGenerator<AnswerEvent> {
-  const messages = await engineMessages(app, request.messages);
+  const messages = await engineMessages(app, request.messages, request.access ?? FULL_ACCESS);
   if (!messages.some((m) => m.role === 'user')) {
     throw new DocSightError('BAD_REQUEST', 'messages needs at least one user message.');
   }

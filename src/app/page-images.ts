@@ -1,5 +1,6 @@
 import { DocSightError } from '../errors.js';
 import { openDocument } from '../read/intake/index.js';
+import { detectSupportedType } from '../read/intake/detect-type.js';
 import type { TextLine } from '../read/types.js';
 import { prepareImage } from '../understand/images/prepare-image.js';
 import type { EngineImage } from '../understand/vision-language-engine.js';
@@ -133,3 +134,12 @@ export async function fitToBudget(app: DocSight, bytes: Uint8Array, budget: numb
   const prepared = await prepareImage(bytes, { maxTokens: budget, maxPixels: app.config.intake.maxPixels });
   return { png: prepared.png, sha256: prepared.sha256 };
 }
+
+/**
+ * The type of stored image bytes, sniffed from their first bytes (a blob keeps no type), for the shell that
+ * serves them; `application/octet-stream` when it is none of the supported ones.
+ *
+ * @example imageMimeType(await blobs.get(sha256)); // 'image/png'
+ */
+export const imageMimeType = (bytes: Uint8Array): string =>
+  detectSupportedType(bytes) ?? 'application/octet-stream';

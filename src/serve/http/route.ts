@@ -35,7 +35,7 @@ export interface Route<B = unknown, Q = unknown, P = unknown> {
 export const defineRoute = <B, Q, P>(route: Route<B, Q, P>): Route<B, Q, P> => route;
 
 /** A zod failure as one readable message naming the field (`messages.0.content`), for a 400. */
-function parseOrThrow<T>(schema: z.ZodType<T> | undefined, value: unknown, where: string): T {
+export function parseOrThrow<T>(schema: z.ZodType<T> | undefined, value: unknown, where: string): T {
   if (!schema) return undefined as T;
   const parsed = schema.safeParse(value);
   if (parsed.success) return parsed.data;
@@ -69,7 +69,7 @@ export function registerRoutes(server: FastifyInstance, routes: readonly Route<n
   }
 }
 
-const openApiPath = (url: string): string => url.replace(/:([A-Za-z_]+)/g, '{$1}');
+const openApiPath = (url: string): string => url.replace(/:([A-Za-z_][A-Za-z0-9_]*)/g, '{$1}');
 
 function jsonSchema(schema: z.ZodType, io: 'input' | 'output'): unknown {
   return z.toJSONSchema(schema, { io, unrepresentable: 'any' });

@@ -15,6 +15,8 @@ import { jobRoutes } from './routes/jobs.js';
 import { libraryModelRoutes } from './routes/library-models.js';
 import { searchRoute } from './routes/search.js';
 import { uploadDocumentsRoute } from './routes/upload-documents.js';
+import { askRoute } from './routes/ask.js';
+import { conversationRoutes, conversationUploadRoutes } from './routes/conversations.js';
 import { docsPage } from './routes/docs-page.js';
 import { createServerMetrics } from './metrics.js';
 
@@ -112,15 +114,26 @@ export function createHttpServer(app: DocSight, options: HttpServerOptions = {})
     ...jobRoutes(app, options.ingestion, closing.signal),
     searchRoute(app),
     ...libraryModelRoutes(app, { endpoint: options.modelEndpoint, closing: closing.signal }),
+    askRoute(app),
+    ...conversationRoutes(app),
   ] as Route<never, never, never>[];
   registerRoutes(server, routes);
-  // Multipart is parsed for the upload route only: every JSON route still answers a multipart body with 415.
+  // Multipart is parsed in the scopes of the routes that take files only: every JSON route still answers a
+  // multipart body with 415.
   const upload = uploadDocumentsRoute(app) as Route<never, never, never>;
   void server.register(async (uploads) => {
     await uploads.register(multipart, { throwFileSizeLimit: true });
     registerRoutes(uploads, [upload]);
   });
-  const openapi = openApiDocument([...routes, upload], { title: 'DocSight API', version: '0.1.0' });
+  const conversationUploads = conversationUploadRoutes(app) as Route<never, never, never>[];
+  void server.register(async (scope) => {
+    await scope.register(multipart);
+    registerRoutes(scope, conversationUploads);
+  });
+  const openapi = openApiDocument([...routes, upload, ...conversationUploads], {
+    title: 'DocSight API',
+    version: '0.1.0',
+  });
   server.get('/openapi.json', async () => openapi);
   server.get('/docs', async (_request, reply) =>
     reply.type('text/html; charset=utf-8').send(docsPage(openapi)),

@@ -12,6 +12,7 @@ import { DocSightError } from '../../../errors.js';
 import type { ChatDelta, ChatUsage } from '../../../understand/vision-language-engine.js';
 import { toHttpError } from '../error-response.js';
 import { clientGoneSignal, startEventStream } from '../event-stream.js';
+import { imageBytes } from '../image-data-url.js';
 import type { ServerMetrics } from '../metrics.js';
 import { defineRoute } from '../route.js';
 
@@ -21,7 +22,10 @@ const imagePart = z
     type: z.literal('image_url'),
     image_url: z
       .object({
-        /** `data:image/png;base64,…`. Remote URLs are refused: the server never fetches on a client's behalf. */
+        /**
+         * `data:image/png;base64,…`, or `docsight://pages/<document_id>/<page>` for a library page. Remote URLs are
+         * refused: the server never fetches on a client's behalf.
+         */
         url: z.string().min(1),
         detail: z.enum(['low', 'high', 'auto']).optional(),
       })
@@ -127,26 +131,20 @@ const chatCompletionSchema = z.object({
   usage: usageSchema,
 });
 
-const DATA_URL = /^data:([a-z0-9.+-]+\/[a-z0-9.+-]+)?(?:;[a-z0-9=.+-]+)*;base64,/i;
-const BASE64 = /^[A-Za-z0-9+/]*={0,2}$/;
+const LIBRARY_PAGE = /^docsight:\/\/pages\/(\d+)\/(\d+)$/;
 
-/** The bytes of an inline image, or a 400 that says how to send one. */
-function imageBytes(url: string, param: string): Uint8Array {
-  const header = DATA_URL.exec(url);
-  if (!header) {
-    const scheme = /^[a-z][a-z0-9+.-]*:/i.exec(url)?.[0] ?? 'this URL';
+/** A `docsight://pages/<document_id>/<page>` URL as a library page; undefined for any other scheme. */
+function libraryPageRef(url: string, param: string): { documentId: number; page: number } | undefined {
+  if (!url.startsWith('docsight:')) return undefined;
+  const match = LIBRARY_PAGE.exec(url);
+  if (!match || Number(match[1]) < 1 || Number(match[2]) < 1) {
     throw new DocSightError(
       'BAD_REQUEST',
-      `Image URLs with ${scheme} are not fetched by this server; send the image inline as a data URL ` +
-        '(data:image/png;base64,…).',
+      'A library page is named docsight://pages/<document_id>/<page>, e.g. docsight://pages/12/3.',
       { param },
     );
   }
-  const payload = url.slice(header[0].length).replace(/\s+/g, '');
-  if (payload.length === 0 || payload.length % 4 !== 0 || !BASE64.test(payload)) {
-    throw new DocSightError('BAD_REQUEST', 'The image data URL is not valid base64.', { param });
-  }
-  return Buffer.from(payload, 'base64');
+  return { documentId: Number(match[1]), page: Number(match[2]) };
 }
 
 /** The request's messages for the application, with images decoded and counted against the limit. */
@@ -165,11 +163,12 @@ function toCompletionMessages(body: ChatCompletionRequest, maxImages: number): C
           { param: `messages.${i}.content.${j}` },
         );
       }
-      return {
-        type: 'image',
-        bytes: imageBytes(part.image_url.url, `messages.${i}.content.${j}.image_url.url`),
-        detail: part.image_url.detail ?? 'auto',
-      };
+      const param = `messages.${i}.content.${j}.image_url.url`;
+      const detail = part.image_url.detail ?? 'auto';
+      const page = libraryPageRef(part.image_url.url, param);
+      return page
+        ? { type: 'image', page, detail }
+        : { type: 'image', bytes: imageBytes(part.image_url.url, param), detail };
     });
     return { role, content: parts };
   });
@@ -243,7 +242,7 @@ export function chatCompletionsRoute(app: DocSight, metrics: Pick<ServerMetrics,
       503: { description: 'The model is not available (the message says how to get it)' },
       504: { description: 'The generation ran out of time' },
     },
-    async handler({ body, reply }) {
+    async handler({ body, request, reply }) {
       const messages = toCompletionMessages(body, app.config.server.maxImagesPerRequest);
       const id = `chatcmpl-${randomBytes(12).toString('hex')}`;
       const created = Math.floor(Date.now() / 1000);
@@ -260,6 +259,7 @@ export function chatCompletionsRoute(app: DocSight, metrics: Pick<ServerMetrics,
           seed: body.seed ?? undefined,
           responseFormat: responseFormat(body),
           signal: controller.signal,
+          access: request.access!,
         }),
       );
 
