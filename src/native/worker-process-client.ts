@@ -100,13 +100,20 @@ export class WorkerProcessClient<Request extends { kind: string }> {
     const id = this.nextId++;
     return new Promise<T>((resolve, reject) => {
       this.pending.set(id, { onPiece, resolve: resolve as (v: unknown) => void, reject });
-      child.send({ ...msg, id });
+      // A process that died a moment ago still looks connected until its exit is seen: the write then fails
+      // (EPIPE) and must fail this call, not surface as an uncaught 'error' event of the child.
+      child.send({ ...msg, id }, (err) => {
+        if (!err || !this.pending.has(id)) return;
+        this.pending.delete(id);
+        reject(new DocSightError('ENGINE_FAILED', this.options.notRunning, { cause: err }));
+      });
     });
   }
 
   /** Sends a message that gets no answer (e.g. abort), if a process runs. */
   notify(msg: Exclude<Request, { id: number }>): void {
-    this.child?.send(msg);
+    // Best effort: a message to a process that is going away has nothing left to do.
+    this.child?.send(msg, () => undefined);
   }
 
   /** Runs `fn` after every earlier one has finished: one model, one request at a time. */
