@@ -86,7 +86,7 @@ describe('a collection-scoped caller', () => {
     expect(byDocument.results).toEqual([]);
   });
 
-  it('adds only to its collections: another is FORBIDDEN, none is its only one, or must be named', async () => {
+  it('adds only to its collections: another is FORBIDDEN, none is its only one, or must be named; same bytes as another collection are its own document', async () => {
     await expect(
       addDocuments(app, [{ name: 'x.txt', bytes: text('x') }], { collection: 'b' }, onlyA),
     ).rejects.toMatchObject({ code: 'FORBIDDEN', param: 'collection' });
@@ -95,10 +95,21 @@ describe('a collection-scoped caller', () => {
     });
     const added = await addDocuments(app, [{ name: 'own.txt', bytes: text('own words') }], {}, onlyA);
     expect(added.outcomes[0]).toMatchObject({ status: 'added', document: { collection: 'a' } });
-    // The same bytes as a document it cannot see: refused, without that document's id or name.
+    // The same bytes as a document it cannot see: a new document of its own, nothing of the other shown.
     const copy = await addDocuments(app, [{ name: 'copy.txt', bytes: text('shared word beta') }], {}, onlyA);
-    expect(copy.outcomes[0]).toMatchObject({ status: 'rejected', error: { code: 'FORBIDDEN' } });
+    expect(copy.outcomes[0]).toMatchObject({
+      status: 'added',
+      document: { name: 'copy.txt', collection: 'a' },
+    });
+    expect((copy.outcomes[0] as { document: { id: number } }).document.id).not.toBe(inB);
     expect(JSON.stringify(copy)).not.toContain('beta.txt');
+    const again = await addDocuments(
+      app,
+      [{ name: 'copy2.txt', bytes: text('shared word beta') }],
+      {},
+      onlyA,
+    );
+    expect(again.outcomes[0]).toMatchObject({ status: 'duplicate', document: { name: 'copy.txt' } });
   });
 
   it('may not list, pull or delete models', async () => {

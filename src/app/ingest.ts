@@ -4,7 +4,7 @@ import { addToLibrary, type AddResult } from '../ingest/add-to-library.js';
 import type { IngestEvents } from '../ingest/ingest-workers.js';
 import { startLibraryIngestion } from '../ingest/start-library-ingestion.js';
 import type { JobRecord } from '../store/library-store.js';
-import { canSee, FULL_ACCESS, uploadCollection, type Access } from './access.js';
+import { FULL_ACCESS, uploadCollection, type Access } from './access.js';
 import type { DocSight } from './docsight.js';
 
 /**
@@ -41,11 +41,13 @@ export interface AddSummary {
 
 /**
  * Adds one document: stores its bytes (content-addressed), records it and queues its ingest job. The same
- * bytes twice are one document (`duplicate: true`), queued again only if its earlier ingestion failed.
+ * bytes twice in one collection are one document (`duplicate: true`), queued again only if its earlier
+ * ingestion failed.
  * Throws EMPTY_FILE, FILE_TOO_LARGE (intake.maxFileBytes).
  *
- * A scoped `access` adds only to its own collections (see `uploadCollection`: FORBIDDEN for another). The
- * same bytes already in a collection it cannot see are refused (FORBIDDEN) without naming that document.
+ * A scoped `access` adds only to its own collections (see `uploadCollection`: FORBIDDEN for another). A
+ * document is its bytes within its collection, so the same bytes in a collection it cannot see make a new
+ * document of its own: nothing tells it the other exists.
  *
  * @example
  *   const { document, job } = await addDocument(app, { bytes, name: 'scan.pdf' }, { collection: 'invoices' });
@@ -57,21 +59,12 @@ export async function addDocument(
   access: Access = FULL_ACCESS,
 ): Promise<AddResult> {
   const collection = uploadCollection(access, options.collection);
-  const result = await addToLibrary(app.library(), input, {
+  return addToLibrary(app.library(), input, {
     collection,
     tags: options.tags,
     maxAttempts: app.config.library.maxAttempts,
     maxFileBytes: app.config.intake.maxFileBytes,
   });
-  if (result.duplicate && !canSee(access, result.document.collection)) {
-    // One document per content (sha256) in the library: it cannot be added again under this collection.
-    throw new DocSightError(
-      'FORBIDDEN',
-      `${input.name}: the same file is already in the library in a collection this key cannot use; ` +
-        'ask an administrator to move it.',
-    );
-  }
-  return result;
 }
 
 /**

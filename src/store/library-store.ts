@@ -7,7 +7,10 @@ import type { PageSource, PageText, Quad } from '../read/types.js';
  * interface later, which is why every method is async even though better-sqlite3 is not.
  */
 export interface LibraryStore {
-  /** Adds a document, or returns the existing one with the same sha256 (`created: false`). */
+  /**
+   * Adds a document, or returns the existing one with the same sha256 in the same collection (`created: false`).
+   * The same bytes in another collection (or in none) are another document; their blob is shared.
+   */
   addDocument(input: NewDocument): Promise<{ document: DocumentRecord; created: boolean }>;
   getDocument(id: number): Promise<DocumentRecord | undefined>;
   /** Documents matching every filter given, in the order they were added. */

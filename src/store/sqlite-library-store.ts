@@ -219,8 +219,13 @@ class SqliteLibraryStore implements LibraryStore {
 
   async addDocument(input: NewDocument): Promise<{ document: DocumentRecord; created: boolean }> {
     const add = this.db.transaction(() => {
-      const existing = this.db.prepare('SELECT id FROM documents WHERE sha256 = ?').get(input.sha256) as
-        Row | undefined;
+      // One document per content within a collection (no collection counts as one): see migration 6.
+      const existing = this.db
+        .prepare(
+          `SELECT d.id FROM documents d LEFT JOIN collections c ON c.id = d.collection_id
+           WHERE d.sha256 = ? AND c.name IS ?`,
+        )
+        .get(input.sha256, input.collection ?? null) as Row | undefined;
       if (existing) return { id: existing.id as number, created: false };
       let collectionId: number | null = null;
       if (input.collection !== undefined) {

@@ -1,4 +1,5 @@
 import type Database from 'better-sqlite3';
+import { DocSightError } from '../errors.js';
 import { TERM_INNER_CHARS } from '../text/search-terms.js';
 
 /**
@@ -150,15 +151,59 @@ export const MIGRATIONS: readonly string[] = [
   ) WITHOUT ROWID;
   CREATE INDEX conversation_images_sha256 ON conversation_images(sha256);
   `,
+  // 6: a document is its bytes within its collection: the same file in two collections is two documents (a
+  // collection-scoped key gets its own, and learns nothing of the other); "no collection" counts as one.
+  // SQLite cannot drop the column's UNIQUE, so the table is rebuilt with its ids kept (pages, jobs and tags
+  // point at them); migrate() turns foreign keys off around this and checks them before committing.
+  `
+  CREATE TABLE documents_new (
+    id INTEGER PRIMARY KEY,
+    sha256 TEXT NOT NULL,
+    name TEXT NOT NULL,
+    mime TEXT NOT NULL,
+    size_bytes INTEGER NOT NULL,
+    collection_id INTEGER REFERENCES collections(id) ON DELETE SET NULL,
+    page_count INTEGER,
+    status TEXT NOT NULL DEFAULT 'pending' CHECK (status IN ('pending', 'ready', 'failed')),
+    error TEXT,
+    created_at INTEGER NOT NULL
+  );
+  INSERT INTO documents_new (id, sha256, name, mime, size_bytes, collection_id, page_count, status, error, created_at)
+    SELECT id, sha256, name, mime, size_bytes, collection_id, page_count, status, error, created_at FROM documents;
+  DROP TABLE documents;
+  ALTER TABLE documents_new RENAME TO documents;
+  CREATE UNIQUE INDEX documents_identity ON documents(sha256, coalesce(collection_id, 0));
+  CREATE INDEX documents_collection ON documents(collection_id);
+  CREATE INDEX documents_created ON documents(created_at);
+  `,
 ];
 
-/** Runs the migrations `db` has not seen yet, each in its own transaction. */
+/**
+ * Runs the migrations `db` has not seen yet, each in its own transaction. Foreign keys are off while they
+ * run (a migration may rebuild a table others point at, and SQLite ignores the pragma inside a transaction)
+ * and each migration checks them before it commits: one that broke a reference rolls back.
+ */
 export function migrate(db: Database.Database): void {
   const current = db.pragma('user_version', { simple: true }) as number;
-  for (let v = current; v < MIGRATIONS.length; v++) {
-    db.transaction(() => {
-      db.exec(MIGRATIONS[v]!);
-      db.pragma(`user_version = ${v + 1}`);
-    })();
+  if (current >= MIGRATIONS.length) return;
+  const foreignKeys = db.pragma('foreign_keys', { simple: true }) as number;
+  db.pragma('foreign_keys = OFF');
+  try {
+    for (let v = current; v < MIGRATIONS.length; v++) {
+      db.transaction(() => {
+        db.exec(MIGRATIONS[v]!);
+        const broken = db.pragma('foreign_key_check') as unknown[];
+        if (broken.length > 0) {
+          throw new DocSightError(
+            'INTERNAL',
+            `Upgrading the library database (step ${v + 1}) would break ${broken.length} references ` +
+              `(first: ${JSON.stringify(broken[0])}); it was left as it was. Report this with the database.`,
+          );
+        }
+        db.pragma(`user_version = ${v + 1}`);
+      })();
+    }
+  } finally {
+    db.pragma(`foreign_keys = ${foreignKeys ? 'ON' : 'OFF'}`);
   }
 }

@@ -176,12 +176,37 @@ describe('a collection key', () => {
     expect((await (await call(keyA, `/api/documents/${entry!.id}`)).json()) as Json).toMatchObject({
       collection: 'a',
     });
-    // The same bytes as B's document: refused without naming it.
+    // The same bytes as B's document: a document of A's own, with nothing of B's in the answer.
     const copy = await upload(keyA, 'a', 'copy.pdf', 'shared words of collection b');
+    expect(copy.status).toBe(202);
     const body = JSON.stringify(await copy.json());
-    expect(body).toContain('"status":"rejected"');
+    expect(body).not.toContain('"status":"rejected"');
     expect(body).not.toContain('b.pdf');
     expect(body).not.toContain(`"id":${docs.b.id}`);
+  });
+
+  it('gives two keys uploading the same file a document each, in their own collection, one blob between them', async () => {
+    const bytes = 'a file both teams received';
+    const [fromA, fromB] = [
+      await upload(keyA, 'a', 'memo.pdf', bytes),
+      await upload(keyB, 'b', 'memo.pdf', bytes),
+    ];
+    type Entry = { id: number; status: string };
+    const [a] = ((await fromA.json()) as { documents: Entry[] }).documents;
+    const [b] = ((await fromB.json()) as { documents: Entry[] }).documents;
+    expect([fromA.status, fromB.status, a!.status, b!.status]).toEqual([202, 202, 'added', 'added']);
+    expect(a!.id).not.toBe(b!.id);
+    const seen = async (key: string, id: number) => (await call(key, `/api/documents/${id}`)).status;
+    expect([await seen(keyA, a!.id), await seen(keyA, b!.id), await seen(keyB, b!.id)]).toEqual([
+      200, 404, 200,
+    ]);
+    // Again from A: the same document, no second one.
+    const again = (
+      (await (await upload(keyA, 'a', 'memo-again.pdf', bytes)).json()) as { documents: Entry[] }
+    ).documents[0]!;
+    expect(again).toMatchObject({ id: a!.id, status: 'duplicate' });
+    const { documents } = (await (await call(admin, '/api/documents')).json()) as { documents: Json[] };
+    expect(documents.filter((d) => d.name === 'memo.pdf').map((d) => d.collection)).toEqual(['a', 'b']);
   });
 
   it('gets 403 from the admin endpoints', async () => {
