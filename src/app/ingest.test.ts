@@ -56,6 +56,42 @@ describe('addDocuments + processQueue', () => {
     expect(again.outcomes[0]).toMatchObject({ status: 'duplicate', document: { name: 'a.txt' } });
   });
 
+  it('stores streamed inputs as they come: type from the first bytes, the same document as the bytes', async () => {
+    const app = newApp({ intake: { maxFileBytes: 64 * 1024 } });
+    async function* inPieces(bytes: Uint8Array, size: number) {
+      for (let at = 0; at < bytes.length; at += size) yield bytes.subarray(at, at + size);
+    }
+    const summary = await addDocuments(app, [
+      { name: 'letter.pdf', stream: () => inPieces(letter, 100) },
+      { name: 'same letter.pdf', bytes: letter },
+      { name: 'notes.txt', stream: () => inPieces(text('line one\nline two'), 3) },
+      { name: 'nothing.pdf', stream: () => inPieces(new Uint8Array(), 1) },
+      { name: 'huge.txt', stream: () => inPieces(new Uint8Array(100 * 1024).fill(65), 8192) },
+    ]);
+    expect(summary.outcomes.map((o) => (o.status === 'rejected' ? o.error.code : o.status))).toEqual([
+      'added',
+      'duplicate',
+      'added',
+      'EMPTY_FILE',
+      'FILE_TOO_LARGE',
+    ]);
+    const docs = await app.library().store.listDocuments();
+    expect(docs.map((d) => [d.name, d.mime, d.sizeBytes])).toEqual([
+      ['letter.pdf', 'application/pdf', letter.length],
+      ['notes.txt', 'text/plain', 17],
+    ]);
+    // Nothing of the refused streams is left in the blob store.
+    expect(
+      app
+        .library()
+        .blobs.list()
+        .map((b) => b.sha256)
+        .sort(),
+    ).toEqual(docs.map((d) => d.sha256).sort());
+    await processQueue(app, { jobIds: summary.jobIds });
+    expect((await app.library().store.getDocument(docs[0]!.id))?.pageCount).toBe(2);
+  });
+
   it('stops when the signal aborts mid-run, leaving the job queued to resume', async () => {
     const app = newApp();
     const page = { texts: [{ text: 'A page of a long report.', x: 72, y: 700, size: 12 }] };

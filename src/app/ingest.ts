@@ -13,12 +13,14 @@ import type { DocSight } from './docsight.js';
  * (`startIngestion`). Progress comes as callbacks or events a server forwards; nothing here prints.
  */
 
-/** A document to add: its bytes now, or a function that reads them when its turn comes (one file in memory). */
-export interface DocumentInput {
+/**
+ * A document to add: its bytes now, a function that reads them when its turn comes (one file in memory), or
+ * one that opens a stream of them then (stored as it is read, so a large upload is never whole in memory).
+ */
+export type DocumentInput = {
   /** The name the library shows (a file name, not a server path). */
   name: string;
-  bytes: Uint8Array | (() => Promise<Uint8Array>);
-}
+} & ({ bytes: Uint8Array | (() => Promise<Uint8Array>) } | { stream: () => AsyncIterable<Uint8Array> });
 
 export interface AddDocumentOptions {
   collection?: string;
@@ -54,7 +56,7 @@ export interface AddSummary {
  */
 export async function addDocument(
   app: DocSight,
-  input: { bytes: Uint8Array; name: string },
+  input: { bytes: Uint8Array; name: string } | { stream: AsyncIterable<Uint8Array>; name: string },
   options: AddDocumentOptions = {},
   access: Access = FULL_ACCESS,
 ): Promise<AddResult> {
@@ -90,8 +92,16 @@ export async function addDocuments(
     const at = index++;
     let outcome: AddOutcome;
     try {
-      const bytes = typeof input.bytes === 'function' ? await input.bytes() : input.bytes;
-      const result = await addDocument(app, { bytes, name: input.name }, { ...options, collection }, access);
+      const content =
+        'stream' in input
+          ? { stream: input.stream() }
+          : { bytes: typeof input.bytes === 'function' ? await input.bytes() : input.bytes };
+      const result = await addDocument(
+        app,
+        { ...content, name: input.name },
+        { ...options, collection },
+        access,
+      );
       outcome = { index: at, name: input.name, status: result.duplicate ? 'duplicate' : 'added', ...result };
       if (result.job) jobIds.add(result.job.id);
       if (result.duplicate) summary.duplicates++;

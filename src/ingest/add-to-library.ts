@@ -28,14 +28,57 @@ export interface AddResult {
  * valid UTF-8 is still text: the reader shows the bad bytes as U+FFFD and reads the rest.
  */
 export async function sniffMime(bytes: Uint8Array, name: string): Promise<string> {
-  if (/\.(txt|text)$/i.test(name) && !bytes.includes(0)) return 'text/plain';
-  const found = await fileTypeFromBuffer(bytes);
+  return mimeOf(bytes, name, bytes.includes(0));
+}
+
+async function mimeOf(head: Uint8Array, name: string, hasNul: boolean): Promise<string> {
+  if (/\.(txt|text)$/i.test(name) && !hasNul) return 'text/plain';
+  const found = await fileTypeFromBuffer(head);
   return found ? found.mime : 'application/octet-stream';
 }
 
+/** The first bytes kept of a streamed file for sniffing its type (file-type reads ~4 KiB; some formats further). */
+const SNIFF_BYTES = 64 * 1024;
+
+/**
+ * Stores a stream of a file's bytes in the blob store as they come, enforcing the size limit and noting what
+ * sniffing its type needs (its first bytes, whether any byte is NUL), so no whole file is held in memory.
+ */
+async function storeStream(
+  library: Library,
+  name: string,
+  chunks: AsyncIterable<Uint8Array>,
+  maxFileBytes: number,
+): Promise<{ sha256: string; sizeBytes: number; mime: string }> {
+  const head: Uint8Array[] = [];
+  let headBytes = 0;
+  let hasNul = false;
+  async function* observed(): AsyncGenerator<Uint8Array> {
+    let size = 0;
+    for await (const chunk of chunks) {
+      size += chunk.length;
+      checkFileSize(name, size, { maxFileBytes });
+      if (headBytes < SNIFF_BYTES) {
+        const part = chunk.slice(0, SNIFF_BYTES - headBytes);
+        head.push(part);
+        headBytes += part.length;
+      }
+      hasNul ||= chunk.includes(0);
+      yield chunk;
+    }
+    if (size === 0) throw emptyFile(name);
+  }
+  const { sha256, sizeBytes } = await library.blobs.putStream(observed());
+  return { sha256, sizeBytes, mime: await mimeOf(Buffer.concat(head), name, hasNul) };
+}
+
+const emptyFile = (name: string): DocSightError =>
+  new DocSightError('EMPTY_FILE', `${name} is empty (0 bytes). Send the file's contents.`);
+
 /**
  * Stores a file's bytes (atomically, content-addressed), records the document and queues its ingest
- * job. The same bytes twice are one document: a second add returns the existing document and queues
+ * job. A `stream` input is stored as it comes (never whole in memory), its size checked as it grows. The same
+ * bytes twice in one collection are one document: a second add returns the existing document and queues
  * nothing, unless its earlier ingestion failed or was cancelled (then it is queued again).
  *
  * @example
@@ -43,33 +86,41 @@ export async function sniffMime(bytes: Uint8Array, name: string): Promise<string
  */
 export async function addToLibrary(
   library: Library,
-  input: { path: string } | { bytes: Uint8Array; name: string },
+  input:
+    | { path: string }
+    | { bytes: Uint8Array; name: string }
+    | { stream: AsyncIterable<Uint8Array>; name: string },
   options: AddOptions = {},
 ): Promise<AddResult> {
   const name = 'path' in input ? basename(input.path) : input.name;
-  let bytes: Uint8Array;
-  if ('path' in input) {
-    // Regular files only, size checked on the opened handle: a link to /dev/zero or a FIFO is refused.
-    bytes = await readLocalFile(input.path, {
-      maxFileBytes: options.maxFileBytes ?? Number.MAX_SAFE_INTEGER,
-    });
-  } else {
-    bytes = input.bytes;
-  }
-  if (bytes.length === 0)
-    throw new DocSightError('EMPTY_FILE', `${name} is empty (0 bytes). Send the file's contents.`);
-  if (options.maxFileBytes !== undefined)
-    checkFileSize(name, bytes.length, { maxFileBytes: options.maxFileBytes });
   // The blob is written (and fsynced) before any row refers to it.
-  const mime = await sniffMime(bytes, name);
-  const sha256 = library.blobs.put(bytes);
+  let stored: { sha256: string; sizeBytes: number; mime: string };
+  if ('stream' in input) {
+    stored = await storeStream(library, name, input.stream, options.maxFileBytes ?? Number.MAX_SAFE_INTEGER);
+  } else {
+    let bytes: Uint8Array;
+    if ('path' in input) {
+      // Regular files only, size checked on the opened handle: a link to /dev/zero or a FIFO is refused.
+      bytes = await readLocalFile(input.path, {
+        maxFileBytes: options.maxFileBytes ?? Number.MAX_SAFE_INTEGER,
+      });
+    } else {
+      bytes = input.bytes;
+    }
+    if (bytes.length === 0) throw emptyFile(name);
+    if (options.maxFileBytes !== undefined)
+      checkFileSize(name, bytes.length, { maxFileBytes: options.maxFileBytes });
+    const mime = await sniffMime(bytes, name);
+    stored = { sha256: library.blobs.put(bytes), sizeBytes: bytes.length, mime };
+  }
+  const { sha256, sizeBytes, mime } = stored;
   let added;
   try {
     added = await library.store.addDocument({
       sha256,
       name,
       mime,
-      sizeBytes: bytes.length,
+      sizeBytes,
       collection: options.collection,
       tags: options.tags,
     });

@@ -2,7 +2,7 @@ import { mkdirSync, mkdtempSync, readdirSync, rmSync, utimesSync, writeFileSync 
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { isDocSightError } from '../errors.js';
+import { DocSightError, isDocSightError } from '../errors.js';
 import { openBlobStore, sha256Hex } from './blob-store.js';
 
 const dirs: string[] = [];
@@ -32,6 +32,33 @@ describe('openBlobStore', () => {
     const b = blobs.put(new Uint8Array([1, 2, 3]));
     expect(a).toBe(b);
     expect(readdirSync(join(root, a.slice(0, 2)))).toEqual([a.slice(2)]);
+    expect(readdirSync(join(root, 'tmp'))).toEqual([]);
+  });
+
+  it('stores a stream under the sha256 of all its chunks, once, leaving no temporary files', async () => {
+    const root = tempRoot();
+    const blobs = openBlobStore(root);
+    async function* chunks() {
+      yield new TextEncoder().encode('hel');
+      yield new TextEncoder().encode('lo');
+    }
+    const first = await blobs.putStream(chunks());
+    expect(first).toEqual({ sha256: sha256Hex(new TextEncoder().encode('hello')), sizeBytes: 5 });
+    expect((await blobs.get(first.sha256)).toString()).toBe('hello');
+    expect(await blobs.putStream(chunks())).toEqual(first);
+    expect(blobs.list().map((b) => b.sha256)).toEqual([first.sha256]);
+    expect(readdirSync(join(root, 'tmp'))).toEqual([]);
+  });
+
+  it('leaves nothing behind when a stream fails part-way, and throws its error', async () => {
+    const root = tempRoot();
+    const blobs = openBlobStore(root);
+    async function* broken() {
+      yield new Uint8Array(1000);
+      throw new DocSightError('FILE_TOO_LARGE', 'too large');
+    }
+    await expect(blobs.putStream(broken())).rejects.toSatisfy((e) => isDocSightError(e, 'FILE_TOO_LARGE'));
+    expect(blobs.list()).toEqual([]);
     expect(readdirSync(join(root, 'tmp'))).toEqual([]);
   });
 

@@ -11,7 +11,7 @@ import {
   utimesSync,
   writeSync,
 } from 'node:fs';
-import { readFile } from 'node:fs/promises';
+import { open, readFile, rename, rm } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { DocSightError } from '../errors.js';
 
@@ -24,6 +24,15 @@ import { DocSightError } from '../errors.js';
 export interface BlobStore {
   /** Stores `bytes` (if not already there) and returns their sha256 (hex). */
   put(bytes: Uint8Array): string;
+  /**
+   * Stores what `chunks` yield without holding it in memory: hashed while written to a temporary file, which
+   * is fsynced and renamed into place (or dropped when the blob is already there). An error thrown by
+   * `chunks` (a size limit, a client gone) leaves nothing behind and is thrown again.
+   *
+   * @example
+   *   const { sha256, sizeBytes } = await blobs.putStream(createReadStream(upload));
+   */
+  putStream(chunks: AsyncIterable<Uint8Array>): Promise<{ sha256: string; sizeBytes: number }>;
   /** The bytes of a blob; NOT_FOUND when absent. */
   get(sha256: string): Promise<Buffer>;
   /** The file path of a blob (it may not exist). */
@@ -77,15 +86,58 @@ export function openBlobStore(root: string): BlobStore {
       return false;
     }
   };
+  // Marks a blob as just written, so a sweep of unreferenced blobs does not take it before its row exists.
+  const touch = (sha: string): void => {
+    const now = new Date();
+    utimesSync(pathOf(sha), now, now);
+  };
+  const diskFull = (err: unknown): unknown => {
+    const code = (err as NodeJS.ErrnoException).code;
+    if (code !== 'ENOSPC' && code !== 'EDQUOT') return err;
+    return new DocSightError(
+      'DISK_FULL',
+      `No space left to store a file in ${root}. Free some disk space and retry.`,
+      { cause: err },
+    );
+  };
   return {
     pathOf,
     has,
+    async putStream(chunks) {
+      const temp = join(root, 'tmp', `stream.${randomBytes(6).toString('hex')}`);
+      const hash = createHash('sha256');
+      let sizeBytes = 0;
+      try {
+        const file = await open(temp, 'wx', 0o600);
+        try {
+          for await (const chunk of chunks) {
+            hash.update(chunk);
+            sizeBytes += chunk.length;
+            let off = 0;
+            while (off < chunk.length) off += (await file.write(chunk, off, chunk.length - off)).bytesWritten;
+          }
+          await file.sync();
+        } finally {
+          await file.close();
+        }
+        const sha = hash.digest('hex');
+        if (has(sha)) {
+          await rm(temp, { force: true });
+          touch(sha);
+        } else {
+          mkdirSync(dirname(pathOf(sha)), { recursive: true });
+          await rename(temp, pathOf(sha));
+        }
+        return { sha256: sha, sizeBytes };
+      } catch (err) {
+        await rm(temp, { force: true });
+        throw diskFull(err);
+      }
+    },
     put(bytes) {
       const sha = sha256Hex(bytes);
       if (has(sha)) {
-        // Marks it as just written, so a sweep of unreferenced blobs does not take it before its row exists.
-        const now = new Date();
-        utimesSync(pathOf(sha), now, now);
+        touch(sha);
         return sha;
       }
       const target = pathOf(sha);
@@ -103,17 +155,7 @@ export function openBlobStore(root: string): BlobStore {
         renameSync(temp, target);
       } catch (err) {
         rmSync(temp, { force: true });
-        const code = (err as NodeJS.ErrnoException).code;
-        if (code === 'ENOSPC' || code === 'EDQUOT') {
-          throw new DocSightError(
-            'DISK_FULL',
-            `No space left to store a file in ${root}. Free some disk space and retry.`,
-            {
-              cause: err,
-            },
-          );
-        }
-        throw err;
+        throw diskFull(err);
       }
       return sha;
     },

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { createWriteStream } from 'node:fs';
+import { createReadStream, createWriteStream } from 'node:fs';
 import { mkdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { pipeline } from 'node:stream/promises';
@@ -9,7 +9,6 @@ import { uploadCollection } from '../../../app/access.js';
 import type { DocSight } from '../../../app/docsight.js';
 import { addDocuments, type AddOutcome } from '../../../app/ingest.js';
 import { DocSightError } from '../../../errors.js';
-import { readLocalFile } from '../../../read/intake/read-local-file.js';
 import { accessOf } from '../request-access.js';
 import { defineRoute } from '../route.js';
 import { errorObjectSchema } from './document-shapes.js';
@@ -59,8 +58,8 @@ const splitTags = (value: string): string[] =>
 
 /**
  * `POST /api/documents`: multipart upload of one or more `file` parts with `collection` and `tags` fields.
- * Each file is streamed to a temporary file under `<home>/tmp` as it arrives (an upload is never held in
- * memory while it is received), then added to the library and the temporary file removed. Answers 202:
+ * Each file is streamed to a temporary file under `<home>/tmp` as it arrives, then streamed into the blob
+ * store (hashed as it is copied) and the temporary file removed: an upload is never whole in memory. Answers 202:
  * the documents are queued for reading; follow their jobs at /api/jobs/{id}/events.
  *
  * Must be registered where @fastify/multipart is (server.ts registers it for this route only, so JSON
@@ -156,10 +155,10 @@ export function uploadDocumentsRoute(app: DocSight) {
             param: 'file',
           });
         }
-        // The bytes of one file at a time go to the library; a later change streams them into the blob store.
+        // Each file streams from its temporary file into the blob store: none is ever whole in memory.
         const summary = await addDocuments(
           app,
-          files.map((f) => ({ name: f.name, bytes: () => readLocalFile(f.path, { maxFileBytes }) })),
+          files.map((f) => ({ name: f.name, stream: () => createReadStream(f.path) })),
           { collection, tags: tags.length > 0 ? [...new Set(tags)] : undefined },
           access,
         );
