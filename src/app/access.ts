@@ -5,7 +5,10 @@ import { DocSightError } from '../errors.js';
  * never sees another collection's documents, pages, jobs, search hits, citations or conversations — and what
  * it cannot see does not exist for it (NOT_FOUND, never FORBIDDEN, which would confirm it exists).
  */
-export type Access = { kind: 'all' } | { kind: 'collections'; collections: readonly string[] };
+export type Access = ({ kind: 'all' } | { kind: 'collections'; collections: readonly string[] }) & {
+  /** The API key asking (absent without one: the CLI, a server without keys); owns what it creates. */
+  keyId?: number;
+};
 
 /** Everything: the CLI, and a server without keys (loopback only). */
 export const FULL_ACCESS: Access = { kind: 'all' };

@@ -10,8 +10,11 @@ import type {
 import { DEFAULT_TOKEN_BUDGET } from '../understand/images/token-budget.js';
 import { buildTaskRequest, type TaskName } from '../understand/tasks/task-prompts.js';
 import type { ChatMessage, EngineImage } from '../understand/vision-language-engine.js';
+import { FULL_ACCESS, type Access } from './access.js';
 import { DEFAULT_MAX_TOKENS } from './ask.js';
+import { canUseConversation } from './conversation-access.js';
 import type { DocSight } from './docsight.js';
+import { getDocumentSummary } from './documents.js';
 import { answerWithEngine, type AnswerDone } from './engine-answer.js';
 import { fitToBudget, loadPageSource, type ImageInput, type PageSource } from './page-images.js';
 
@@ -63,6 +66,16 @@ function checkTitle(title: string): string {
 const notFound = (id: string) =>
   new DocSightError('NOT_FOUND', `There is no conversation ${id} (it may have been deleted).`);
 
+/**
+ * A library page given to a conversation must be one `access` may see: another collection's document is
+ * NOT_FOUND, as everywhere else.
+ */
+async function checkVisiblePages(app: DocSight, images: ImageInput[], access: Access): Promise<void> {
+  for (const image of images) {
+    if ('documentId' in image) await getDocumentSummary(app, image.documentId, access);
+  }
+}
+
 /** Stores a page source as a conversation image (a library page's render is already a blob). */
 function keepImage(app: DocSight, source: PageSource): ConversationImage {
   return {
@@ -74,46 +87,75 @@ function keepImage(app: DocSight, source: PageSource): ConversationImage {
 }
 
 /**
- * Starts a conversation; its images (bytes or library pages) are kept as blobs and go with the first message.
- * The title defaults to the first image's name.
+ * Starts a conversation, owned by the key of `access` (see canUseConversation); its images (bytes, or library
+ * pages `access` may see) are kept as blobs and go with the first message. The title defaults to the first
+ * image's name.
  */
 export async function createConversation(
   app: DocSight,
   input: NewConversationInput = {},
+  access: Access = FULL_ACCESS,
 ): Promise<ConversationRecord> {
+  await checkVisiblePages(app, input.images ?? [], access);
   const images: ConversationImage[] = [];
   for (const image of input.images ?? []) images.push(keepImage(app, await loadPageSource(app, image)));
   const title = checkTitle(input.title ?? images[0]?.name ?? 'New conversation');
-  return app.library().store.createConversation({ id: randomUUID(), title, images });
+  return app.library().store.createConversation({
+    id: randomUUID(),
+    title,
+    images,
+    ownerKeyId: access.keyId ?? null,
+  });
 }
 
-/** A conversation with its messages (system, user and assistant, in order) and their images; NOT_FOUND if none. */
-export async function getConversation(app: DocSight, id: string): Promise<ConversationDetail> {
+/**
+ * A conversation with its messages (system, user and assistant, in order) and their images; NOT_FOUND if there
+ * is none, or `access` may not use it (another key's).
+ */
+export async function getConversation(
+  app: DocSight,
+  id: string,
+  access: Access = FULL_ACCESS,
+): Promise<ConversationDetail> {
   const detail = await app.library().store.getConversation(id);
-  if (!detail) throw notFound(id);
+  if (!detail || !canUseConversation(access, detail.ownerKeyId)) throw notFound(id);
   return detail;
 }
 
-/** Conversations, most recently active first. */
-export function listConversations(
+/** Conversations `access` may use, most recently active first. */
+export async function listConversations(
   app: DocSight,
   options: { limit?: number; offset?: number } = {},
+  access: Access = FULL_ACCESS,
 ): Promise<ConversationRecord[]> {
-  return app.library().store.listConversations(options);
+  if (access.kind === 'all') return app.library().store.listConversations(options);
+  if (access.keyId === undefined) return [];
+  return app.library().store.listConversations({ ...options, ownerKeyId: access.keyId });
 }
 
-/** Renames a conversation (1–200 characters, trimmed); NOT_FOUND if there is none. */
+/** Renames a conversation (1–200 characters, trimmed); NOT_FOUND if there is none (for `access`). */
 export async function renameConversation(
   app: DocSight,
   id: string,
   title: string,
+  access: Access = FULL_ACCESS,
 ): Promise<ConversationDetail> {
-  if (!(await app.library().store.renameConversation(id, checkTitle(title)))) throw notFound(id);
-  return getConversation(app, id);
+  const checked = checkTitle(title);
+  await getConversation(app, id, access);
+  if (!(await app.library().store.renameConversation(id, checked))) throw notFound(id);
+  return getConversation(app, id, access);
 }
 
-/** Deletes a conversation and the image blobs that nothing else (a document, a page, another conversation) uses. */
-export async function deleteConversation(app: DocSight, id: string): Promise<void> {
+/**
+ * Deletes a conversation (NOT_FOUND if there is none for `access`) and the image blobs that nothing else (a
+ * document, a page, another conversation) uses.
+ */
+export async function deleteConversation(
+  app: DocSight,
+  id: string,
+  access: Access = FULL_ACCESS,
+): Promise<void> {
+  await getConversation(app, id, access);
   const library = app.library();
   const { deleted, orphanBlobs } = await library.store.deleteConversation(id);
   if (!deleted) throw notFound(id);
@@ -124,8 +166,13 @@ export async function deleteConversation(app: DocSight, id: string): Promise<voi
  * The bytes of one of a conversation's images (for a page viewer), as it was given or rendered; NOT_FOUND
  * unless the image belongs to that conversation.
  */
-export async function readConversationImage(app: DocSight, id: string, sha256: string): Promise<Buffer> {
-  const detail = await getConversation(app, id);
+export async function readConversationImage(
+  app: DocSight,
+  id: string,
+  sha256: string,
+  access: Access = FULL_ACCESS,
+): Promise<Buffer> {
+  const detail = await getConversation(app, id, access);
   const images = [...detail.waitingImages, ...detail.messages.flatMap((m) => m.images)];
   if (!images.some((image) => image.sha256 === sha256)) {
     throw new DocSightError('NOT_FOUND', `Conversation ${id} has no image ${sha256}.`);
@@ -171,12 +218,15 @@ const answering = new WeakMap<DocSight, Set<string>>();
  * Sends one message and streams the answer. The turn (question, answer, its stats and any new images) is
  * stored once the answer is complete; a cancelled answer leaves the conversation as it was. One message at a
  * time per conversation: another while one is being answered is refused with BUSY (its history would fork).
+ * A conversation `access` may not use is NOT_FOUND, checked first (a busy one of another key says nothing).
  */
 export async function* sendMessage(
   app: DocSight,
   conversationId: string,
   input: MessageInput,
+  access: Access = FULL_ACCESS,
 ): AsyncGenerator<ChatEvent> {
+  await getConversation(app, conversationId, access);
   let busy = answering.get(app);
   if (!busy) answering.set(app, (busy = new Set()));
   if (busy.has(conversationId)) {
@@ -187,7 +237,7 @@ export async function* sendMessage(
   }
   busy.add(conversationId);
   try {
-    yield* answerTurn(app, conversationId, input);
+    yield* answerTurn(app, conversationId, input, access);
   } finally {
     busy.delete(conversationId);
   }
@@ -197,8 +247,9 @@ async function* answerTurn(
   app: DocSight,
   conversationId: string,
   input: MessageInput,
+  access: Access,
 ): AsyncGenerator<ChatEvent> {
-  const detail = await getConversation(app, conversationId);
+  const detail = await getConversation(app, conversationId, access);
   const task = input.task ?? 'ask';
   const firstUser = detail.messages.find((m) => m.role === 'user');
   if (detail.budget !== null && input.budget !== undefined && input.budget !== detail.budget) {
@@ -208,6 +259,7 @@ async function* answerTurn(
     );
   }
   const budget = detail.budget ?? input.budget ?? DEFAULT_TOKEN_BUDGET[task];
+  await checkVisiblePages(app, input.images ?? [], access);
   app.engine(); // a missing or broken model is reported before any page is rendered
   const sources: PageSource[] = [];
   for (const image of input.images ?? []) sources.push(await loadPageSource(app, image));

@@ -1,21 +1,13 @@
-import { DocSightError } from '../errors.js';
 import type { Access } from './access.js';
 
 /**
- * Who may use conversations: full access only (an admin key, or a server without keys). A conversation does
- * not record the key that started it (that needs a column, so a migration), so a collection-scoped key could
- * not be kept to its own conversations — nor from the library pages an admin's conversation shows. Until the
- * store records an owner, scoped keys are refused outright rather than shown other keys' conversations.
+ * Who may use a conversation: full access (an admin key, the CLI, a server without keys) uses every one; a
+ * collection-scoped key only those it started (the store records the starting key). Another key's
+ * conversation does not exist for it (NOT_FOUND), as with documents outside its collections.
  *
  * @example
- *   requireConversationAccess(request.access); // FORBIDDEN for { kind: 'collections', … }
+ *   canUseConversation({ kind: 'collections', collections: ['a'], keyId: 3 }, 4); // false
  */
-export function requireConversationAccess(access: Access): void {
-  if (access.kind !== 'all') {
-    throw new DocSightError(
-      'FORBIDDEN',
-      'Conversations are not kept per key yet: only an admin key (or a server without keys) may use them. ' +
-        'Use POST /api/ask or /v1/chat/completions with this key.',
-    );
-  }
+export function canUseConversation(access: Access, ownerKeyId: number | null): boolean {
+  return access.kind === 'all' || (access.keyId !== undefined && ownerKeyId === access.keyId);
 }

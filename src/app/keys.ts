@@ -80,6 +80,6 @@ export async function authenticate(
   const record = await app.library().store.findApiKey(hashKey(match[1]!));
   if (!record) throw new DocSightError('UNAUTHORIZED', 'The API key is not valid (unknown or revoked).');
   return record.admin
-    ? { kind: 'all', admin: true }
-    : { kind: 'collections', collections: record.collections, admin: false };
+    ? { kind: 'all', admin: true, keyId: record.id }
+    : { kind: 'collections', collections: record.collections, admin: false, keyId: record.id };
 }

@@ -106,7 +106,11 @@ export interface LibraryStore {
   /** Starts a conversation; `images` wait (message `null`) for the first user message to be sent with. */
   createConversation(input: NewConversation): Promise<ConversationRecord>;
   /** Most recently active first. */
-  listConversations(options?: { limit?: number; offset?: number }): Promise<ConversationRecord[]>;
+  listConversations(options?: {
+    limit?: number;
+    offset?: number;
+    ownerKeyId?: number;
+  }): Promise<ConversationRecord[]>;
   /** A conversation with its messages (in order) and images. */
   getConversation(id: string): Promise<ConversationDetail | undefined>;
   /** False when there is no such conversation. */
@@ -348,6 +352,8 @@ export interface NewConversation {
   id: string;
   title: string;
   images?: ConversationImage[];
+  /** The API key that starts it; null or absent without one (the CLI, a server without keys). */
+  ownerKeyId?: number | null;
 }
 
 export interface ConversationRecord {
@@ -355,6 +361,8 @@ export interface ConversationRecord {
   title: string;
   /** Image token budget, fixed by the first message (a state in the image cache is only valid for one). */
   budget: number | null;
+  /** The API key that started it (null: started without a key). */
+  ownerKeyId: number | null;
   messageCount: number;
   createdAt: number;
   updatedAt: number;

@@ -765,8 +765,10 @@ class SqliteLibraryStore implements LibraryStore {
     this.db
       .transaction(() => {
         this.db
-          .prepare('INSERT INTO conversations (id, title, created_at, updated_at) VALUES (?, ?, ?, ?)')
-          .run(input.id, input.title, now, now);
+          .prepare(
+            'INSERT INTO conversations (id, title, owner_key_id, created_at, updated_at) VALUES (?, ?, ?, ?, ?)',
+          )
+          .run(input.id, input.title, input.ownerKeyId ?? null, now, now);
         this.insertConversationImages(input.id, input.images ?? [], null);
       })
       .immediate();
@@ -796,12 +798,20 @@ class SqliteLibraryStore implements LibraryStore {
     return r ? toConversation(r) : undefined;
   }
 
-  async listConversations(options: { limit?: number; offset?: number } = {}): Promise<ConversationRecord[]> {
+  async listConversations(
+    options: { limit?: number; offset?: number; ownerKeyId?: number } = {},
+  ): Promise<ConversationRecord[]> {
+    const owner = options.ownerKeyId === undefined ? '' : 'WHERE c.owner_key_id = ?';
     const rows = this.db
       .prepare(
-        `SELECT ${CONVERSATION_COLUMNS} FROM conversations c ORDER BY c.updated_at DESC, c.rowid DESC LIMIT ? OFFSET ?`,
+        `SELECT ${CONVERSATION_COLUMNS} FROM conversations c ${owner}
+         ORDER BY c.updated_at DESC, c.rowid DESC LIMIT ? OFFSET ?`,
       )
-      .all(options.limit ?? -1, options.offset ?? 0) as Row[];
+      .all(
+        ...(options.ownerKeyId === undefined ? [] : [options.ownerKeyId]),
+        options.limit ?? -1,
+        options.offset ?? 0,
+      ) as Row[];
     return rows.map(toConversation);
   }
 
@@ -1004,7 +1014,7 @@ function asDiskFull(err: unknown): unknown {
   return err;
 }
 
-const CONVERSATION_COLUMNS = `c.id, c.title, c.budget, c.created_at, c.updated_at,
+const CONVERSATION_COLUMNS = `c.id, c.title, c.budget, c.owner_key_id, c.created_at, c.updated_at,
   (SELECT count(*) FROM conversation_messages m WHERE m.conversation_id = c.id) AS message_count`;
 
 function toConversation(r: Row): ConversationRecord {
@@ -1012,6 +1022,7 @@ function toConversation(r: Row): ConversationRecord {
     id: r.id as string,
     title: r.title as string,
     budget: (r.budget as number | null) ?? null,
+    ownerKeyId: (r.owner_key_id as number | null) ?? null,
     messageCount: r.message_count as number,
     createdAt: r.created_at as number,
     updatedAt: r.updated_at as number,

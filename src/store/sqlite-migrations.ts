@@ -176,6 +176,12 @@ export const MIGRATIONS: readonly string[] = [
   CREATE INDEX documents_collection ON documents(collection_id);
   CREATE INDEX documents_created ON documents(created_at);
   `,
+  // 7: who started a conversation: the API key (NULL without one: the CLI, a server without keys), so a
+  // collection-scoped key is kept to its own conversations.
+  `
+  ALTER TABLE conversations ADD COLUMN owner_key_id INTEGER REFERENCES api_keys(id);
+  CREATE INDEX conversations_owner ON conversations(owner_key_id, updated_at);
+  `,
 ];
 
 /**

@@ -239,14 +239,49 @@ describe('/api/conversations', () => {
     expect(paths).toHaveProperty(['/api/ask', 'post']);
   });
 
-  it('needs full access: a collection-scoped key is refused', async () => {
-    const { key } = await createKey(app, { collections: ['invoices'] });
-    const response = await fetch(`${base}/api/conversations`, {
-      headers: { authorization: `Bearer ${key}` },
+  it('keeps each key to the conversations it started: another key gets 404, as for an id never used', async () => {
+    const keyA = (await createKey(app, { collections: ['invoices'] })).key;
+    const keyB = (await createKey(app, { collections: ['letters'] })).key;
+    const admin = (await createKey(app, { admin: true })).key;
+    const as = (key: string, method: string, path: string, body?: object) =>
+      fetch(`${base}${path}`, {
+        method,
+        headers: { authorization: `Bearer ${key}`, ...(body ? { 'content-type': 'application/json' } : {}) },
+        ...(body ? { body: JSON.stringify(body) } : {}),
+      });
+    const mine = await json<{ id: string }>(
+      await as(keyA, 'POST', '/api/conversations', { title: 'A only', images: [{ data_url: dataUrl(png) }] }),
+      201,
+    );
+    const path = `/api/conversations/${mine.id}`;
+    const titles = async (key: string) =>
+      (
+        await json<{ conversations: { title: string }[] }>(await as(key, 'GET', '/api/conversations'))
+      ).conversations.map((c) => c.title);
+    expect(await titles(keyA)).toEqual(['A only']);
+    expect(await titles(keyB)).toEqual([]);
+    expect(await titles(admin)).toContain('A only');
+    const { waiting_images: waiting } = await json<Detail>(await as(keyA, 'GET', path));
+    const statuses = [
+      (await as(keyB, 'GET', path)).status,
+      (await as(keyB, 'GET', waiting[0]!.url)).status,
+      (await as(keyB, 'PATCH', path, { title: 'Taken' })).status,
+      (await as(keyB, 'POST', `${path}/messages`, { text: 'Hello?', stream: false })).status,
+      (await as(keyB, 'DELETE', path)).status,
+    ];
+    expect(statuses).toEqual([404, 404, 404, 404, 404]);
+    expect(await json<{ error: { message: string } }>(await as(keyB, 'GET', path), 404)).toEqual(
+      await json<{ error: { message: string } }>(await as(keyB, 'GET', '/api/conversations/never'), 404).then(
+        (e) => ({ error: { ...e.error, message: e.error.message.replace('never', mine.id) } }),
+      ),
+    );
+    expect((await as(admin, 'GET', path)).status).toBe(200);
+    // A library page outside the key's collections is not there for it (invoice.pdf is in no collection).
+    const page = await as(keyA, 'POST', '/api/conversations', {
+      images: [{ document_id: documentId, page: 1 }],
     });
-    expect(response.status).toBe(403);
-    const { key: admin } = await createKey(app, { admin: true });
-    const ok = await fetch(`${base}/api/conversations`, { headers: { authorization: `Bearer ${admin}` } });
-    expect(ok.status).toBe(200);
+    expect(page.status).toBe(404);
+    expect((await as(keyA, 'DELETE', path)).status).toBe(204);
+    expect(await titles(keyA)).toEqual([]);
   });
 });

@@ -100,7 +100,8 @@ describe('a large upload', () => {
     expect(readdirSync(join(home, 'tmp'))).toEqual([]);
     // Holding the file once would grow it by the whole file; chunks and buffers stay well under half.
     const growth = peak - before;
-    if (process.env.UPLOAD_TEST_MIB) console.log(`peak RSS growth ${(growth / MiB).toFixed(1)} MiB for ${FILE_BYTES / MiB} MiB`);
+    if (process.env.UPLOAD_TEST_MIB)
+      console.log(`peak RSS growth ${(growth / MiB).toFixed(1)} MiB for ${FILE_BYTES / MiB} MiB`);
     expect(growth).toBeLessThan(FILE_BYTES / 2);
   }, 60_000);
 });

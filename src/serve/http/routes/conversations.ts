@@ -10,7 +10,6 @@ import {
   sendMessage,
   type ChatEvent,
 } from '../../../app/chat.js';
-import { requireConversationAccess } from '../../../app/conversation-access.js';
 import type { DocSight } from '../../../app/docsight.js';
 import { imageMimeType, type ImageInput } from '../../../app/page-images.js';
 import { DocSightError } from '../../../errors.js';
@@ -24,6 +23,7 @@ import { toHttpError } from '../error-response.js';
 import { clientGoneSignal, startEventStream } from '../event-stream.js';
 import { imageBytes } from '../image-data-url.js';
 import { readMultipartForm } from '../multipart-form.js';
+import { accessOf } from '../request-access.js';
 import { defineRoute, parseOrThrow } from '../route.js';
 import { snakeCaseKeys } from '../snake-case.js';
 
@@ -179,8 +179,6 @@ const doneJson = (conversationId: string, done: Done) => {
   };
 };
 
-const access = (request: FastifyRequest) => requireConversationAccess(request.access!);
-
 /**
  * The conversation routes that take uploads (JSON, or multipart/form-data with image files): they are
  * registered in a scope where @fastify/multipart parses forms (server.ts).
@@ -198,15 +196,15 @@ export function conversationUploadRoutes(app: DocSight) {
       responses: {
         201: { description: 'The conversation', schema: recordSchema },
         400: { description: 'Invalid request (names the field)' },
-        403: { description: 'A collection-scoped key (conversations need an admin key)' },
         413: { description: 'An image is larger than intake.maxFileBytes' },
       },
       async handler({ body: json, request }) {
-        access(request);
         const { body, uploads } = await jsonOrForm(app, request, newConversationSchema, json);
         const images = [...toImageInputs(body.images ?? [], 'images'), ...uploads];
         checkImageCount(app, images.length);
-        return conversationJson(await createConversation(app, { title: body.title, images }));
+        return conversationJson(
+          await createConversation(app, { title: body.title, images }, accessOf(request)),
+        );
       },
     }),
     defineRoute({
@@ -226,28 +224,31 @@ export function conversationUploadRoutes(app: DocSight) {
             'With `stream: false`: `{"answer","finish_reason","stats","fields"?,"messages"}`.',
         },
         400: { description: 'Invalid request (names the field)' },
-        403: { description: 'A collection-scoped key (conversations need an admin key)' },
-        404: { description: 'No such conversation' },
+        404: { description: "No such conversation (another key's is not shown to a collection-scoped key)" },
         429: {
           description: 'The conversation is still answering its previous message, or every slot is busy',
         },
         503: { description: 'The model is not available (the message says how to get it)' },
       },
       async handler({ body: json, params, request, reply }) {
-        access(request);
         const { body, uploads } = await jsonOrForm<MessageBody>(app, request, messageSchema, json);
         const images = [...toImageInputs(body.images ?? [], 'images'), ...uploads];
         checkImageCount(app, images.length);
         const controller = new AbortController();
-        const events = sendMessage(app, params.id, {
-          text: body.text,
-          images,
-          task: body.task,
-          schema: body.schema ?? body.preset,
-          budget: body.budget,
-          maxTokens: body.max_tokens,
-          signal: controller.signal,
-        });
+        const events = sendMessage(
+          app,
+          params.id,
+          {
+            text: body.text,
+            images,
+            task: body.task,
+            schema: body.schema ?? body.preset,
+            budget: body.budget,
+            maxTokens: body.max_tokens,
+            signal: controller.signal,
+          },
+          accessOf(request),
+        );
         const iterator = events[Symbol.asyncIterator]();
 
         if (body.stream === false) {
@@ -297,11 +298,9 @@ export function conversationRoutes(app: DocSight) {
       }),
       responses: {
         200: { description: 'Conversations', schema: z.object({ conversations: z.array(recordSchema) }) },
-        403: { description: 'A collection-scoped key (conversations need an admin key)' },
       },
       async handler({ query, request }) {
-        access(request);
-        const list = await listConversations(app, query);
+        const list = await listConversations(app, query, accessOf(request));
         return { conversations: list.map(conversationJson) };
       },
     }),
@@ -313,12 +312,10 @@ export function conversationRoutes(app: DocSight) {
       params: idParams,
       responses: {
         200: { description: 'The conversation' },
-        403: { description: 'A collection-scoped key (conversations need an admin key)' },
-        404: { description: 'No such conversation' },
+        404: { description: "No such conversation (another key's is not shown to a collection-scoped key)" },
       },
       async handler({ params, request }) {
-        access(request);
-        return detailJson(await getConversation(app, params.id));
+        return detailJson(await getConversation(app, params.id, accessOf(request)));
       },
     }),
     defineRoute({
@@ -329,12 +326,10 @@ export function conversationRoutes(app: DocSight) {
       params: z.object({ id: z.string().min(1).max(100), sha256: z.string().regex(/^[0-9a-f]{64}$/) }),
       responses: {
         200: { description: 'The image bytes', contentType: 'image/*' },
-        403: { description: 'A collection-scoped key (conversations need an admin key)' },
         404: { description: 'No such conversation, or no such image in it' },
       },
       async handler({ params, request, reply }) {
-        access(request);
-        const bytes = await readConversationImage(app, params.id, params.sha256);
+        const bytes = await readConversationImage(app, params.id, params.sha256, accessOf(request));
         reply
           .type(imageMimeType(bytes))
           .header('x-content-type-options', 'nosniff')
@@ -353,11 +348,10 @@ export function conversationRoutes(app: DocSight) {
       responses: {
         200: { description: 'The conversation' },
         400: { description: 'A title that is empty or longer than 200 characters' },
-        404: { description: 'No such conversation' },
+        404: { description: "No such conversation (another key's is not shown to a collection-scoped key)" },
       },
       async handler({ params, body, request }) {
-        access(request);
-        return detailJson(await renameConversation(app, params.id, body.title));
+        return detailJson(await renameConversation(app, params.id, body.title, accessOf(request)));
       },
     }),
     defineRoute({
@@ -368,11 +362,10 @@ export function conversationRoutes(app: DocSight) {
       params: idParams,
       responses: {
         204: { description: 'Deleted' },
-        404: { description: 'No such conversation' },
+        404: { description: "No such conversation (another key's is not shown to a collection-scoped key)" },
       },
       async handler({ params, request }) {
-        access(request);
-        await deleteConversation(app, params.id);
+        await deleteConversation(app, params.id, accessOf(request));
         return undefined;
       },
     }),
