@@ -1,4 +1,5 @@
 import type { FastifyReply } from 'fastify';
+import { toHttpError } from './error-response.js';
 
 /** A server-sent event stream on a reply, in the framing OpenAI clients read: `data: <json>\n\n` frames. */
 export interface EventStream {
@@ -57,4 +58,47 @@ export function clientGoneSignal(reply: FastifyReply): AbortSignal {
     if (!reply.raw.writableFinished) gone.abort(new Error('The client closed the connection.'));
   });
   return gone.signal;
+}
+
+/** How a generation's events become SSE frames. */
+export interface AnswerStreamFrames<E> {
+  /** Frames sent first, before any event (OpenAI's role delta). */
+  start?: unknown[];
+  /** The frames of one event. */
+  frames(event: E): unknown[];
+  /** Frames sent last, also after an error (OpenAI's `[DONE]`). */
+  end?: unknown[];
+}
+
+/**
+ * Streams a generation as server-sent events. Its first event is awaited before the response starts, so a busy
+ * queue, a missing model or a bad input is still an ordinary HTTP error (429, 503, 400) rather than an error
+ * inside a 200 stream; after that an error travels as a `data: {"error":…}` frame (the official OpenAI
+ * clients raise it as an APIError). A client that hangs up aborts `controller`, which stops the engine.
+ *
+ * @example
+ *   await streamAnswer(reply, events, controller, { frames: (e) => [e], end: ['[DONE]'] });
+ */
+export async function streamAnswer<E>(
+  reply: FastifyReply,
+  events: AsyncIterable<E>,
+  controller: AbortController,
+  shape: AnswerStreamFrames<E>,
+): Promise<void> {
+  const iterator = events[Symbol.asyncIterator]();
+  let next = await iterator.next();
+  const stream = startEventStream(reply);
+  stream.clientGone.addEventListener('abort', () => controller.abort());
+  try {
+    for (const frame of shape.start ?? []) stream.send(frame);
+    for (; !next.done; next = await iterator.next()) {
+      for (const frame of shape.frames(next.value)) stream.send(frame);
+    }
+  } catch (err) {
+    if (!stream.clientGone.aborted) stream.send(toHttpError(err).body);
+  } finally {
+    for (const frame of shape.end ?? []) stream.send(frame);
+    stream.end();
+    await iterator.return?.(undefined);
+  }
 }

@@ -8,8 +8,7 @@ import {
 } from '../../../app/ask-library.js';
 import type { DocSight } from '../../../app/docsight.js';
 import { DocSightError } from '../../../errors.js';
-import { toHttpError } from '../error-response.js';
-import { clientGoneSignal, startEventStream } from '../event-stream.js';
+import { clientGoneSignal, streamAnswer } from '../event-stream.js';
 import { defineRoute } from '../route.js';
 import { snakeCaseKeys } from '../snake-case.js';
 
@@ -128,14 +127,12 @@ export function askRoute(app: DocSight) {
         signal: controller.signal,
         access: request.access!,
       });
-      const iterator = events[Symbol.asyncIterator]();
 
       if (body.stream === false) {
         clientGoneSignal(reply).addEventListener('abort', () => controller.abort());
         let passages: LibraryPassage[] = [];
         let note: string | undefined;
-        for (let next = await iterator.next(); !next.done; next = await iterator.next()) {
-          const event = next.value;
+        for await (const event of events) {
           if (event.type === 'passages') ({ passages, note } = event);
           else if (event.type === 'done') {
             return { ...doneJson(event), ...(note ? { note } : {}), passages: passages.map(passageJson) };
@@ -144,29 +141,22 @@ export function askRoute(app: DocSight) {
         throw new DocSightError('ENGINE_FAILED', 'The answer ended without finishing.');
       }
 
-      // The passages (after the search) are awaited before the stream starts: a bad filter or an unknown
-      // document is still an ordinary HTTP error rather than an error inside a 200 stream.
-      let next = await iterator.next();
-      const stream = startEventStream(reply);
-      stream.clientGone.addEventListener('abort', () => controller.abort());
-      try {
-        for (; !next.done; next = await iterator.next()) {
-          const event = next.value;
+      // The passages (after the search) come first: a bad filter or an unknown document is still an ordinary
+      // HTTP error rather than an error inside a 200 stream.
+      await streamAnswer(reply, events, controller, {
+        frames: (event) => {
           if (event.type === 'passages') {
-            stream.send({
-              type: 'passages',
-              passages: event.passages.map(passageJson),
-              ...(event.note ? { note: event.note } : {}),
-            });
-          } else if (event.type === 'text') stream.send(event);
-          else stream.send({ type: 'done', ...doneJson(event) });
-        }
-      } catch (err) {
-        if (!stream.clientGone.aborted) stream.send(toHttpError(err).body);
-      } finally {
-        stream.end();
-        await iterator.return?.(undefined);
-      }
+            return [
+              {
+                type: 'passages',
+                passages: event.passages.map(passageJson),
+                ...(event.note ? { note: event.note } : {}),
+              },
+            ];
+          }
+          return [event.type === 'text' ? event : { type: 'done', ...doneJson(event) }];
+        },
+      });
       return undefined;
     },
   });

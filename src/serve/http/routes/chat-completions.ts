@@ -10,8 +10,7 @@ import type { DocSight } from '../../../app/docsight.js';
 import { servedModelName } from '../../../app/served-model.js';
 import { DocSightError } from '../../../errors.js';
 import type { ChatDelta, ChatUsage } from '../../../understand/vision-language-engine.js';
-import { toHttpError } from '../error-response.js';
-import { clientGoneSignal, startEventStream } from '../event-stream.js';
+import { clientGoneSignal, streamAnswer } from '../event-stream.js';
 import { imageBytes } from '../image-data-url.js';
 import type { ServerMetrics } from '../metrics.js';
 import { defineRoute } from '../route.js';
@@ -289,12 +288,6 @@ export function chatCompletionsRoute(app: DocSight, metrics: Pick<ServerMetrics,
         };
       }
 
-      // The first delta is awaited before the stream starts, so that a busy queue, a missing model or a bad
-      // image is still an ordinary HTTP error (429, 503, 400) rather than an error inside a 200 stream.
-      const iterator = deltas[Symbol.asyncIterator]();
-      let next = await iterator.next();
-      const stream = startEventStream(reply);
-      stream.clientGone.addEventListener('abort', () => controller.abort());
       const chunk = (delta: object, finish: 'stop' | 'length' | null) => ({
         id,
         object: 'chat.completion.chunk',
@@ -302,34 +295,19 @@ export function chatCompletionsRoute(app: DocSight, metrics: Pick<ServerMetrics,
         model,
         choices: [{ index: 0, delta, finish_reason: finish, logprobs: null }],
       });
-      try {
-        stream.send(chunk({ role: 'assistant', content: '' }, null));
-        for (; !next.done; next = await iterator.next()) {
-          const delta = next.value;
-          if (delta.type === 'text') {
-            stream.send(chunk({ content: delta.text }, null));
-            continue;
-          }
-          stream.send(chunk({}, finishReason(delta)));
-          if (body.stream_options?.include_usage) {
-            stream.send({
-              id,
-              object: 'chat.completion.chunk',
-              created,
-              model,
-              choices: [],
-              usage: toUsage(delta.usage),
-            });
-          }
-        }
-      } catch (err) {
-        // Headers are gone: the error travels as a data frame, which the official clients raise as APIError.
-        if (!stream.clientGone.aborted) stream.send(toHttpError(err).body);
-      } finally {
-        stream.send('[DONE]');
-        stream.end();
-        await iterator.return?.(undefined);
-      }
+      await streamAnswer(reply, deltas, controller, {
+        start: [chunk({ role: 'assistant', content: '' }, null)],
+        frames: (delta) => {
+          if (delta.type === 'text') return [chunk({ content: delta.text }, null)];
+          const last = chunk({}, finishReason(delta));
+          if (!body.stream_options?.include_usage) return [last];
+          return [
+            last,
+            { id, object: 'chat.completion.chunk', created, model, choices: [], usage: toUsage(delta.usage) },
+          ];
+        },
+        end: ['[DONE]'],
+      });
       return undefined;
     },
   });

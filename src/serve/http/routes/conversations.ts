@@ -19,8 +19,7 @@ import type {
   ConversationMessage,
   ConversationRecord,
 } from '../../../store/library-store.js';
-import { toHttpError } from '../error-response.js';
-import { clientGoneSignal, startEventStream } from '../event-stream.js';
+import { clientGoneSignal, streamAnswer } from '../event-stream.js';
 import { imageBytes } from '../image-data-url.js';
 import { readMultipartForm } from '../multipart-form.js';
 import { accessOf } from '../request-access.js';
@@ -249,35 +248,25 @@ export function conversationUploadRoutes(app: DocSight) {
           },
           accessOf(request),
         );
-        const iterator = events[Symbol.asyncIterator]();
 
         if (body.stream === false) {
           clientGoneSignal(reply).addEventListener('abort', () => controller.abort());
           let answer = '';
-          for (let next = await iterator.next(); !next.done; next = await iterator.next()) {
-            if (next.value.type === 'text') answer += next.value.text;
-            else return { answer, ...doneJson(params.id, next.value) };
+          for await (const event of events) {
+            if (event.type === 'text') answer += event.text;
+            else return { answer, ...doneJson(params.id, event) };
           }
           throw new DocSightError('ENGINE_FAILED', 'The engine ended without finishing its answer.');
         }
 
-        // The first event is awaited first: a busy conversation, a missing model or a bad image is still an
-        // ordinary HTTP error (429, 503, 400) rather than an error inside a 200 stream.
-        let next = await iterator.next();
-        const stream = startEventStream(reply);
-        stream.clientGone.addEventListener('abort', () => controller.abort());
-        try {
-          for (; !next.done; next = await iterator.next()) {
-            const event = next.value;
-            if (event.type === 'text') stream.send({ type: 'text', text: event.text });
-            else stream.send({ type: 'done', ...doneJson(params.id, event) });
-          }
-        } catch (err) {
-          if (!stream.clientGone.aborted) stream.send(toHttpError(err).body);
-        } finally {
-          stream.end();
-          await iterator.return?.(undefined);
-        }
+        // A busy conversation, a missing model or a bad image is still an ordinary HTTP error (429, 503, 400).
+        await streamAnswer(reply, events, controller, {
+          frames: (event) => [
+            event.type === 'text'
+              ? { type: 'text', text: event.text }
+              : { type: 'done', ...doneJson(params.id, event) },
+          ],
+        });
         return undefined;
       },
     }),
