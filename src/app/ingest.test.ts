@@ -1,3 +1,5 @@
+import { existsSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { buildPdf } from '../read/intake/test-support/build-pdf.js';
 import { addDocuments, processQueue, startIngestion } from './ingest.js';
@@ -56,19 +58,23 @@ describe('addDocuments + processQueue', () => {
     expect(again.outcomes[0]).toMatchObject({ status: 'duplicate', document: { name: 'a.txt' } });
   });
 
-  it('stores streamed inputs as they come: type from the first bytes, the same document as the bytes', async () => {
+  it('stores streamed inputs and temporary files without reading them whole: type from the first bytes, the same document as the bytes', async () => {
     const app = newApp({ intake: { maxFileBytes: 64 * 1024 } });
     async function* inPieces(bytes: Uint8Array, size: number) {
       for (let at = 0; at < bytes.length; at += size) yield bytes.subarray(at, at + size);
     }
+    const upload = join(app.config.home, 'upload-notes');
+    writeFileSync(upload, 'uploaded notes\n');
     const summary = await addDocuments(app, [
       { name: 'letter.pdf', stream: () => inPieces(letter, 100) },
+      { name: 'uploaded.txt', temporaryFile: upload },
       { name: 'same letter.pdf', bytes: letter },
       { name: 'notes.txt', stream: () => inPieces(text('line one\nline two'), 3) },
       { name: 'nothing.pdf', stream: () => inPieces(new Uint8Array(), 1) },
       { name: 'huge.txt', stream: () => inPieces(new Uint8Array(100 * 1024).fill(65), 8192) },
     ]);
     expect(summary.outcomes.map((o) => (o.status === 'rejected' ? o.error.code : o.status))).toEqual([
+      'added',
       'added',
       'duplicate',
       'added',
@@ -78,8 +84,10 @@ describe('addDocuments + processQueue', () => {
     const docs = await app.library().store.listDocuments();
     expect(docs.map((d) => [d.name, d.mime, d.sizeBytes])).toEqual([
       ['letter.pdf', 'application/pdf', letter.length],
+      ['uploaded.txt', 'text/plain', 15],
       ['notes.txt', 'text/plain', 17],
     ]);
+    expect(existsSync(upload)).toBe(false); // it became the blob
     // Nothing of the refused streams is left in the blob store.
     expect(
       app

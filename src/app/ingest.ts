@@ -20,7 +20,12 @@ import type { DocSight } from './docsight.js';
 export type DocumentInput = {
   /** The name the library shows (a file name, not a server path). */
   name: string;
-} & ({ bytes: Uint8Array | (() => Promise<Uint8Array>) } | { stream: () => AsyncIterable<Uint8Array> });
+} & (
+  | { bytes: Uint8Array | (() => Promise<Uint8Array>) }
+  | { stream: () => AsyncIterable<Uint8Array> }
+  /** A file of the caller's own that the library takes over (moved into its blob store): an upload's. */
+  | { temporaryFile: string }
+);
 
 export interface AddDocumentOptions {
   collection?: string;
@@ -56,7 +61,10 @@ export interface AddSummary {
  */
 export async function addDocument(
   app: DocSight,
-  input: { bytes: Uint8Array; name: string } | { stream: AsyncIterable<Uint8Array>; name: string },
+  input:
+    | { bytes: Uint8Array; name: string }
+    | { stream: AsyncIterable<Uint8Array>; name: string }
+    | { temporaryFile: string; name: string },
   options: AddDocumentOptions = {},
   access: Access = FULL_ACCESS,
 ): Promise<AddResult> {
@@ -95,7 +103,9 @@ export async function addDocuments(
       const content =
         'stream' in input
           ? { stream: input.stream() }
-          : { bytes: typeof input.bytes === 'function' ? await input.bytes() : input.bytes };
+          : 'temporaryFile' in input
+            ? { temporaryFile: input.temporaryFile }
+            : { bytes: typeof input.bytes === 'function' ? await input.bytes() : input.bytes };
       const result = await addDocument(
         app,
         { ...content, name: input.name },

@@ -1,3 +1,4 @@
+import { stat } from 'node:fs/promises';
 import { basename } from 'node:path';
 import { fileTypeFromBuffer } from 'file-type';
 import { checkFileSize } from '../read/intake/limits.js';
@@ -41,35 +42,61 @@ async function mimeOf(head: Uint8Array, name: string, hasNul: boolean): Promise<
 const SNIFF_BYTES = 64 * 1024;
 
 /**
- * Stores a stream of a file's bytes in the blob store as they come, enforcing the size limit and noting what
- * sniffing its type needs (its first bytes, whether any byte is NUL), so no whole file is held in memory.
+ * What sniffing a file's type needs, noted from its chunks as they pass (its first bytes, whether any byte is
+ * NUL), so a large file's type is known without holding it in memory.
  */
-async function storeStream(
-  library: Library,
-  name: string,
-  chunks: AsyncIterable<Uint8Array>,
-  maxFileBytes: number,
-): Promise<{ sha256: string; sizeBytes: number; mime: string }> {
+function chunkSniffer(name: string): { see(chunk: Uint8Array): void; mime(): Promise<string> } {
   const head: Uint8Array[] = [];
   let headBytes = 0;
   let hasNul = false;
-  async function* observed(): AsyncGenerator<Uint8Array> {
-    let size = 0;
-    for await (const chunk of chunks) {
-      size += chunk.length;
-      checkFileSize(name, size, { maxFileBytes });
+  return {
+    see(chunk) {
       if (headBytes < SNIFF_BYTES) {
         const part = chunk.slice(0, SNIFF_BYTES - headBytes);
         head.push(part);
         headBytes += part.length;
       }
       hasNul ||= chunk.includes(0);
+    },
+    mime: () => mimeOf(Buffer.concat(head), name, hasNul),
+  };
+}
+
+/** Stores a stream of a file's bytes in the blob store as they come, enforcing the size limit as it grows. */
+async function storeStream(
+  library: Library,
+  name: string,
+  chunks: AsyncIterable<Uint8Array>,
+  maxFileBytes: number,
+): Promise<{ sha256: string; sizeBytes: number; mime: string }> {
+  const sniffer = chunkSniffer(name);
+  async function* observed(): AsyncGenerator<Uint8Array> {
+    let size = 0;
+    for await (const chunk of chunks) {
+      size += chunk.length;
+      checkFileSize(name, size, { maxFileBytes });
+      sniffer.see(chunk);
       yield chunk;
     }
     if (size === 0) throw emptyFile(name);
   }
   const { sha256, sizeBytes } = await library.blobs.putStream(observed());
-  return { sha256, sizeBytes, mime: await mimeOf(Buffer.concat(head), name, hasNul) };
+  return { sha256, sizeBytes, mime: await sniffer.mime() };
+}
+
+/** Moves a temporary file into the blob store (no copy on the same file system), checked and sniffed on the way. */
+async function storeTemporaryFile(
+  library: Library,
+  name: string,
+  path: string,
+  maxFileBytes: number,
+): Promise<{ sha256: string; sizeBytes: number; mime: string }> {
+  const { size } = await stat(path);
+  if (size === 0) throw emptyFile(name);
+  checkFileSize(name, size, { maxFileBytes });
+  const sniffer = chunkSniffer(name);
+  const { sha256, sizeBytes } = await library.blobs.putFile(path, { observe: (chunk) => sniffer.see(chunk) });
+  return { sha256, sizeBytes, mime: await sniffer.mime() };
 }
 
 const emptyFile = (name: string): DocSightError =>
@@ -77,7 +104,9 @@ const emptyFile = (name: string): DocSightError =>
 
 /**
  * Stores a file's bytes (atomically, content-addressed), records the document and queues its ingest
- * job. A `stream` input is stored as it comes (never whole in memory), its size checked as it grows. The same
+ * job. A `stream` input is stored as it comes (never whole in memory), its size checked as it grows; a
+ * `temporaryFile` (an upload's, which no one else writes) is moved into the blob store and is gone afterwards
+ * unless this throws. Neither is ever whole in memory. The same
  * bytes twice in one collection are one document: a second add returns the existing document and queues
  * nothing, unless its earlier ingestion failed or was cancelled (then it is queued again).
  *
@@ -89,14 +118,18 @@ export async function addToLibrary(
   input:
     | { path: string }
     | { bytes: Uint8Array; name: string }
-    | { stream: AsyncIterable<Uint8Array>; name: string },
+    | { stream: AsyncIterable<Uint8Array>; name: string }
+    | { temporaryFile: string; name: string },
   options: AddOptions = {},
 ): Promise<AddResult> {
   const name = 'path' in input ? basename(input.path) : input.name;
+  const maxFileBytes = options.maxFileBytes ?? Number.MAX_SAFE_INTEGER;
   // The blob is written (and fsynced) before any row refers to it.
   let stored: { sha256: string; sizeBytes: number; mime: string };
   if ('stream' in input) {
-    stored = await storeStream(library, name, input.stream, options.maxFileBytes ?? Number.MAX_SAFE_INTEGER);
+    stored = await storeStream(library, name, input.stream, maxFileBytes);
+  } else if ('temporaryFile' in input) {
+    stored = await storeTemporaryFile(library, name, input.temporaryFile, maxFileBytes);
   } else {
     let bytes: Uint8Array;
     if ('path' in input) {

@@ -1,10 +1,20 @@
-import { mkdirSync, mkdtempSync, readdirSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
+import {
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  utimesSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { DocSightError, isDocSightError } from '../errors.js';
 import { openBlobStore, sha256Hex } from './blob-store.js';
 
+const MiB = 1024 * 1024;
 const dirs: string[] = [];
 function tempRoot(): string {
   const d = mkdtempSync(join(tmpdir(), 'docsight-blobs-'));
@@ -60,6 +70,42 @@ describe('openBlobStore', () => {
     await expect(blobs.putStream(broken())).rejects.toSatisfy((e) => isDocSightError(e, 'FILE_TOO_LARGE'));
     expect(blobs.list()).toEqual([]);
     expect(readdirSync(join(root, 'tmp'))).toEqual([]);
+  });
+
+  it('moves a file into the store without copying it, and drops it when the blob is already there', async () => {
+    const root = tempRoot();
+    const blobs = openBlobStore(root);
+    const outside = tempRoot();
+    const first = join(outside, 'upload-1');
+    writeFileSync(first, 'x'.repeat(3 * 1024 * 1024));
+    const inode = statSync(first).ino;
+    let seen = 0;
+    const stored = await blobs.putFile(first, { observe: (chunk) => (seen += chunk.length) });
+    expect(stored).toEqual({
+      sha256: sha256Hex(readFileSync(blobs.pathOf(stored.sha256))),
+      sizeBytes: 3 * MiB,
+    });
+    expect(seen).toBe(3 * MiB);
+    expect(statSync(blobs.pathOf(stored.sha256)).ino).toBe(inode);
+    expect(readdirSync(outside)).toEqual([]);
+    const second = join(outside, 'upload-2');
+    writeFileSync(second, 'x'.repeat(3 * 1024 * 1024));
+    expect(await blobs.putFile(second)).toEqual(stored);
+    expect(readdirSync(outside)).toEqual([]);
+  });
+
+  it('leaves a file where it was when its observer refuses it', async () => {
+    const blobs = openBlobStore(tempRoot());
+    const path = join(tempRoot(), 'upload');
+    writeFileSync(path, 'refused');
+    const refuse = () => {
+      throw new DocSightError('UNSUPPORTED_TYPE', 'no');
+    };
+    await expect(blobs.putFile(path, { observe: refuse })).rejects.toMatchObject({
+      code: 'UNSUPPORTED_TYPE',
+    });
+    expect(readFileSync(path, 'utf8')).toBe('refused');
+    expect(blobs.list()).toEqual([]);
   });
 
   it('removes blobs and reports a missing one as NOT_FOUND', async () => {

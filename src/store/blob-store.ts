@@ -1,6 +1,7 @@
 import { createHash, randomBytes } from 'node:crypto';
 import {
   closeSync,
+  createReadStream,
   fsyncSync,
   mkdirSync,
   openSync,
@@ -33,6 +34,19 @@ export interface BlobStore {
    *   const { sha256, sizeBytes } = await blobs.putStream(createReadStream(upload));
    */
   putStream(chunks: AsyncIterable<Uint8Array>): Promise<{ sha256: string; sizeBytes: number }>;
+  /**
+   * Moves a file no one else writes (an upload's temporary file) into the store: hashed as it is read, each
+   * chunk shown to `observe` (valid during the call only; throwing refuses the file), fsynced and renamed into
+   * place, so it is not copied when it is on the blob folder's file system. The file is gone afterwards
+   * (moved, or removed when the blob was already there); when anything throws it is left where it was.
+   *
+   * @example
+   *   const { sha256 } = await blobs.putFile(uploadTempPath, { observe: (chunk) => sniffer.see(chunk) });
+   */
+  putFile(
+    path: string,
+    options?: { observe?(chunk: Uint8Array): void },
+  ): Promise<{ sha256: string; sizeBytes: number }>;
   /** The bytes of a blob; NOT_FOUND when absent. */
   get(sha256: string): Promise<Buffer>;
   /** The file path of a blob (it may not exist). */
@@ -100,9 +114,47 @@ export function openBlobStore(root: string): BlobStore {
       { cause: err },
     );
   };
-  return {
+  const store: BlobStore = {
     pathOf,
     has,
+    async putFile(path, options = {}) {
+      const hash = createHash('sha256');
+      let sizeBytes = 0;
+      const file = await open(path, 'r+');
+      try {
+        const buffer = Buffer.allocUnsafe(1024 * 1024);
+        for (;;) {
+          const { bytesRead } = await file.read(buffer, 0, buffer.length, null);
+          if (bytesRead === 0) break;
+          const chunk = buffer.subarray(0, bytesRead);
+          options.observe?.(chunk);
+          hash.update(chunk);
+          sizeBytes += bytesRead;
+        }
+        await file.sync();
+      } finally {
+        await file.close();
+      }
+      const sha = hash.digest('hex');
+      if (has(sha)) {
+        touch(sha);
+        await rm(path, { force: true });
+        return { sha256: sha, sizeBytes };
+      }
+      try {
+        mkdirSync(dirname(pathOf(sha)), { recursive: true });
+        await rename(path, pathOf(sha));
+      } catch (err) {
+        if ((err as NodeJS.ErrnoException).code !== 'EXDEV') throw diskFull(err);
+        // Another file system: copy it in (hashed again as it is written), then let the original go.
+        const copied = await store.putStream(createReadStream(path));
+        if (copied.sha256 !== sha) {
+          throw new DocSightError('INTERNAL', `${path} changed while it was stored; send it again.`);
+        }
+        await rm(path, { force: true });
+      }
+      return { sha256: sha, sizeBytes };
+    },
     async putStream(chunks) {
       const temp = join(root, 'tmp', `stream.${randomBytes(6).toString('hex')}`);
       const hash = createHash('sha256');
@@ -189,4 +241,5 @@ export function openBlobStore(root: string): BlobStore {
       return out;
     },
   };
+  return store;
 }

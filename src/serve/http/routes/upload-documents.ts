@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { createReadStream, createWriteStream } from 'node:fs';
+import { createWriteStream } from 'node:fs';
 import { mkdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { pipeline } from 'node:stream/promises';
@@ -58,8 +58,9 @@ const splitTags = (value: string): string[] =>
 
 /**
  * `POST /api/documents`: multipart upload of one or more `file` parts with `collection` and `tags` fields.
- * Each file is streamed to a temporary file under `<home>/tmp` as it arrives, then streamed into the blob
- * store (hashed as it is copied) and the temporary file removed: an upload is never whole in memory. Answers 202:
+ * Each file is streamed to a temporary file under `<home>/tmp` as it arrives, which then becomes its blob
+ * (hashed, then renamed into the blob store — copied only when that is another file system) or is removed:
+ * an upload is never whole in memory. Answers 202:
  * the documents are queued for reading; follow their jobs at /api/jobs/{id}/events.
  *
  * Must be registered where @fastify/multipart is (server.ts registers it for this route only, so JSON
@@ -155,10 +156,10 @@ export function uploadDocumentsRoute(app: DocSight) {
             param: 'file',
           });
         }
-        // Each file streams from its temporary file into the blob store: none is ever whole in memory.
+        // Each temporary file becomes its blob (moved, hashed on the way): none is ever whole in memory.
         const summary = await addDocuments(
           app,
-          files.map((f) => ({ name: f.name, stream: () => createReadStream(f.path) })),
+          files.map((f) => ({ name: f.name, temporaryFile: f.path })),
           { collection, tags: tags.length > 0 ? [...new Set(tags)] : undefined },
           access,
         );
