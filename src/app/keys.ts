@@ -68,7 +68,7 @@ export async function keysRequired(app: DocSight): Promise<boolean> {
 export async function authenticate(
   app: DocSight,
   authorization: string | undefined,
-): Promise<Access & { admin: boolean }> {
+): Promise<Access & { admin: boolean; keyId?: number }> {
   if (!(await keysRequired(app))) return { ...FULL_ACCESS, admin: true };
   const match = /^Bearer\s+(\S+)\s*$/i.exec(authorization ?? '');
   if (!match) {
@@ -80,6 +80,6 @@ export async function authenticate(
   const record = await app.library().store.findApiKey(hashKey(match[1]!));
   if (!record) throw new DocSightError('UNAUTHORIZED', 'The API key is not valid (unknown or revoked).');
   return record.admin
-    ? { kind: 'all', admin: true }
-    : { kind: 'collections', collections: record.collections, admin: false };
+    ? { kind: 'all', admin: true, keyId: record.id }
+    : { kind: 'collections', collections: record.collections, admin: false, keyId: record.id };
 }

@@ -45,7 +45,7 @@ describe('API keys', () => {
 
   it('are stored hashed, scoped to collections or admin, and stop working when revoked', async () => {
     const { key, record } = await createKey(app, { admin: true });
-    expect(await authenticate(app, `Bearer ${key}`)).toEqual({ kind: 'all', admin: true });
+    expect(await authenticate(app, `Bearer ${key}`)).toEqual({ kind: 'all', admin: true, keyId: record.id });
     const listed = await listKeys(app);
     expect(JSON.stringify(listed)).not.toContain(key);
     expect(listed.find((k) => k.id === record.id)?.prefix).toBe(key.slice(0, 10));

@@ -10,6 +10,7 @@ import type { DocSight } from '../../../app/docsight.js';
 import { DocSightError } from '../../../errors.js';
 import { toHttpError } from '../error-response.js';
 import { clientGoneSignal, startEventStream } from '../event-stream.js';
+import { startRequestDeadline } from '../request-deadline.js';
 import { defineRoute } from '../route.js';
 import { snakeCaseKeys } from '../snake-case.js';
 
@@ -132,14 +133,23 @@ export function askRoute(app: DocSight) {
 
       if (body.stream === false) {
         clientGoneSignal(reply).addEventListener('abort', () => controller.abort());
+        const deadline = startRequestDeadline(controller, app.config.server.requestTimeoutMs);
         let passages: LibraryPassage[] = [];
         let note: string | undefined;
-        for (let next = await iterator.next(); !next.done; next = await iterator.next()) {
-          const event = next.value;
-          if (event.type === 'passages') ({ passages, note } = event);
-          else if (event.type === 'done') {
-            return { ...doneJson(event), ...(note ? { note } : {}), passages: passages.map(passageJson) };
+        try {
+          for (let next = await iterator.next(); !next.done; next = await iterator.next()) {
+            const event = next.value;
+            if (event.type === 'passages') ({ passages, note } = event);
+            else if (event.type === 'done') {
+              if (deadline.expired) throw deadline.explain(undefined);
+              return { ...doneJson(event), ...(note ? { note } : {}), passages: passages.map(passageJson) };
+            }
           }
+        } catch (err) {
+          throw deadline.explain(err);
+        } finally {
+          deadline.clear();
+          await iterator.return?.(undefined);
         }
         throw new DocSightError('ENGINE_FAILED', 'The answer ended without finishing.');
       }

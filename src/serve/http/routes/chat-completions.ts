@@ -14,6 +14,7 @@ import { toHttpError } from '../error-response.js';
 import { clientGoneSignal, startEventStream } from '../event-stream.js';
 import { imageBytes } from '../image-data-url.js';
 import type { ServerMetrics } from '../metrics.js';
+import { startRequestDeadline } from '../request-deadline.js';
 import { defineRoute } from '../route.js';
 
 const textPart = z.object({ type: z.literal('text'), text: z.string() }).strict();
@@ -243,6 +244,15 @@ export function chatCompletionsRoute(app: DocSight, metrics: Pick<ServerMetrics,
       504: { description: 'The generation ran out of time' },
     },
     async handler({ body, request, reply }) {
+      const { maxMessagesPerRequest } = app.config.server;
+      if (body.messages.length > maxMessagesPerRequest) {
+        throw new DocSightError(
+          'BAD_REQUEST',
+          `At most ${maxMessagesPerRequest} messages per request (server.maxMessagesPerRequest); ` +
+            `this one has ${body.messages.length}: drop or summarise the oldest turns.`,
+          { param: 'messages' },
+        );
+      }
       const messages = toCompletionMessages(body, app.config.server.maxImagesPerRequest);
       const id = `chatcmpl-${randomBytes(12).toString('hex')}`;
       const created = Math.floor(Date.now() / 1000);
@@ -265,13 +275,23 @@ export function chatCompletionsRoute(app: DocSight, metrics: Pick<ServerMetrics,
 
       if (!body.stream) {
         clientGoneSignal(reply).addEventListener('abort', () => controller.abort());
+        const deadline = startRequestDeadline(controller, app.config.server.requestTimeoutMs);
         let content = '';
         let done: Extract<ChatDelta, { type: 'done' }> | undefined;
-        for await (const delta of deltas) {
-          if (delta.type === 'text') content += delta.text;
-          else done = delta;
+        let finish: 'stop' | 'length';
+        try {
+          for await (const delta of deltas) {
+            if (delta.type === 'text') content += delta.text;
+            else done = delta;
+          }
+          if (!done)
+            throw new DocSightError('ENGINE_FAILED', 'The engine ended without finishing its answer.');
+          finish = finishReason(done);
+        } catch (err) {
+          throw deadline.explain(err);
+        } finally {
+          deadline.clear();
         }
-        if (!done) throw new DocSightError('ENGINE_FAILED', 'The engine ended without finishing its answer.');
         return {
           id,
           object: 'chat.completion',
@@ -281,11 +301,11 @@ export function chatCompletionsRoute(app: DocSight, metrics: Pick<ServerMetrics,
             {
               index: 0,
               message: { role: 'assistant', content, refusal: null },
-              finish_reason: finishReason(done),
+              finish_reason: finish,
               logprobs: null,
             },
           ],
-          usage: toUsage(done.usage),
+          usage: toUsage(done!.usage),
         };
       }
 
