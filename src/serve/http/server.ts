@@ -39,6 +39,11 @@ export interface HttpServerOptions {
   ingestion?: Ingestion;
   /** Hub or mirror base URL for model downloads; default `$HF_ENDPOINT` or https://huggingface.co. */
   modelEndpoint?: string;
+  /**
+   * TESTS ONLY: replaces the rule that remote images are fetched from public addresses only (see
+   * fetchRemoteImage), so that a test can serve images from a local server. `docsight serve` never sets it.
+   */
+  testOnlyAddressPolicy?: (address: string) => boolean;
 }
 
 /** Fastify's own request errors (bad JSON, wrong content type, body too large) as our codes. */
@@ -125,7 +130,7 @@ export function createHttpServer(app: DocSight, options: HttpServerOptions = {})
     healthRoute,
     readyRoute(app),
     modelsRoute(app),
-    chatCompletionsRoute(app, metrics),
+    chatCompletionsRoute(app, metrics, { testOnlyAddressPolicy: options.testOnlyAddressPolicy }),
     ...documentRoutes(app),
     ...jobRoutes(app, options.ingestion, closing.signal),
     searchRoute(app),
