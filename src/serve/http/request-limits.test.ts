@@ -3,6 +3,7 @@ import type { AddressInfo } from 'node:net';
 import type { FastifyInstance } from 'fastify';
 import OpenAI from 'openai';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { completeChat } from '../../app/complete-chat.js';
 import { createDocSight, type DocSight } from '../../app/docsight.js';
 import { createKey } from '../../app/keys.js';
 import { loadConfig, type ConfigOverrides } from '../../config/config.js';
@@ -106,16 +107,14 @@ describe('limits on chat requests', () => {
   });
 
   it('stops a non-streamed generation that runs past server.requestTimeoutMs: 504, and the engine is freed', async () => {
-    // A streamed answer is not bounded by server.requestTimeoutMs (it has sent its 200 already; the engine's
-    // own understand.requestTimeoutMs bounds it): this one also loads the model, so the timed request below
-    // spends its 500 ms generating.
-    const warm = await client.chat.completions.create({
-      model: 'm',
+    // The model is loaded first, on the application (not bounded by the server's limit), so that the timed
+    // request spends its 500 ms generating.
+    for await (const event of completeChat(running.app, {
       messages: [{ role: 'user', content: 'Hi.' }],
-      max_tokens: 2,
-      stream: true,
-    });
-    for await (const chunk of warm) void chunk;
+      maxTokens: 2,
+    })) {
+      void event;
+    }
     const before = running.app.engine().engine.stats();
 
     const started = performance.now();
@@ -131,5 +130,34 @@ describe('limits on chat requests', () => {
     const after = running.app.engine().engine.stats();
     expect(after.cancelled).toBe(before.cancelled + 1);
     expect(after.completed).toBe(before.completed);
+  });
+
+  it('bounds a streamed request only until its first token: a stream then runs past the limit, a queued one gets 504', async () => {
+    const first = new AbortController();
+    const long = await client.chat.completions.create(
+      {
+        model: 'm',
+        messages: [{ role: 'user', content: 'Write a long story.' }],
+        max_tokens: 8000,
+        stream: true,
+      },
+      { signal: first.signal },
+    );
+    const chunks = long[Symbol.asyncIterator]();
+    const started = performance.now();
+    await chunks.next();
+    // A second stream waits for the only slot, past server.requestTimeoutMs: a 504 before any header.
+    const queued = await client.chat.completions
+      .create({ model: 'm', messages: [{ role: 'user', content: 'Hi.' }], max_tokens: 2, stream: true })
+      .catch((err: unknown) => err);
+    expect(queued).toMatchObject({ status: 504, code: 'timeout' });
+    // Meanwhile the first stream kept going, well past the 500 ms.
+    while (performance.now() - started < 1_000) {
+      const next = await chunks.next();
+      expect(next.done).toBe(false);
+    }
+    first.abort();
+    await chunks.return?.();
+    await expect.poll(() => running.app.engine().engine.stats().running, { timeout: 20_000 }).toBe(0);
   });
 });

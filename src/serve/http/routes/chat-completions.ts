@@ -343,9 +343,21 @@ export function chatCompletionsRoute(
       }
 
       // The first delta is awaited before the stream starts, so that a busy queue, a missing model or a bad
-      // image is still an ordinary HTTP error (429, 503, 400) rather than an error inside a 200 stream.
+      // image is still an ordinary HTTP error (429, 503, 400) rather than an error inside a 200 stream. The
+      // wait for it (queue, image encoding, prompt) is bounded by server.requestTimeoutMs (504); once the 200
+      // has gone, the generation is bounded by understand.requestTimeoutMs, whose TIMEOUT arrives as a
+      // `data: {"error":{"code":"timeout",…}}` frame before `[DONE]`.
       const iterator = deltas[Symbol.asyncIterator]();
-      let next = await iterator.next();
+      const deadline = startRequestDeadline(controller, app.config.server.requestTimeoutMs);
+      let next: IteratorResult<ChatDelta>;
+      try {
+        next = await iterator.next();
+        if (deadline.expired) throw deadline.explain(undefined);
+      } catch (err) {
+        throw deadline.explain(err);
+      } finally {
+        deadline.clear();
+      }
       const stream = startEventStream(reply);
       stream.clientGone.addEventListener('abort', () => controller.abort());
       const chunk = (delta: object, finish: 'stop' | 'length' | null) => ({
