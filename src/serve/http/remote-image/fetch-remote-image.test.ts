@@ -1,7 +1,7 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { fetchRemoteImage, type RemoteImagePolicy } from './fetch-remote-image.js';
+import { fetchRemoteImage, requestPinned, type RemoteImagePolicy } from './fetch-remote-image.js';
 
 // A local HTTP server stands in for an image host. The server's real rule refuses loopback, so the tests that
 // need a successful fetch allow exactly 127.0.0.1 through the test-only hook; every other address still
@@ -113,6 +113,17 @@ describe('fetchRemoteImage', () => {
         message: expect.stringMatching(why),
       });
     }
+  });
+
+  it('connects to the address that was checked, whatever the name would resolve to now (DNS rebinding)', async () => {
+    // The name does not resolve at all (.invalid is reserved): only the pinned lookup can reach the server.
+    const response = await requestPinned(
+      new URL(`http://images.invalid:${port}/image.png`),
+      { address: '127.0.0.1', family: 4 },
+      AbortSignal.timeout(5_000),
+    );
+    expect(response.statusCode).toBe(200);
+    expect(Buffer.from(await response.body.arrayBuffer()).equals(image)).toBe(true);
   });
 
   describe('with the real address rule (no test hook)', () => {

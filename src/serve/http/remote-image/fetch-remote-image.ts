@@ -162,9 +162,13 @@ async function resolveChecked(
 /**
  * One GET to `target` over a connection to `pinned`, whatever the resolver would say now: the agent's lookup
  * answers with the checked address only (TLS still verifies the certificate against the host name). No
- * redirect is followed here.
+ * redirect is followed here. Exported for its test.
  */
-async function requestPinned(target: URL, pinned: { address: string; family: 4 | 6 }, signal: AbortSignal) {
+export async function requestPinned(
+  target: URL,
+  pinned: { address: string; family: 4 | 6 },
+  signal: AbortSignal,
+) {
   const agent = new Agent({
     connect: {
       lookup: (_hostname, options, callback) => {
