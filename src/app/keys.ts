@@ -68,7 +68,7 @@ export async function keysRequired(app: DocSight): Promise<boolean> {
 export async function authenticate(
   app: DocSight,
   authorization: string | undefined,
-): Promise<Access & { admin: boolean }> {
+): Promise<Access & { admin: boolean; keyId?: number }> {
   if (!(await keysRequired(app))) return { ...FULL_ACCESS, admin: true };
   const match = /^Bearer\s+(\S+)\s*$/i.exec(authorization ?? '');
   if (!match) {

@@ -13,10 +13,13 @@ import { configSchema } from './config.js';
 // without a schema default (optional, or an empty list) describes its default in words (`none`, `the pulled
 // model`, `cores ÷ slots`).
 
-/** Settings in the schema that the README leaves out on purpose, with the reason. */
-const LEFT_OUT: Record<string, string> = {
-  'server.maxMessagesPerRequest': 'not enforced yet: documented when the server checks it',
-};
+/**
+ * Settings in the schema that the README leaves out on purpose, with the reason. Settings added on a branch
+ * whose README rows the integrator writes at the merge are listed here with their environment variables
+ * (`PENDING_ENV`) until then: remove both entries when the rows exist (the test below fails on a stale one).
+ */
+const LEFT_OUT: Record<string, string> = {};
+const PENDING_ENV: string[] = [];
 
 const readme = readFileSync(new URL('../../README.md', import.meta.url), 'utf8');
 const configSource = readFileSync(new URL('./config.ts', import.meta.url), 'utf8');
@@ -147,6 +150,13 @@ describe("README.md's configuration reference", () => {
     const inReadme = rows.flatMap((row) => [...row.env.matchAll(/`(DOCSIGHT_\w+)`/g)].map((m) => m[1]!));
     const inSource = [...new Set([...configSource.matchAll(/DOCSIGHT_[A-Z0-9_]+/g)].map((m) => m[0]))];
     expect(inReadme.filter((name) => !inSource.includes(name))).toEqual([]);
-    expect(inSource.filter((name) => !inReadme.includes(name))).toEqual([]);
+    expect(inSource.filter((name) => !inReadme.includes(name) && !PENDING_ENV.includes(name))).toEqual([]);
+  });
+
+  it('lists as left out only settings without a row, and as pending only variables without one', () => {
+    const pending = Object.keys(LEFT_OUT).filter((path) => LEFT_OUT[path]!.includes('pending'));
+    expect(pending.filter((path) => documented.has(path))).toEqual([]);
+    const inReadme = rows.flatMap((row) => [...row.env.matchAll(/`(DOCSIGHT_\w+)`/g)].map((m) => m[1]!));
+    expect(PENDING_ENV.filter((name) => inReadme.includes(name))).toEqual([]);
   });
 });

@@ -152,6 +152,41 @@ describe('loadConfig: the understand section', () => {
   });
 });
 
+describe('loadConfig: the server section', () => {
+  it('limits requests by default and fetches no remote images', () => {
+    const { server } = loadConfig({ env: { DOCSIGHT_HOME: tempHome() } });
+    expect(server).toMatchObject({
+      maxMessagesPerRequest: 200,
+      rateLimitPerMinute: 600,
+      requestTimeoutMs: 600_000,
+      remoteImages: { allow: [], maxBytes: 20 * 1024 * 1024, timeoutMs: 10_000 },
+    });
+  });
+
+  it("takes the limits and the remote image hosts from the environment, keeping the file's other image settings", () => {
+    const home = tempHome();
+    writeFileSync(
+      join(home, 'config.json'),
+      JSON.stringify({ server: { remoteImages: { allow: ['old.example.com'], maxBytes: 4096 } } }),
+    );
+    const { server } = loadConfig({
+      env: {
+        DOCSIGHT_HOME: home,
+        DOCSIGHT_RATE_LIMIT_PER_MINUTE: '0',
+        DOCSIGHT_HTTP_TIMEOUT_MS: '30000',
+        DOCSIGHT_REMOTE_IMAGE_HOSTS: 'images.example.com, *.cdn.example.org',
+      },
+    });
+    expect(server.rateLimitPerMinute).toBe(0);
+    expect(server.requestTimeoutMs).toBe(30_000);
+    expect(server.remoteImages).toEqual({
+      allow: ['images.example.com', '*.cdn.example.org'],
+      maxBytes: 4096,
+      timeoutMs: 10_000,
+    });
+  });
+});
+
 describe('describeConfig', () => {
   it('prints the configuration without the upstream API key', () => {
     const config = loadConfig({

@@ -97,8 +97,39 @@ const serverSchema = z
       .default(32 * 1024 * 1024),
     /** Images in one chat request. */
     maxImagesPerRequest: z.number().int().min(1).max(64).default(8),
-    /** Messages in one chat request. */
+    /** Messages in one chat request; more are a 400 naming `messages`. */
     maxMessagesPerRequest: z.number().int().min(1).max(10_000).default(200),
+    /**
+     * Requests per minute one API key may make to /api and /v1 (per client address while no key exists), with
+     * bursts up to the same number; past it, 429 RATE_LIMITED with Retry-After. 0 = no limit.
+     */
+    rateLimitPerMinute: z.number().int().min(0).max(1_000_000).default(600),
+    /**
+     * Longest a non-streamed generation request (/v1/chat/completions, /api/ask) may take, queue wait included,
+     * ms; past it the generation is stopped and the client gets 504 TIMEOUT. Streamed answers are bounded by
+     * understand.requestTimeoutMs (per generation, once it has a slot). 0 = no limit.
+     */
+    requestTimeoutMs: z.number().int().min(0).default(600_000),
+    /**
+     * http(s) image URLs in chat requests, fetched by the server. Off while `allow` is empty: image parts must be
+     * data URLs or library pages. Hosts are exact names or `*.suffix`; addresses on this machine's networks
+     * (loopback, private, link-local, unique-local) are refused whatever the name.
+     */
+    remoteImages: z
+      .object({
+        /** Host names whose images may be fetched: `images.example.com`, `*.example.com`. */
+        allow: z.array(z.string().min(1)).default([]),
+        /** Largest image fetched, bytes. */
+        maxBytes: z
+          .number()
+          .int()
+          .min(1024)
+          .default(20 * 1024 * 1024),
+        /** Longest one fetch (redirects included) may take, ms. */
+        timeoutMs: z.number().int().min(100).default(10_000),
+      })
+      .strict()
+      .prefault({}),
   })
   .strict();
 
@@ -227,7 +258,9 @@ export type ConfigOverrides = {
   intake?: Partial<Config['intake']>;
   library?: Partial<Config['library']>;
   understand?: Partial<Config['understand']>;
-  server?: Partial<Config['server']>;
+  server?: Partial<Omit<Config['server'], 'remoteImages'>> & {
+    remoteImages?: Partial<Config['server']['remoteImages']>;
+  };
 };
 
 export interface LoadConfigOptions {
@@ -269,10 +302,21 @@ function fromEnv(env: NodeJS.ProcessEnv): ConfigOverrides {
   const library: Partial<Config['library']> = env.DOCSIGHT_EMBEDDING_MODEL
     ? { embeddingModel: env.DOCSIGHT_EMBEDDING_MODEL }
     : {};
-  const server: Partial<Config['server']> = {};
+  const server: NonNullable<ConfigOverrides['server']> = {};
   if (env.DOCSIGHT_HOST) server.host = env.DOCSIGHT_HOST;
   const port = envNumber(env, 'DOCSIGHT_PORT');
   if (port !== undefined) server.port = port;
+  const rateLimit = envNumber(env, 'DOCSIGHT_RATE_LIMIT_PER_MINUTE');
+  if (rateLimit !== undefined) server.rateLimitPerMinute = rateLimit;
+  const httpTimeout = envNumber(env, 'DOCSIGHT_HTTP_TIMEOUT_MS');
+  if (httpTimeout !== undefined) server.requestTimeoutMs = httpTimeout;
+  // Comma-separated: DOCSIGHT_REMOTE_IMAGE_HOSTS=images.example.com,*.cdn.example.com
+  if (env.DOCSIGHT_REMOTE_IMAGE_HOSTS) {
+    const allow = env.DOCSIGHT_REMOTE_IMAGE_HOSTS.split(',')
+      .map((host) => host.trim())
+      .filter(Boolean);
+    server.remoteImages = { allow };
+  }
   return { ocr, intake, library, understand: understandFromEnv(env), server };
 }
 
@@ -327,7 +371,14 @@ function merge(...layers: ConfigOverrides[]): ConfigOverrides {
     if (layer.intake) out.intake = { ...out.intake, ...layer.intake };
     if (layer.library) out.library = { ...out.library, ...layer.library };
     if (layer.understand) out.understand = { ...out.understand, ...layer.understand };
-    if (layer.server) out.server = { ...out.server, ...layer.server };
+    if (layer.server) {
+      // remoteImages is an object of its own: the env's host list keeps the file's maxBytes.
+      const remoteImages = layer.server.remoteImages && {
+        ...out.server?.remoteImages,
+        ...layer.server.remoteImages,
+      };
+      out.server = { ...out.server, ...layer.server, ...(remoteImages ? { remoteImages } : {}) };
+    }
   }
   return out;
 }

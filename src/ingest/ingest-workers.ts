@@ -166,6 +166,9 @@ export function startIngestWorkers(options: IngestWorkerOptions): IngestWorkers 
         pages = written.size;
         events.emit('progress', { jobId: job.id, documentId: doc.id, pagesDone: pages, pagesTotal: total });
         await options.beforePage?.();
+        // A turn of the event loop between pages: plain-text pages and the synchronous SQLite store settle in
+        // microtasks only, which would hold off HTTP requests and SIGTERM until the whole document is in.
+        await new Promise<void>((resolve) => setImmediate(resolve));
       }
       if (controller.signal.aborted) throw new DocSightError('CANCELLED', `Job ${job.id} was cancelled.`);
       await store.setDocumentStatus(doc.id, 'ready', { pageCount: pages });

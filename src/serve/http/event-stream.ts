@@ -1,5 +1,6 @@
 import type { FastifyReply } from 'fastify';
 import { toHttpError } from './error-response.js';
+import { startRequestDeadline } from './request-deadline.js';
 
 /** A server-sent event stream on a reply, in the framing OpenAI clients read: `data: <json>\n\n` frames. */
 export interface EventStream {
@@ -68,6 +69,11 @@ export interface AnswerStreamFrames<E> {
   frames(event: E): unknown[];
   /** Frames sent last, also after an error (OpenAI's `[DONE]`). */
   end?: unknown[];
+  /**
+   * Longest the first event may take (queue wait, image encoding, prompt), ms; past it the work is stopped and
+   * the request is a 504 before any byte is sent (server.requestTimeoutMs). 0 or absent: no limit.
+   */
+  firstEventTimeoutMs?: number;
 }
 
 /**
@@ -86,7 +92,18 @@ export async function streamAnswer<E>(
   shape: AnswerStreamFrames<E>,
 ): Promise<void> {
   const iterator = events[Symbol.asyncIterator]();
-  let next = await iterator.next();
+  const deadline = startRequestDeadline(controller, shape.firstEventTimeoutMs ?? 0);
+  let next: IteratorResult<E>;
+  try {
+    next = await iterator.next();
+    if (deadline.expired) throw deadline.explain(undefined);
+  } catch (err) {
+    throw deadline.explain(err);
+  } finally {
+    deadline.clear();
+  }
+  // Once the 200 has gone, the generation is bounded by understand.requestTimeoutMs, whose TIMEOUT arrives as
+  // an error frame.
   const stream = startEventStream(reply);
   stream.clientGone.addEventListener('abort', () => controller.abort());
   try {

@@ -5,7 +5,7 @@ const BASE64 = /^[A-Za-z0-9+/]*={0,2}$/;
 
 /**
  * The bytes of an inline image (`data:image/png;base64,…`), or a 400 naming `param` that says how to send one.
- * Remote URLs are refused: the server never fetches on a client's behalf. The bytes are not checked here:
+ * Other URLs are refused here (http(s) ones are fetched elsewhere, for allowed hosts only). The bytes are not checked here:
  * intake sniffs their type and checks their size when they are opened.
  *
  * @example
@@ -18,7 +18,10 @@ export function imageBytes(url: string, param: string): Uint8Array {
     throw new DocSightError(
       'BAD_REQUEST',
       `Image URLs with ${scheme} are not fetched by this server; send the image inline as a data URL ` +
-        '(data:image/png;base64,…).',
+        '(data:image/png;base64,…)' +
+        (/^https?:$/i.test(scheme)
+          ? ', or ask its operator to allow the host (server.remoteImages.allow).'
+          : '.'),
       { param },
     );
   }

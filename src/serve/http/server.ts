@@ -19,11 +19,12 @@ import { askRoute } from './routes/ask.js';
 import { conversationRoutes, conversationUploadRoutes } from './routes/conversations.js';
 import { docsPage } from './routes/docs-page.js';
 import { createServerMetrics } from './metrics.js';
+import { createRateLimiter } from './rate-limit.js';
 
 declare module 'fastify' {
   interface FastifyRequest {
     /** What the request's API key may see and do; set for /api and /v1 routes. */
-    access: (Access & { admin: boolean }) | null;
+    access: (Access & { admin: boolean; keyId?: number }) | null;
   }
 }
 
@@ -38,6 +39,11 @@ export interface HttpServerOptions {
   ingestion?: Ingestion;
   /** Hub or mirror base URL for model downloads; default `$HF_ENDPOINT` or https://huggingface.co. */
   modelEndpoint?: string;
+  /**
+   * TESTS ONLY: replaces the rule that remote images are fetched from public addresses only (see
+   * fetchRemoteImage), so that a test can serve images from a local server. `docsight serve` never sets it.
+   */
+  testOnlyAddressPolicy?: (address: string) => boolean;
 }
 
 /** Fastify's own request errors (bad JSON, wrong content type, body too large) as our codes. */
@@ -94,9 +100,24 @@ export function createHttpServer(app: DocSight, options: HttpServerOptions = {})
 
   // Every /api and /v1 request carries the access of its key (or full access while no key exists).
   server.decorateRequest('access', null);
-  server.addHook('onRequest', async (request) => {
+  const rateLimit = app.config.server.rateLimitPerMinute;
+  const limiter = rateLimit > 0 ? createRateLimiter({ perMinute: rateLimit }) : undefined;
+  server.addHook('onRequest', async (request, reply) => {
     if (!/^\/(api|v1)(\/|$)/.test(request.url)) return;
     request.access = await authenticate(app, request.headers.authorization);
+    // After authentication, so that a request with a bad key is a 401 and spends nobody's tokens.
+    if (limiter) {
+      const keyId = request.access.keyId;
+      const verdict = limiter.take(keyId === undefined ? `address:${request.ip}` : `key:${keyId}`);
+      if (!verdict.allowed) {
+        reply.header('retry-after', String(verdict.retryAfterSeconds));
+        throw new DocSightError(
+          'RATE_LIMITED',
+          `Too many requests: this ${keyId === undefined ? 'client' : 'key'} may make ` +
+            `${rateLimit} a minute (server.rateLimitPerMinute); try again in ${verdict.retryAfterSeconds} s.`,
+        );
+      }
+    }
   });
 
   // Aborted as the server starts closing: endless streams (job events, model downloads) end, so that closing
@@ -109,7 +130,7 @@ export function createHttpServer(app: DocSight, options: HttpServerOptions = {})
     healthRoute,
     readyRoute(app),
     modelsRoute(app),
-    chatCompletionsRoute(app, metrics),
+    chatCompletionsRoute(app, metrics, { testOnlyAddressPolicy: options.testOnlyAddressPolicy }),
     ...documentRoutes(app),
     ...jobRoutes(app, options.ingestion, closing.signal),
     searchRoute(app),
@@ -149,7 +170,10 @@ export function createHttpServer(app: DocSight, options: HttpServerOptions = {})
     const mapped = err instanceof DocSightError ? err : (frameworkError(err) ?? err);
     const { status, body, retryAfter, logged } = toHttpError(mapped);
     if (logged) log(`docsight: ${request.method} ${request.url}: ${logged}`);
-    if (retryAfter !== undefined) reply.header('retry-after', String(retryAfter));
+    // A rate limit sets its own Retry-After (from its bucket) before it throws.
+    if (retryAfter !== undefined && !reply.hasHeader('retry-after')) {
+      reply.header('retry-after', String(retryAfter));
+    }
     return reply.code(status).send(body);
   });
   return server;

@@ -9,6 +9,7 @@ import {
 import type { DocSight } from '../../../app/docsight.js';
 import { DocSightError } from '../../../errors.js';
 import { clientGoneSignal, streamAnswer } from '../event-stream.js';
+import { startRequestDeadline } from '../request-deadline.js';
 import { defineRoute } from '../route.js';
 import { snakeCaseKeys } from '../snake-case.js';
 
@@ -130,13 +131,21 @@ export function askRoute(app: DocSight) {
 
       if (body.stream === false) {
         clientGoneSignal(reply).addEventListener('abort', () => controller.abort());
+        const deadline = startRequestDeadline(controller, app.config.server.requestTimeoutMs);
         let passages: LibraryPassage[] = [];
         let note: string | undefined;
-        for await (const event of events) {
-          if (event.type === 'passages') ({ passages, note } = event);
-          else if (event.type === 'done') {
-            return { ...doneJson(event), ...(note ? { note } : {}), passages: passages.map(passageJson) };
+        try {
+          for await (const event of events) {
+            if (event.type === 'passages') ({ passages, note } = event);
+            else if (event.type === 'done') {
+              if (deadline.expired) throw deadline.explain(undefined);
+              return { ...doneJson(event), ...(note ? { note } : {}), passages: passages.map(passageJson) };
+            }
           }
+        } catch (err) {
+          throw deadline.explain(err);
+        } finally {
+          deadline.clear();
         }
         throw new DocSightError('ENGINE_FAILED', 'The answer ended without finishing.');
       }
@@ -144,6 +153,7 @@ export function askRoute(app: DocSight) {
       // The passages (after the search) come first: a bad filter or an unknown document is still an ordinary
       // HTTP error rather than an error inside a 200 stream.
       await streamAnswer(reply, events, controller, {
+        firstEventTimeoutMs: app.config.server.requestTimeoutMs,
         frames: (event) => {
           if (event.type === 'passages') {
             return [

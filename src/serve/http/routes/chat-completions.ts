@@ -13,6 +13,8 @@ import type { ChatDelta, ChatUsage } from '../../../understand/vision-language-e
 import { clientGoneSignal, streamAnswer } from '../event-stream.js';
 import { imageBytes } from '../image-data-url.js';
 import type { ServerMetrics } from '../metrics.js';
+import { startRequestDeadline } from '../request-deadline.js';
+import { fetchRemoteImage, type RemoteImagePolicy } from '../remote-image/fetch-remote-image.js';
 import { defineRoute } from '../route.js';
 
 const textPart = z.object({ type: z.literal('text'), text: z.string() }).strict();
@@ -22,8 +24,8 @@ const imagePart = z
     image_url: z
       .object({
         /**
-         * `data:image/png;base64,…`, or `docsight://pages/<document_id>/<page>` for a library page. Remote URLs are
-         * refused: the server never fetches on a client's behalf.
+         * `data:image/png;base64,…`, or `docsight://pages/<document_id>/<page>` for a library page; http(s) URLs
+         * only for hosts the operator allowed (server.remoteImages.allow), fetched by the server.
          */
         url: z.string().min(1),
         detail: z.enum(['low', 'high', 'auto']).optional(),
@@ -146,14 +148,37 @@ function libraryPageRef(url: string, param: string): { documentId: number; page:
   return { documentId: Number(match[1]), page: Number(match[2]) };
 }
 
-/** The request's messages for the application, with images decoded and counted against the limit. */
-function toCompletionMessages(body: ChatCompletionRequest, maxImages: number): CompletionMessage[] {
+/** How image URLs become bytes: data URLs always, http(s) URLs only for hosts in server.remoteImages.allow. */
+export interface ImageSources {
+  remote: RemoteImagePolicy;
+  signal: AbortSignal;
+  /** TESTS ONLY, see fetchRemoteImage. */
+  testOnlyAddressPolicy?: (address: string) => boolean;
+}
+
+async function imageFromUrl(url: string, param: string, sources: ImageSources): Promise<Uint8Array> {
+  if (sources.remote.allow.length > 0 && /^https?:/i.test(url)) {
+    return fetchRemoteImage(url, sources.remote, {
+      param,
+      signal: sources.signal,
+      testOnlyAddressPolicy: sources.testOnlyAddressPolicy,
+    });
+  }
+  return imageBytes(url, param);
+}
+
+/** The request's messages for the application, with images decoded (or fetched) and counted against the limit. */
+async function toCompletionMessages(
+  body: ChatCompletionRequest,
+  maxImages: number,
+  sources: ImageSources,
+): Promise<CompletionMessage[]> {
   let images = 0;
-  return body.messages.map((message, i): CompletionMessage => {
+  const messages = body.messages.map(async (message, i): Promise<CompletionMessage> => {
     const role = message.role === 'developer' ? 'system' : message.role;
     const content = message.content ?? '';
     if (typeof content === 'string') return { role, content };
-    const parts = content.map((part, j): CompletionPart => {
+    const parts = content.map(async (part, j): Promise<CompletionPart> => {
       if (part.type === 'text') return part;
       if (++images > maxImages) {
         throw new DocSightError(
@@ -167,10 +192,11 @@ function toCompletionMessages(body: ChatCompletionRequest, maxImages: number): C
       const page = libraryPageRef(part.image_url.url, param);
       return page
         ? { type: 'image', page, detail }
-        : { type: 'image', bytes: imageBytes(part.image_url.url, param), detail };
+        : { type: 'image', bytes: await imageFromUrl(part.image_url.url, param, sources), detail };
     });
-    return { role, content: parts };
+    return { role, content: await Promise.all(parts) };
   });
+  return Promise.all(messages);
 }
 
 function responseFormat(body: ChatCompletionRequest): ResponseFormat | undefined {
@@ -222,7 +248,11 @@ async function* timed(
 }
 
 /** `POST /v1/chat/completions`: OpenAI's chat API, streamed or not, with image parts. */
-export function chatCompletionsRoute(app: DocSight, metrics: Pick<ServerMetrics, 'observeGeneration'>) {
+export function chatCompletionsRoute(
+  app: DocSight,
+  metrics: Pick<ServerMetrics, 'observeGeneration'>,
+  options: { testOnlyAddressPolicy?: (address: string) => boolean } = {},
+) {
   return defineRoute({
     method: 'POST',
     url: '/v1/chat/completions',
@@ -242,11 +272,24 @@ export function chatCompletionsRoute(app: DocSight, metrics: Pick<ServerMetrics,
       504: { description: 'The generation ran out of time' },
     },
     async handler({ body, request, reply }) {
-      const messages = toCompletionMessages(body, app.config.server.maxImagesPerRequest);
+      const { maxMessagesPerRequest } = app.config.server;
+      if (body.messages.length > maxMessagesPerRequest) {
+        throw new DocSightError(
+          'BAD_REQUEST',
+          `At most ${maxMessagesPerRequest} messages per request (server.maxMessagesPerRequest); ` +
+            `this one has ${body.messages.length}: drop or summarise the oldest turns.`,
+          { param: 'messages' },
+        );
+      }
+      const controller = new AbortController();
+      const messages = await toCompletionMessages(body, app.config.server.maxImagesPerRequest, {
+        remote: app.config.server.remoteImages,
+        signal: clientGoneSignal(reply),
+        testOnlyAddressPolicy: options.testOnlyAddressPolicy,
+      });
       const id = `chatcmpl-${randomBytes(12).toString('hex')}`;
       const created = Math.floor(Date.now() / 1000);
       const model = servedModelName(app.config);
-      const controller = new AbortController();
       const deltas = timed(
         metrics,
         completeChat(app, {
@@ -264,13 +307,23 @@ export function chatCompletionsRoute(app: DocSight, metrics: Pick<ServerMetrics,
 
       if (!body.stream) {
         clientGoneSignal(reply).addEventListener('abort', () => controller.abort());
+        const deadline = startRequestDeadline(controller, app.config.server.requestTimeoutMs);
         let content = '';
         let done: Extract<ChatDelta, { type: 'done' }> | undefined;
-        for await (const delta of deltas) {
-          if (delta.type === 'text') content += delta.text;
-          else done = delta;
+        let finish: 'stop' | 'length';
+        try {
+          for await (const delta of deltas) {
+            if (delta.type === 'text') content += delta.text;
+            else done = delta;
+          }
+          if (!done)
+            throw new DocSightError('ENGINE_FAILED', 'The engine ended without finishing its answer.');
+          finish = finishReason(done);
+        } catch (err) {
+          throw deadline.explain(err);
+        } finally {
+          deadline.clear();
         }
-        if (!done) throw new DocSightError('ENGINE_FAILED', 'The engine ended without finishing its answer.');
         return {
           id,
           object: 'chat.completion',
@@ -280,11 +333,11 @@ export function chatCompletionsRoute(app: DocSight, metrics: Pick<ServerMetrics,
             {
               index: 0,
               message: { role: 'assistant', content, refusal: null },
-              finish_reason: finishReason(done),
+              finish_reason: finish,
               logprobs: null,
             },
           ],
-          usage: toUsage(done.usage),
+          usage: toUsage(done!.usage),
         };
       }
 
@@ -307,6 +360,7 @@ export function chatCompletionsRoute(app: DocSight, metrics: Pick<ServerMetrics,
           ];
         },
         end: ['[DONE]'],
+        firstEventTimeoutMs: app.config.server.requestTimeoutMs,
       });
       return undefined;
     },

@@ -261,6 +261,7 @@ export function conversationUploadRoutes(app: DocSight) {
 
         // A busy conversation, a missing model or a bad image is still an ordinary HTTP error (429, 503, 400).
         await streamAnswer(reply, events, controller, {
+          firstEventTimeoutMs: app.config.server.requestTimeoutMs,
           frames: (event) => [
             event.type === 'text'
               ? { type: 'text', text: event.text }
