@@ -36,8 +36,8 @@ describe('library commands', () => {
     expect(r.err).toMatch(/done {2}invoice\.txt \(2 pages\)/);
   });
 
-  it('adds nothing for the same file again', async () => {
-    const r = await cli('ingest', join(docs, 'invoice.txt'));
+  it('adds nothing for the same file again in the same collection', async () => {
+    const r = await cli('ingest', join(docs, 'invoice.txt'), '--collection', 'inbox');
     expect(r.out).toContain('0 new document(s), 0 job(s) queued');
     expect(r.err).toContain('already in the library');
   });
