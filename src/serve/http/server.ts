@@ -19,6 +19,7 @@ import { askRoute } from './routes/ask.js';
 import { conversationRoutes, conversationUploadRoutes } from './routes/conversations.js';
 import { docsPage } from './routes/docs-page.js';
 import { createServerMetrics } from './metrics.js';
+import { defaultWebRoot, serveWebApp } from './web-app.js';
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -38,6 +39,8 @@ export interface HttpServerOptions {
   ingestion?: Ingestion;
   /** Hub or mirror base URL for model downloads; default `$HF_ENDPOINT` or https://huggingface.co. */
   modelEndpoint?: string;
+  /** The built WebUI served at `/` (default `<package>/dist/web`, written by `npm run build`). */
+  webRoot?: string;
 }
 
 /** Fastify's own request errors (bad JSON, wrong content type, body too large) as our codes. */
@@ -139,7 +142,9 @@ export function createHttpServer(app: DocSight, options: HttpServerOptions = {})
     reply.type('text/html; charset=utf-8').send(docsPage(openapi)),
   );
 
+  const webRoot = options.webRoot ?? defaultWebRoot();
   server.setNotFoundHandler(async (request, reply) => {
+    if (await serveWebApp(webRoot, request, reply)) return reply;
     const { status, body } = toHttpError(
       new DocSightError('NOT_FOUND', `No route ${request.method} ${request.url.split('?')[0]}; see /docs.`),
     );
