@@ -264,7 +264,7 @@ export function ChatScreen({
       >
         <ol class="turns" aria-live="polite">
           {turns.map((turn) => (
-            <li key={turn.key} class={`turn ${turn.role}`}>
+            <li key={turn.key} class={`turn ${turn.role}`} data-length={turn.text.length}>
               {turn.images.length ? (
                 <div class="thumbs">
                   {turn.images.map((img, i) =>
