@@ -38,7 +38,12 @@ export async function serveWebApp(
   reply: FastifyReply,
 ): Promise<boolean> {
   if (request.method !== 'GET' && request.method !== 'HEAD') return false;
-  const path = decodeURIComponent(request.url.split('?')[0]!);
+  let path: string;
+  try {
+    path = decodeURIComponent(request.url.split('?')[0]!);
+  } catch {
+    return false; // A malformed escape (`%E0`): not a file of ours.
+  }
   if (API_PATH.test(path)) return false;
   const index = join(root, 'index.html');
   if (!existsSync(index)) {
