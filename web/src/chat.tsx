@@ -11,7 +11,7 @@ import {
 import { AuthImage } from './auth-image.js';
 import { t } from './i18n.js';
 import { cropImage, pickImage, rotateImage, type PickedImage } from './images.js';
-import { Markdown } from './markdown.js';
+import { Markdown } from './markdown-view.js';
 import { navigate } from './router.js';
 
 type Task = 'extract' | 'summarize' | 'ask' | 'fields';

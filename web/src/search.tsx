@@ -2,7 +2,7 @@ import { useState } from 'preact/hooks';
 import { readEvents, request, sendJson, type Citation } from './api.js';
 import { AuthImage } from './auth-image.js';
 import { t } from './i18n.js';
-import { Markdown } from './markdown.js';
+import { Markdown } from './markdown-view.js';
 import { navigate } from './router.js';
 
 interface Hit {

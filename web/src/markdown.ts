@@ -1,6 +1,4 @@
 import MarkdownIt from 'markdown-it';
-import { memo } from 'preact/compat';
-import { useMemo } from 'preact/hooks';
 
 // Raw HTML off: `<img onerror=…>` in an answer is shown as text. markdown-it's validateLink refuses
 // javascript:, vbscript:, file: and most data: URLs, so such links render as plain text.
@@ -33,31 +31,12 @@ export function splitBlocks(text: string): { done: string[]; tail: string } {
     const end = offset + line.length + 1;
     if (!fence && line.trim() === '' && i < lines.length - 1) {
       const block = text.slice(start, end);
-      if (block.trim()) done.push(block);
+      // A run of blank lines joins the block before it: nothing of the text is lost.
+      if (block.trim() || done.length === 0) done.push(block);
+      else done[done.length - 1] += block;
       start = end;
     }
     offset = end;
   }
   return { done, tail: text.slice(start) };
-}
-
-const Block = memo(function Block({ text }: { text: string }) {
-  const html = useMemo(() => renderMarkdown(text), [text]);
-  return <div class="md-block" dangerouslySetInnerHTML={{ __html: html }} />;
-});
-
-/**
- * A streamed answer: each finished block is rendered once (memoised by its text), only the block being written
- * is rendered again as tokens arrive, so a long answer does not re-render on every token.
- */
-export function Markdown({ text }: { text: string }) {
-  const { done, tail } = splitBlocks(text);
-  return (
-    <div class="markdown">
-      {done.map((block, i) => (
-        <Block key={i} text={block} />
-      ))}
-      {tail.trim() ? <Block key="tail" text={tail} /> : null}
-    </div>
-  );
 }
