@@ -91,7 +91,11 @@ export function LibraryScreen({ onError }: { onError: (e: unknown) => void }) {
   }
 
   const shown = documents
-    .filter((d) => d.name.toLowerCase().includes(filter.toLowerCase()) && (!status || d.status === status))
+    .filter(
+      (d) =>
+        [d.name, d.collection ?? '', ...d.tags].some((v) => v.toLowerCase().includes(filter.toLowerCase())) &&
+        (!status || d.status === status),
+    )
     .sort((a, b) =>
       sort === 'name' ? a.name.localeCompare(b.name) : b.created_at.localeCompare(a.created_at),
     );

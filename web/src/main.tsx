@@ -1,5 +1,6 @@
 import { render } from 'preact';
 import { useEffect, useState } from 'preact/hooks';
+import { ApiError } from './api.js';
 import { ChatScreen } from './chat.js';
 import { browserLang, setLang, t, type Lang } from './i18n.js';
 import { LibraryScreen } from './library.js';
@@ -25,7 +26,9 @@ function App() {
 
   // Every screen reports failures here: a readable message, and the app keeps working.
   const onError = (err: unknown) => {
-    const text = err instanceof Error ? err.message : String(err);
+    let text = err instanceof Error ? err.message : String(err);
+    // The server requires keys: say where to enter one.
+    if (err instanceof ApiError && err.status === 401) text = `${text} — ${t('keyHelpShort')}`;
     setErrors((list) => [...list.slice(-2), { id: Date.now() + Math.random(), text }]);
   };
 

@@ -26,6 +26,7 @@ export function StatusScreen({ onError }: { onError: (e: unknown) => void }) {
   const [jobs, setJobs] = useState<Job[]>([]);
   const [pulling, setPulling] = useState<Record<string, string>>({});
   const [key, setKey] = useState(apiKey.get());
+  const [metrics, setMetrics] = useState<[string, string][]>([]);
 
   const load = () => {
     getJson<{ models: CatalogModel[] }>('/api/models').then((r) => setModels(r.models), onError);
@@ -34,6 +35,23 @@ export function StatusScreen({ onError }: { onError: (e: unknown) => void }) {
     fetch('/ready')
       .then((r) => r.json())
       .then(setReady, () => undefined);
+    // Engine and cache counters from the Prometheus text: DocSight's own series only.
+    fetch('/metrics')
+      .then((r) => (r.ok ? r.text() : ''))
+      .then(
+        (text) =>
+          setMetrics(
+            text
+              .split('\n')
+              .filter((l) => l.startsWith('docsight_') && !l.includes('_bucket{'))
+              .slice(0, 60)
+              .map((l) => {
+                const at = l.lastIndexOf(' ');
+                return [l.slice(0, at), l.slice(at + 1)] as [string, string];
+              }),
+          ),
+        () => undefined,
+      );
   };
   useEffect(load, []);
 
@@ -115,6 +133,20 @@ export function StatusScreen({ onError }: { onError: (e: unknown) => void }) {
           ))}
         </ul>
         {ready ? <pre class="stats">{JSON.stringify(ready, null, 2)}</pre> : null}
+        {metrics.length ? (
+          <table class="metrics">
+            <tbody>
+              {metrics.map(([name, value]) => (
+                <tr key={name}>
+                  <td>
+                    <code>{name}</code>
+                  </td>
+                  <td>{value}</td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        ) : null}
       </section>
       <section>
         <h2>{t('jobs')}</h2>

@@ -257,6 +257,13 @@ describe.skipIf(!hasChromium)('WebUI in Chromium', () => {
       expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(375);
       await shot(`${screen}-375`);
     }
+    // Dark: the theme switch recolours the page (and is remembered by the browser).
+    await page.selectOption('header select >> nth=1', 'dark');
+    await expect
+      .poll(() => page.evaluate(() => getComputedStyle(document.body).backgroundColor))
+      .toBe('rgb(15, 18, 22)');
+    await shot('status-375-dark');
+    await page.selectOption('header select >> nth=1', 'light');
     await page.selectOption('header select >> nth=0', 'en');
     await page.setViewportSize({ width: 1280, height: 860 });
   });
