@@ -108,6 +108,11 @@ describe.skipIf(!hasChromium)('WebUI in Chromium', () => {
     });
     await expect.poll(() => page.locator('.picked img').count()).toBe(1);
     await page.fill('textarea', 'What is in this picture?');
+    // Enter that confirms a Chinese IME candidate (composing) does not send.
+    await page.dispatchEvent('textarea', 'keydown', { key: 'Enter', isComposing: true, bubbles: true });
+    await page.waitForTimeout(300); // a send would have rendered its turn by now
+    expect(await page.locator('.turn').count()).toBe(0);
+    expect(await page.inputValue('textarea')).toBe('What is in this picture?');
     await page.press('textarea', 'Enter');
     const answers = page.locator('.turn.assistant');
     await answers.first().locator('.cache-note').waitFor();
