@@ -31,6 +31,19 @@ describe('renderMarkdown: model answers as safe HTML', () => {
   });
 });
 
+describe('renderMarkdown with citations', () => {
+  it('turns [n] passage markers into links the page handles, and nothing else', () => {
+    expect(renderMarkdown('Rose to **41** [1], then fell [12].', { citations: true })).toBe(
+      '<p>Rose to <strong>41</strong> <a href="#cite-1" class="cite" data-cite="1">[1]</a>, then fell ' +
+        '<a href="#cite-12" class="cite" data-cite="12">[12]</a>.</p>\n',
+    );
+    expect(renderMarkdown('Rose [1].')).toBe('<p>Rose [1].</p>\n');
+    expect(renderMarkdown('`code [1]` and [x]', { citations: true })).toBe(
+      '<p><code>code [1]</code> and [x]</p>\n',
+    );
+  });
+});
+
 describe('splitBlocks: a streamed answer in finished blocks and the tail being written', () => {
   it('finishes a block at a blank line', () => {
     expect(splitBlocks('First para.\n\nSecond, still gro')).toEqual({

@@ -175,7 +175,18 @@ export function SearchScreen({ onError }: { onError: (e: unknown) => void }) {
       ) : null}
       {ask && (answer || passages.length || reason !== undefined) ? (
         <div class="ask">
-          {answer ? <Markdown text={answer} /> : null}
+          {answer ? (
+            <Markdown
+              text={answer}
+              onCite={(n) => {
+                // The cited page with its boxes; a number that cites nothing opens its passage's first page.
+                const cited = citations.find((c) => c.passage === n);
+                const passage = passages.find((p) => p.number === n);
+                if (cited) navigate(viewerPath(cited.document_id, cited.page, cited.boxes));
+                else if (passage) navigate(viewerPath(passage.document_id, passage.pages[0] ?? 1));
+              }}
+            />
+          ) : null}
           {reason !== undefined ? (
             <p class="notice">
               {t('noModel')}

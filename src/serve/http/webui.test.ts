@@ -243,9 +243,14 @@ describe.skipIf(!hasChromium)('WebUI in Chromium', () => {
     await page.locator('.citation').waitFor();
     expect(await page.locator('.ask .markdown strong').innerText()).toBe('41');
     await shot('ask-desktop');
-    await page.click('.citation');
+    // The source list links to the cited page with its boxes; the [1] in the answer opens it.
+    const href = new URL((await page.locator('.citation').getAttribute('href'))!, base);
+    expect(href.pathname).toBe(`/viewer/${hit.document_id}/${hit.page}`);
+    expect(href.searchParams.get('hl')).toBe(hit.boxes.map((b) => b.map(Math.round).join(',')).join(';'));
+    await page.click('.ask .markdown a[data-cite="1"]');
     await page.locator('polygon.highlight').waitFor();
     expect(new URL(page.url()).pathname).toBe(`/viewer/${hit.document_id}/${hit.page}`);
+    expect(await page.locator('polygon.highlight').count()).toBe(hit.boxes.length);
     await page.unroute('**/api/ask');
   });
 
