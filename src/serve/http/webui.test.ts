@@ -4,6 +4,7 @@ import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import type { Browser, Page } from 'playwright-core';
+import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createDocSight, type DocSight } from '../../app/docsight.js';
 import { startIngestion, type Ingestion } from '../../app/ingest.js';
@@ -101,6 +102,25 @@ describe.skipIf(!hasChromium)('WebUI in Chromium', () => {
 
   it('chat: image and question, streamed answer, follow-up from the cache, Stop, history after reload', async () => {
     await page.goto(`${base}/chat`);
+    // A huge photo is shrunk to 2048 px on its long side before upload; rotate turns it; remove drops it.
+    const huge = await sharp({
+      create: { width: 3000, height: 2000, channels: 3, background: { r: 200, g: 120, b: 40 } },
+    })
+      .png()
+      .toBuffer();
+    await page.setInputFiles('[data-testid=chat-files]', {
+      name: 'huge.png',
+      mimeType: 'image/png',
+      buffer: huge,
+    });
+    const picked = page.locator('.picked img').first();
+    const size = () => picked.evaluate((img: HTMLImageElement) => [img.naturalWidth, img.naturalHeight]);
+    await expect.poll(size).toEqual([2048, 1365]);
+    await page.click('.picked button:has-text("Rotate")');
+    await expect.poll(size).toEqual([1365, 2048]);
+    await page.click('.picked button:has-text("Remove")');
+    await expect.poll(() => page.locator('.picked img').count()).toBe(0);
+
     await page.setInputFiles('[data-testid=chat-files]', {
       name: 'photo.png',
       mimeType: 'image/png',
@@ -335,5 +355,16 @@ describe.skipIf(!hasChromium)('WebUI in Chromium', () => {
     expect(await answer.locator('a[href^="javascript"]').count()).toBe(0);
     expect(dialogs).toEqual([]);
     await page.unroute('**/api/conversations/*/messages');
+
+    // Deleting a conversation from the sidebar removes it on the server too.
+    const before = await page.locator('.conversations li').count();
+    await page
+      .locator('.conversations li')
+      .first()
+      .getByRole('button', { name: /^Delete / })
+      .click();
+    await expect.poll(() => page.locator('.conversations li').count()).toBe(before - 1);
+    const listed = (await (await fetch(`${base}/api/conversations`)).json()) as { conversations: unknown[] };
+    expect(listed.conversations).toHaveLength(before - 1);
   });
 });
