@@ -8,6 +8,7 @@ import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createDocSight, type DocSight } from '../../app/docsight.js';
 import { startIngestion, type Ingestion } from '../../app/ingest.js';
+import { createKey } from '../../app/keys.js';
 import { loadConfig } from '../../config/config.js';
 import { buildPdf } from '../../read/intake/test-support/build-pdf.js';
 import { useTempDirs } from '../../test-support/temp-dir.js';
@@ -27,6 +28,9 @@ if (!hasChromium) {
 }
 const ARTIFACTS = join(process.cwd(), 'test-artifacts', 'webui');
 const tempDir = useTempDirs('docsight-webui-');
+
+/** expect.poll with room for a loaded 2-core machine (its default gives up after 1 s). */
+const poll: typeof expect.poll = (fn, options) => expect.poll(fn, { timeout: 20_000, ...options });
 
 /** An SSE body of these frames, as the server writes them. */
 const sse = (frames: object[]) => frames.map((f) => `data: ${JSON.stringify(f)}\n\n`).join('');
@@ -115,18 +119,18 @@ describe.skipIf(!hasChromium)('WebUI in Chromium', () => {
     });
     const picked = page.locator('.picked img').first();
     const size = () => picked.evaluate((img: HTMLImageElement) => [img.naturalWidth, img.naturalHeight]);
-    await expect.poll(size).toEqual([2048, 1365]);
+    await poll(size).toEqual([2048, 1365]);
     await page.click('.picked button:has-text("Rotate")');
-    await expect.poll(size).toEqual([1365, 2048]);
+    await poll(size).toEqual([1365, 2048]);
     await page.click('.picked button:has-text("Remove")');
-    await expect.poll(() => page.locator('.picked img').count()).toBe(0);
+    await poll(() => page.locator('.picked img').count()).toBe(0);
 
     await page.setInputFiles('[data-testid=chat-files]', {
       name: 'photo.png',
       mimeType: 'image/png',
       buffer: png,
     });
-    await expect.poll(() => page.locator('.picked img').count()).toBe(1);
+    await poll(() => page.locator('.picked img').count()).toBe(1);
     await page.fill('textarea', 'What is in this picture?');
     // Enter that confirms a Chinese IME candidate (composing) does not send.
     await page.dispatchEvent('textarea', 'keydown', { key: 'Enter', isComposing: true, bubbles: true });
@@ -158,7 +162,7 @@ describe.skipIf(!hasChromium)('WebUI in Chromium', () => {
     await page.reload();
     await page.locator('.conversations li').first().waitFor();
     expect(await page.locator('.conversations li a').first().innerText()).toBe('What is in this picture?');
-    await expect.poll(() => page.locator('.turn').count()).toBe(4);
+    await poll(() => page.locator('.turn').count()).toBe(4);
     expect(await page.locator('.turn.user').nth(1).innerText()).toBe('And in one word?');
     expect(Number(await answers.first().getAttribute('data-length'))).toBe(streamed);
   });
@@ -177,8 +181,8 @@ describe.skipIf(!hasChromium)('WebUI in Chromium', () => {
       { name: 'minutes.pdf', mimeType: 'application/pdf', buffer: Buffer.from(pdf) },
       { name: 'photo.png', mimeType: 'image/png', buffer: png },
     ]);
-    await expect.poll(() => page.locator('.upload[data-state=done]').count(), { timeout: 60_000 }).toBe(2);
-    await expect.poll(() => page.locator('.documents tr').count()).toBe(2);
+    await poll(() => page.locator('.upload[data-state=done]').count(), { timeout: 60_000 }).toBe(2);
+    await poll(() => page.locator('.documents tr').count()).toBe(2);
     await shot('library-desktop');
 
     await page.goto(`${base}/search`);
@@ -277,7 +281,7 @@ describe.skipIf(!hasChromium)('WebUI in Chromium', () => {
   it('switches to Chinese, and at 375 px no screen scrolls sideways', async () => {
     await page.goto(`${base}/status`);
     await page.selectOption('select[aria-label=Language]', 'zh-CN');
-    await expect.poll(() => page.locator('header nav a').first().innerText()).toBe('对话');
+    await poll(() => page.locator('header nav a').first().innerText()).toBe('对话');
     await shot('status-desktop');
     await page.setViewportSize({ width: 375, height: 740 });
     for (const screen of ['chat', 'library', 'search', 'status']) {
@@ -288,9 +292,9 @@ describe.skipIf(!hasChromium)('WebUI in Chromium', () => {
     }
     // Dark: the theme switch recolours the page (and is remembered by the browser).
     await page.selectOption('header select >> nth=1', 'dark');
-    await expect
-      .poll(() => page.evaluate(() => getComputedStyle(document.body).backgroundColor))
-      .toBe('rgb(15, 18, 22)');
+    await poll(() => page.evaluate(() => getComputedStyle(document.body).backgroundColor)).toBe(
+      'rgb(15, 18, 22)',
+    );
     await shot('status-375-dark');
     await page.selectOption('header select >> nth=1', 'light');
     await page.selectOption('header select >> nth=0', 'en');
@@ -363,8 +367,30 @@ describe.skipIf(!hasChromium)('WebUI in Chromium', () => {
       .first()
       .getByRole('button', { name: /^Delete / })
       .click();
-    await expect.poll(() => page.locator('.conversations li').count()).toBe(before - 1);
+    await poll(() => page.locator('.conversations li').count()).toBe(before - 1);
     const listed = (await (await fetch(`${base}/api/conversations`)).json()) as { conversations: unknown[] };
     expect(listed.conversations).toHaveLength(before - 1);
+  });
+
+  // Last: once a key exists the server requires one for everything after.
+  it('asks for an API key when the server requires one, and works once it is entered', async () => {
+    const { key } = await createKey(app, { admin: true });
+    await page.goto(`${base}/library`);
+    const error = page.locator('.errors .error').first();
+    await error.waitFor();
+    expect(await error.innerText()).toContain('enter an API key under Status');
+    expect(await page.locator('.documents tr').count()).toBe(0);
+
+    await page.goto(`${base}/status`);
+    await page.fill('input[type=password]', key);
+    await page.click('button:has-text("Save")');
+    await page.goto(`${base}/library`);
+    await poll(() => page.locator('.documents tr').count()).toBeGreaterThanOrEqual(2);
+    expect(await page.locator('.errors .error').count()).toBe(0);
+    // Page images come through the key too (an <img src> could not send it).
+    await page.locator('.documents a', { hasText: 'minutes.pdf' }).click();
+    await poll(() =>
+      page.locator('.page img').evaluate((img: HTMLImageElement) => img.naturalWidth),
+    ).toBeGreaterThan(0);
   });
 });
