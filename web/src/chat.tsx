@@ -10,6 +10,7 @@ import {
 } from './api.js';
 import { AuthImage } from './auth-image.js';
 import { t } from './i18n.js';
+import { CropDialog } from './crop-dialog.js';
 import { cropImage, pickImage, rotateImage, type PickedImage } from './images.js';
 import { Markdown } from './markdown-view.js';
 import { navigate } from './router.js';
@@ -91,6 +92,7 @@ export function ChatScreen({
   const [preset, setPreset] = useState<'receipt' | 'invoice' | 'contract'>('receipt');
   const [busy, setBusy] = useState<AbortController | null>(null);
   const [dragging, setDragging] = useState(false);
+  const [cropping, setCropping] = useState<PickedImage | null>(null);
   const fileInput = useRef<HTMLInputElement>(null);
   const cameraInput = useRef<HTMLInputElement>(null);
   const idRef = useRef(conversationId);
@@ -288,6 +290,16 @@ export function ChatScreen({
             </li>
           ))}
         </ol>
+        {cropping ? (
+          <CropDialog
+            image={cropping}
+            onCancel={() => setCropping(null)}
+            onApply={(rect) => {
+              setCropping(null);
+              void replaceImage(cropping, (i) => cropImage(i, rect));
+            }}
+          />
+        ) : null}
         <div class="composer">
           {images.length ? (
             <ul class="picked">
@@ -297,11 +309,7 @@ export function ChatScreen({
                   <button type="button" class="small" onClick={() => void replaceImage(image, rotateImage)}>
                     {t('rotate')}
                   </button>
-                  <button
-                    type="button"
-                    class="small"
-                    onClick={() => void replaceImage(image, (i) => cropImage(i))}
-                  >
+                  <button type="button" class="small" onClick={() => setCropping(image)}>
                     {t('crop')}
                   </button>
                   <button

@@ -71,16 +71,28 @@ export async function rotateImage(image: PickedImage): Promise<PickedImage> {
   return { ...image, blob, url: URL.createObjectURL(blob) };
 }
 
-/** The image cropped to its central part (`keep` of each side), to cut away a table or a hand around a page. */
-export async function cropImage(image: PickedImage, keep = 0.8): Promise<PickedImage> {
+/** A crop as fractions of the image (0–1), so it holds at any display size. */
+export interface CropRect {
+  x: number;
+  y: number;
+  width: number;
+  height: number;
+}
+
+/** The central part of an image (`keep` of each side): the crop offered before any dragging. */
+export const centreCrop = (keep = 0.8): CropRect => ({
+  x: (1 - keep) / 2,
+  y: (1 - keep) / 2,
+  width: keep,
+  height: keep,
+});
+
+/** The image cut to `rect`, to leave out a table top or a hand around a page. */
+export async function cropImage(image: PickedImage, rect: CropRect): Promise<PickedImage> {
   const blob = await draw(image.blob, (w, h) => {
-    const cw = Math.round(w * keep);
-    const ch = Math.round(h * keep);
-    return {
-      cw,
-      ch,
-      paint: (c, img) => c.drawImage(img, -Math.round((w - cw) / 2), -Math.round((h - ch) / 2)),
-    };
+    const cw = Math.max(1, Math.round(w * rect.width));
+    const ch = Math.max(1, Math.round(h * rect.height));
+    return { cw, ch, paint: (c, img) => c.drawImage(img, -Math.round(w * rect.x), -Math.round(h * rect.y)) };
   });
   URL.revokeObjectURL(image.url);
   return { ...image, blob, url: URL.createObjectURL(blob) };

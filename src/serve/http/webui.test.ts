@@ -122,6 +122,18 @@ describe.skipIf(!hasChromium)('WebUI in Chromium', () => {
     await poll(size).toEqual([2048, 1365]);
     await page.click('.picked button:has-text("Rotate")');
     await poll(size).toEqual([1365, 2048]);
+    // Crop: drag over the photo from (10 %, 10 %) to (60 %, 35 %) and apply.
+    await page.click('.picked button:has-text("Crop")');
+    const frame = (await page.locator('.crop-frame').boundingBox())!;
+    await page.mouse.move(frame.x + frame.width * 0.1, frame.y + frame.height * 0.1);
+    await page.mouse.down();
+    await page.mouse.move(frame.x + frame.width * 0.6, frame.y + frame.height * 0.35, { steps: 4 });
+    await page.mouse.up();
+    await page.click('.crop-dialog button:has-text("Apply")');
+    await poll(async () => {
+      const [w, h] = await size();
+      return Math.abs(w! - 1365 * 0.5) <= 4 && Math.abs(h! - 2048 * 0.25) <= 4;
+    }).toBe(true);
     await page.click('.picked button:has-text("Remove")');
     await poll(() => page.locator('.picked img').count()).toBe(0);
 
