@@ -229,6 +229,11 @@ describe.skipIf(!hasChromium)('WebUI in Chromium', () => {
     expect(Math.abs(box.x - (img.x + Math.min(...xs) * scale))).toBeLessThan(4);
     expect(Math.abs(box.y - (img.y + Math.min(...ys) * scale))).toBeLessThan(4);
     expect(await page.locator('.page-text li', { hasText: 'pelican' }).count()).toBe(1);
+    // Hovering a line of the text marks its box on the page (and the other way round).
+    const lineIndex = apiPage.lines.indexOf(line);
+    await page.locator('.page-text li').nth(lineIndex).hover();
+    await poll(() => page.locator('polygon.line-box.hover').count()).toBe(1);
+    expect(await page.locator('polygon.line-box').nth(lineIndex).getAttribute('class')).toContain('hover');
     await shot('viewer-desktop');
   });
 
@@ -287,6 +292,43 @@ describe.skipIf(!hasChromium)('WebUI in Chromium', () => {
     await page.locator('polygon.highlight').waitFor();
     expect(new URL(page.url()).pathname).toBe(`/viewer/${hit.document_id}/${hit.page}`);
     expect(await page.locator('polygon.highlight').count()).toBe(hit.boxes.length);
+    await page.unroute('**/api/ask');
+
+    // Without a ready model the server sends the passages and how to get a model: both are shown.
+    await page.route('**/api/ask', (route) =>
+      route.fulfill({
+        status: 200,
+        contentType: 'text/event-stream',
+        body: sse([
+          {
+            type: 'passages',
+            passages: [
+              {
+                number: 1,
+                document_id: hit.document_id,
+                document_name: hit.document_name,
+                pages: [hit.page],
+                text: 'The pelican count rose to 41',
+              },
+            ],
+          },
+          {
+            type: 'done',
+            answer: null,
+            reason: 'Run `docsight models pull qwen3-vl-2b`.',
+            citations: [],
+            stats: {},
+          },
+        ]),
+      }),
+    );
+    await page.goto(`${base}/search`);
+    await page.fill('input[type=search]', 'How many pelicans?');
+    await page.check('label.check input');
+    await page.press('input[type=search]', 'Enter');
+    await page.locator('.ask .notice').waitFor();
+    expect(await page.locator('.ask .notice').innerText()).toContain('docsight models pull qwen3-vl-2b');
+    expect(await page.locator('.ask .passage').innerText()).toBe('The pelican count rose to 41');
     await page.unroute('**/api/ask');
   });
 
