@@ -67,7 +67,7 @@ export function registerServeCommand(program: Command): void {
     const url = `http://${config.server.host.includes(':') ? `[${config.server.host}]` : config.server.host}:${
       typeof address === 'object' && address ? address.port : config.server.port
     }`;
-    process.stderr.write(`DocSight listening on ${url}  (API docs: ${url}/docs)\n`);
+    process.stderr.write(`DocSight listening on ${url}  (WebUI: ${url}/, API docs: ${url}/docs)\n`);
     process.stderr.write(`Configuration:\n${describeConfig(config)}\n`);
     try {
       app.engine();

@@ -20,6 +20,7 @@ import { conversationRoutes, conversationUploadRoutes } from './routes/conversat
 import { docsPage } from './routes/docs-page.js';
 import { createServerMetrics } from './metrics.js';
 import { createRateLimiter } from './rate-limit.js';
+import { defaultWebRoot, serveWebApp } from './web-app.js';
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -44,6 +45,8 @@ export interface HttpServerOptions {
    * fetchRemoteImage), so that a test can serve images from a local server. `docsight serve` never sets it.
    */
   testOnlyAddressPolicy?: (address: string) => boolean;
+  /** The built WebUI served at `/` (default `<package>/dist/web`, written by `npm run build`). */
+  webRoot?: string;
 }
 
 /** Fastify's own request errors (bad JSON, wrong content type, body too large) as our codes. */
@@ -160,7 +163,9 @@ export function createHttpServer(app: DocSight, options: HttpServerOptions = {})
     reply.type('text/html; charset=utf-8').send(docsPage(openapi)),
   );
 
+  const webRoot = options.webRoot ?? defaultWebRoot();
   server.setNotFoundHandler(async (request, reply) => {
+    if (await serveWebApp(webRoot, request, reply)) return reply;
     const { status, body } = toHttpError(
       new DocSightError('NOT_FOUND', `No route ${request.method} ${request.url.split('?')[0]}; see /docs.`),
     );
