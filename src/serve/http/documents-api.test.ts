@@ -142,6 +142,13 @@ describe('documents over HTTP: upload, follow, search, look at, export, delete',
     expect(((await filtered.json()) as { results: unknown[] }).results).toEqual([]);
   });
 
+  it('counts the pages it ingested in /metrics', async () => {
+    const metrics = await (await fetch(`${s.base}/metrics`)).text();
+    // The PDF and the image of the first test: at least their first pages, written after the job opened them.
+    expect(Number(/^docsight_ingested_pages_total (\d+)/m.exec(metrics)?.[1])).toBeGreaterThanOrEqual(1);
+    expect(metrics).toMatch(/^docsight_ingest_job_failures_total 0/m);
+  });
+
   it('lists and filters documents, and shows one with its pages', async () => {
     const list = async (query: string) =>
       (

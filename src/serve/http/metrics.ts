@@ -1,15 +1,13 @@
 import type { FastifyInstance } from 'fastify';
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 import type { DocSight } from '../../app/docsight.js';
+import type { Ingestion } from '../../app/ingest.js';
 
 /** The server's Prometheus metrics, in a registry of its own (tests run several servers in one process). */
 export interface ServerMetrics {
   registry: Registry;
   /** One finished generation: time to its first text and its decode rate. */
   observeGeneration(sample: { firstTextMs?: number; completionTokens: number; decodeMs?: number }): void;
-  ingestedPages: Counter;
-  jobFailures: Counter;
-  ocrSecondsPerPage: Histogram;
 }
 
 /**
@@ -17,7 +15,11 @@ export interface ServerMetrics {
  * URL: ids in paths would make one series per document). Gauges that mirror application state (queue depth,
  * image-state cache) are read when scraped.
  */
-export function createServerMetrics(server: FastifyInstance, app: DocSight): ServerMetrics {
+export function createServerMetrics(
+  server: FastifyInstance,
+  app: DocSight,
+  ingestion?: Pick<Ingestion, 'events'>,
+): ServerMetrics {
   const registry = new Registry();
   collectDefaultMetrics({ register: registry });
   const requestDuration = new Histogram({
@@ -75,11 +77,17 @@ export function createServerMetrics(server: FastifyInstance, app: DocSight): Ser
     help: 'Ingest jobs that failed for good',
     registers: [registry],
   });
-  const ocrSecondsPerPage = new Histogram({
-    name: 'docsight_ocr_seconds_per_page',
-    help: 'Wall time of OCR for one page',
-    buckets: [0.25, 0.5, 1, 2, 4, 8, 16, 32],
-    registers: [registry],
+
+  // Pages written, from the ingestion this process runs: progress reports pages done per job, so count the steps.
+  const pagesSeen = new Map<number, number>();
+  ingestion?.events.on('progress', (p) => {
+    const before = pagesSeen.get(p.jobId);
+    if (before !== undefined && p.pagesDone > before) ingestedPages.inc(p.pagesDone - before);
+    pagesSeen.set(p.jobId, p.pagesDone);
+  });
+  ingestion?.events.on('job', (e) => {
+    pagesSeen.delete(e.jobId);
+    if (e.state === 'failed') jobFailures.inc();
   });
 
   server.addHook('onResponse', async (request, reply) => {
@@ -102,8 +110,5 @@ export function createServerMetrics(server: FastifyInstance, app: DocSight): Ser
       if (firstTextMs !== undefined) firstToken.observe(firstTextMs / 1000);
       if (decodeMs && completionTokens > 1) tokensPerSecond.observe(completionTokens / (decodeMs / 1000));
     },
-    ingestedPages,
-    jobFailures,
-    ocrSecondsPerPage,
   };
 }

@@ -128,7 +128,7 @@ export function createHttpServer(app: DocSight, options: HttpServerOptions = {})
   const closing = new AbortController();
   server.addHook('preClose', async () => closing.abort());
 
-  const metrics = createServerMetrics(server, app);
+  const metrics = createServerMetrics(server, app, options.ingestion);
   const routes: Route<never, never, never>[] = [
     healthRoute,
     readyRoute(app),
