@@ -3,6 +3,7 @@ import type { Command } from 'commander';
 import { createDocSight } from '../../app/docsight.js';
 import { startIngestion } from '../../app/ingest.js';
 import { keysRequired } from '../../app/keys.js';
+import { loadModelInBackground } from '../../app/model-loading.js';
 import { describeConfig } from '../../config/config.js';
 import { DocSightError, describeError } from '../../errors.js';
 import { createHttpServer } from '../http/server.js';
@@ -71,6 +72,8 @@ export function registerServeCommand(program: Command): void {
     process.stderr.write(`Configuration:\n${describeConfig(config)}\n`);
     try {
       app.engine();
+      // The model loads while the server already answers; /v1/models shows loading, ready or failed (why).
+      loadModelInBackground(app);
     } catch (err) {
       process.stderr.write(`Vision-language model not available: ${describeError(err)}\n`);
     }

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import type { DocSight } from '../../../app/docsight.js';
+import { modelLoadState } from '../../../app/model-loading.js';
 import { servedModelName } from '../../../app/served-model.js';
 import { describeError, isDocSightError } from '../../../errors.js';
 import { defineRoute } from '../route.js';
@@ -32,9 +33,17 @@ export function modelsRoute(app: DocSight) {
       let detail: string | undefined;
       try {
         const status = await app.engine().engine.status();
-        // The local engine loads its model on the first request; an upstream is ready when it answers.
-        state = status.ready ? 'ready' : 'loading';
-        detail = status.detail;
+        const load = modelLoadState(app);
+        if (status.ready) state = 'ready';
+        else if (load.state === 'failed') {
+          state = 'failed';
+          detail = load.reason;
+        } else {
+          // `docsight serve` loads the model at start-up; elsewhere it loads on the first request.
+          state = 'loading';
+          detail = load.state === 'loading' ? 'loading the model' : 'loads on the first request';
+        }
+        detail ??= status.detail;
       } catch (err) {
         state = isDocSightError(err, 'MODEL_MISSING') ? 'absent' : 'failed';
         detail = describeError(err);
