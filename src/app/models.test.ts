@@ -5,7 +5,7 @@ import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { CatalogEntry } from '../models/catalog.js';
 import { DEFAULT_MODEL } from '../models/catalog.js';
-import { listModels, pullModel, removeModel } from './models.js';
+import { downloadsInProgress, listModels, pullModel, removeModel } from './models.js';
 import { useAppsInTempHomes } from './test-support/app-in-temp-home.js';
 
 // A loopback stand-in for the hub, serving one small file at the path the hub would.
@@ -42,14 +42,20 @@ describe('models', () => {
   it('pulls a model with progress, lists it and removes it', async () => {
     const app = newApp();
     const received: number[] = [];
+    const percents: number[] = [];
     const [path] = await pullModel(app, DEFAULT_MODEL, {
       entry,
       endpoint,
       onProgress: (file, p) => {
         expect(file).toBe('tiny.gguf');
         received.push(p.received);
+        // /v1/models reads this while the download runs.
+        percents.push(downloadsInProgress(app).get(DEFAULT_MODEL)!.percent);
       },
     });
+    expect(percents.at(-1)).toBe(100);
+    expect(percents.every((p, i) => p >= 0 && p <= 100 && (i === 0 || p >= percents[i - 1]!))).toBe(true);
+    expect(downloadsInProgress(app).has(DEFAULT_MODEL)).toBe(false);
     expect(readFileSync(path!)).toEqual(bytes);
     expect(received.at(-1)).toBe(bytes.length);
     // The listing is the real catalog's: the stand-in file is none of its files, so the model is absent.

@@ -1,5 +1,5 @@
 import type { CatalogEntry } from '../models/catalog.js';
-import { DEFAULT_MODEL } from '../models/catalog.js';
+import { DEFAULT_MODEL, findCatalogEntry } from '../models/catalog.js';
 import type { DownloadProgress } from '../models/download.js';
 import {
   listModels as listModelsIn,
@@ -54,14 +54,39 @@ export async function pullModel(
   access: Access = FULL_ACCESS,
 ): Promise<string[]> {
   requireAdmin(access, 'download models');
-  return pullModelFiles({
-    home: app.config.home,
-    name,
-    entry: options.entry,
-    endpoint: options.endpoint,
-    signal: options.signal,
-    onProgress: options.onProgress,
-  });
+  // Progress of the whole model (all its files), for /v1/models while the download runs.
+  const files = (options.entry ?? findCatalogEntry(name))?.files ?? [];
+  const total = files.reduce((sum, f) => sum + f.size, 0);
+  const received = new Map<string, number>();
+  const running = (downloads.get(app) ?? downloads.set(app, new Map()).get(app))!;
+  running.set(name, { percent: 0 });
+  try {
+    return await pullModelFiles({
+      home: app.config.home,
+      name,
+      entry: options.entry,
+      endpoint: options.endpoint,
+      signal: options.signal,
+      onProgress: (file, progress) => {
+        received.set(file, progress.received);
+        const done = [...received.values()].reduce((sum, n) => sum + n, 0);
+        if (total > 0) running.set(name, { percent: Math.min(100, Math.floor((1000 * done) / total) / 10) });
+        options.onProgress?.(file, progress);
+      },
+    });
+  } finally {
+    running.delete(name);
+  }
+}
+
+const downloads = new WeakMap<DocSight, Map<string, { percent: number }>>();
+
+/**
+ * The models this app is downloading now, with how far each has got: the bytes received of all its files
+ * against their catalog sizes (files already complete on disk are skipped, so a resumed pull starts low).
+ */
+export function downloadsInProgress(app: DocSight): ReadonlyMap<string, { percent: number }> {
+  return downloads.get(app) ?? new Map();
 }
 
 /** Deletes a downloaded model, partial files included; false when nothing of it was there. */

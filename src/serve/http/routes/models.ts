@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import type { DocSight } from '../../../app/docsight.js';
 import { modelLoadState } from '../../../app/model-loading.js';
+import { downloadsInProgress } from '../../../app/models.js';
 import { servedModelName } from '../../../app/served-model.js';
 import { describeError, isDocSightError } from '../../../errors.js';
 import { defineRoute } from '../route.js';
@@ -11,7 +12,9 @@ const modelSchema = z.object({
   created: z.int(),
   owned_by: z.string(),
   /** DocSight's addition: whether the model can answer now, and if not, why and how to fix it. */
-  state: z.enum(['absent', 'loading', 'ready', 'failed']),
+  state: z.enum(['absent', 'downloading', 'loading', 'ready', 'failed']),
+  /** While downloading: how far, 0–100. */
+  percent: z.number().optional(),
   detail: z.string().optional(),
 });
 
@@ -48,6 +51,12 @@ export function modelsRoute(app: DocSight) {
         state = isDocSightError(err, 'MODEL_MISSING') ? 'absent' : 'failed';
         detail = describeError(err);
       }
+      // A download of the model this server answers with (POST /api/models/{name}/pull) comes first.
+      const download = downloadsInProgress(app).get(servedModelName(app.config));
+      if (download && state !== 'ready') {
+        state = 'downloading';
+        detail = `downloading: ${download.percent} %`;
+      }
       return {
         object: 'list',
         data: [
@@ -58,6 +67,7 @@ export function modelsRoute(app: DocSight) {
             owned_by: 'docsight',
             state,
             detail,
+            ...(download && state === 'downloading' ? { percent: download.percent } : {}),
           },
         ],
       };
