@@ -28,6 +28,11 @@ export interface DocSight {
    */
   readonly ocr: OcrEngine;
   /**
+   * Calls `listener` with the wall seconds of every page the shared OCR engine reads (waiting for a free
+   * engine included), for the server's metrics; returns the function that stops it.
+   */
+  onOcrPage(listener: (seconds: number) => void): () => void;
+  /**
    * The vision-language engine behind its scheduler, created on first use; throws MODEL_MISSING /
    * MODEL_INVALID (with the command that fixes it) when the configured model cannot be used.
    */
@@ -61,7 +66,18 @@ export function createDocSight(config: Config, options: DocSightOptions = {}): D
   let cache: Promise<ImageStateCache | undefined> | undefined;
   let embedder: Promise<LlamaEmbedder | undefined> | undefined;
   const interactive = createInteractiveGate();
-  const ocr = createLazyOcrEngine(config.ocr, { thread: options.ocrThread ?? 'worker' });
+  const pool = createLazyOcrEngine(config.ocr, { thread: options.ocrThread ?? 'worker' });
+  const ocrListeners = new Set<(seconds: number) => void>();
+  const ocr: OcrEngine = {
+    async recognize(image, callOptions) {
+      const start = performance.now();
+      const result = await pool.recognize(image, callOptions);
+      const seconds = (performance.now() - start) / 1000;
+      for (const listener of ocrListeners) listener(seconds);
+      return result;
+    },
+    close: () => pool.close(),
+  };
   let closed = false;
   const open = (): void => {
     if (closed) throw new Error('This DocSight was closed; create a new one.');
@@ -70,6 +86,10 @@ export function createDocSight(config: Config, options: DocSightOptions = {}): D
   return {
     config,
     ocr,
+    onOcrPage(listener) {
+      ocrListeners.add(listener);
+      return () => ocrListeners.delete(listener);
+    },
     interactive,
     library() {
       open();

@@ -147,6 +147,10 @@ describe('documents over HTTP: upload, follow, search, look at, export, delete',
     // The PDF and the image of the first test: at least their first pages, written after the job opened them.
     expect(Number(/^docsight_ingested_pages_total (\d+)/m.exec(metrics)?.[1])).toBeGreaterThanOrEqual(1);
     expect(metrics).toMatch(/^docsight_ingest_job_failures_total 0/m);
+    // The image was read by OCR (the PDF has a text layer): one page timed.
+    expect(Number(/^docsight_ocr_seconds_per_page_count (\d+)/m.exec(metrics)?.[1])).toBeGreaterThanOrEqual(
+      1,
+    );
   });
 
   it('lists and filters documents, and shows one with its pages', async () => {

@@ -78,6 +78,15 @@ export function createServerMetrics(
     registers: [registry],
   });
 
+  const ocrSecondsPerPage = new Histogram({
+    name: 'docsight_ocr_seconds_per_page',
+    help: 'Wall time of OCR for one page, waiting for a free OCR engine included',
+    buckets: [0.25, 0.5, 1, 2, 4, 8, 16, 32],
+    registers: [registry],
+  });
+  const stopOcrTimings = app.onOcrPage((seconds) => ocrSecondsPerPage.observe(seconds));
+  server.addHook('onClose', async () => stopOcrTimings());
+
   // Pages written, from the ingestion this process runs: progress reports pages done per job, so count the steps.
   const pagesSeen = new Map<number, number>();
   ingestion?.events.on('progress', (p) => {
