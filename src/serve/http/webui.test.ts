@@ -355,7 +355,7 @@ describe.skipIf(!hasChromium)('WebUI in Chromium', () => {
     await page.setViewportSize({ width: 1280, height: 860 });
   });
 
-  it('a corrupt upload and a 429 each show a readable message, and the app keeps working', async () => {
+  it('a corrupt upload and a server-side 429 each show a readable message, and the app keeps working', async () => {
     await page.goto(`${base}/library`);
     await page.setInputFiles('[data-testid=library-files]', {
       name: 'broken.pdf',
@@ -366,29 +366,33 @@ describe.skipIf(!hasChromium)('WebUI in Chromium', () => {
     await failed.waitFor({ timeout: 30_000 });
     expect((await failed.innerText()).length).toBeGreaterThan(10);
 
-    await page.route('**/api/search', (route) =>
-      route.fulfill({
-        status: 429,
-        contentType: 'application/json',
-        headers: { 'retry-after': '2' },
-        body: JSON.stringify({
-          error: {
-            message: 'Every slot is busy; try again in 2 s.',
-            type: 'rate_limit_error',
-            param: null,
-            code: 'busy',
-          },
-        }),
-      }),
+    // A server-side 429: the same library behind a second server whose rate limit is tight (20 requests a
+    // minute per client, so a token comes back every 3 s). Searching again and again runs out of tokens.
+    const limitedApp = createDocSight(
+      loadConfig({ env: {}, flags: { home: app.config.home, server: { rateLimitPerMinute: 20 } } }),
+      { ocrThread: 'main' },
     );
-    await page.goto(`${base}/search`);
-    await page.fill('input[type=search]', 'pelican');
-    await page.press('input[type=search]', 'Enter');
-    await page.locator('.errors .error').waitFor();
-    expect(await page.locator('.errors .error').innerText()).toContain('Every slot is busy');
-    await page.unroute('**/api/search');
-    await page.press('input[type=search]', 'Enter');
-    await page.locator('.hit').first().waitFor();
+    const limited = createHttpServer(limitedApp, { log: () => undefined });
+    try {
+      await limited.listen({ host: '127.0.0.1', port: 0 });
+      const limitedBase = `http://127.0.0.1:${(limited.server.address() as AddressInfo).port}`;
+      await page.goto(`${limitedBase}/search`);
+      await page.fill('input[type=search]', 'pelican');
+      const refused = page.locator('.errors .error', { hasText: 'server.rateLimitPerMinute' });
+      for (let i = 0; i < 40 && (await refused.count()) === 0; i++) {
+        await page.press('input[type=search]', 'Enter');
+        await page.waitForTimeout(50);
+      }
+      await refused.first().waitFor();
+      expect(await refused.first().innerText()).toMatch(/try again in \d+ s/);
+      // The app keeps working: once a token is back, the same search answers.
+      await page.waitForTimeout(3500);
+      await page.press('input[type=search]', 'Enter');
+      await page.locator('.hit').first().waitFor();
+    } finally {
+      await limited.close();
+      await limitedApp.close();
+    }
   });
 
   it('renders <img onerror> and javascript: links in an answer as inert text', async () => {
