@@ -13,6 +13,7 @@ import { loadConfig } from '../../config/config.js';
 import { buildPdf } from '../../read/intake/test-support/build-pdf.js';
 import { useTempDirs } from '../../test-support/temp-dir.js';
 import { testImage, tinyModel } from '../../understand/engine/test-support/test-models.js';
+import { startFakeUpstreamServer } from '../cli/test-support/fake-upstream-server.js';
 import { createHttpServer } from './server.js';
 import { defaultWebRoot } from './web-app.js';
 
@@ -238,98 +239,81 @@ describe.skipIf(!hasChromium)('WebUI in Chromium', () => {
   });
 
   it('ask the library: a cited answer, and the citation opens the viewer on the cited page', async () => {
-    // The tiny model's gibberish cites nothing, so the answer stream is scripted here, citing the real page.
-    const hits = (await (
-      await fetch(`${base}/api/search`, {
-        method: 'POST',
-        headers: { 'content-type': 'application/json' },
-        body: JSON.stringify({ query: 'pelican' }),
-      })
-    ).json()) as {
-      results: { document_id: number; document_name: string; page: number; boxes: number[][] }[];
-    };
-    const hit = hits.results[0]!;
-    await page.route('**/api/ask', (route) =>
-      route.fulfill({
-        status: 200,
-        contentType: 'text/event-stream',
-        body: sse([
-          {
-            type: 'passages',
-            passages: [
-              {
-                number: 1,
-                document_id: hit.document_id,
-                document_name: hit.document_name,
-                pages: [hit.page],
-                text: 'The pelican count rose to 41',
-              },
-            ],
-          },
-          { type: 'text', text: 'The count rose to **41** ' },
-          { type: 'text', text: '[1].' },
-          {
-            type: 'done',
-            answer: 'The count rose to **41** [1].',
-            citations: [{ ...hit, quote: 'The pelican count rose to 41', passage: 1 }],
-            stats: {},
-          },
-        ]),
+    // The tiny model's gibberish cites nothing, so this answer comes from a scripted OpenAI-compatible
+    // upstream (a double for the model only) behind a second server on the same library: retrieval, passages,
+    // the prompt, the citation mapping and the stream are the server's own.
+    const upstream = await startFakeUpstreamServer('The count rose to **41** [1].');
+    const citing = createDocSight(
+      loadConfig({
+        env: {},
+        flags: {
+          home: app.config.home,
+          understand: { backend: 'openai', upstreams: [`${upstream.url}/v1`] },
+        },
       }),
+      { ocrThread: 'main' },
     );
-    await page.goto(`${base}/search`);
-    await page.fill('input[type=search]', 'How many pelicans?');
-    await page.check('label.check input');
-    await page.press('input[type=search]', 'Enter');
-    await page.locator('.citation').waitFor();
-    expect(await page.locator('.ask .markdown strong').innerText()).toBe('41');
-    await shot('ask-desktop');
-    // The source list links to the cited page with its boxes; the [1] in the answer opens it.
-    const href = new URL((await page.locator('.citation').getAttribute('href'))!, base);
-    expect(href.pathname).toBe(`/viewer/${hit.document_id}/${hit.page}`);
-    expect(href.searchParams.get('hl')).toBe(hit.boxes.map((b) => b.map(Math.round).join(',')).join(';'));
-    await page.click('.ask .markdown a[data-cite="1"]');
-    await page.locator('polygon.highlight').waitFor();
-    expect(new URL(page.url()).pathname).toBe(`/viewer/${hit.document_id}/${hit.page}`);
-    expect(await page.locator('polygon.highlight').count()).toBe(hit.boxes.length);
-    await page.unroute('**/api/ask');
+    const citingServer = createHttpServer(citing, { log: () => undefined });
+    // And a server on the same library with no model at all: the passages and how to get a model.
+    const modelless = createDocSight(
+      loadConfig({
+        env: {},
+        flags: {
+          home: app.config.home,
+          understand: {
+            modelPath: join(modelDir, 'absent.gguf'),
+            mmprojPath: join(modelDir, 'absent-mmproj.gguf'),
+          },
+        },
+      }),
+      { ocrThread: 'main' },
+    );
+    const modellessServer = createHttpServer(modelless, { log: () => undefined });
+    try {
+      await citingServer.listen({ host: '127.0.0.1', port: 0 });
+      await modellessServer.listen({ host: '127.0.0.1', port: 0 });
+      const citingBase = `http://127.0.0.1:${(citingServer.server.address() as AddressInfo).port}`;
+      const modellessBase = `http://127.0.0.1:${(modellessServer.server.address() as AddressInfo).port}`;
 
-    // Without a ready model the server sends the passages and how to get a model: both are shown.
-    await page.route('**/api/ask', (route) =>
-      route.fulfill({
-        status: 200,
-        contentType: 'text/event-stream',
-        body: sse([
-          {
-            type: 'passages',
-            passages: [
-              {
-                number: 1,
-                document_id: hit.document_id,
-                document_name: hit.document_name,
-                pages: [hit.page],
-                text: 'The pelican count rose to 41',
-              },
-            ],
-          },
-          {
-            type: 'done',
-            answer: null,
-            reason: 'Run `docsight models pull qwen3-vl-2b`.',
-            citations: [],
-            stats: {},
-          },
-        ]),
-      }),
-    );
-    await page.goto(`${base}/search`);
-    await page.fill('input[type=search]', 'How many pelicans?');
-    await page.check('label.check input');
-    await page.press('input[type=search]', 'Enter');
-    await page.locator('.ask .notice').waitFor();
-    expect(await page.locator('.ask .notice').innerText()).toContain('docsight models pull qwen3-vl-2b');
-    expect(await page.locator('.ask .passage').innerText()).toBe('The pelican count rose to 41');
-    await page.unroute('**/api/ask');
+      await page.goto(`${citingBase}/search`);
+      await page.fill('input[type=search]', 'How many pelicans?');
+      await page.check('label.check input');
+      await page.press('input[type=search]', 'Enter');
+      await page.locator('.citation').waitFor();
+      expect(await page.locator('.ask .markdown strong').innerText()).toBe('41');
+      await shot('ask-desktop');
+      // The source list links to the cited page with the cited lines' boxes; the [1] in the answer opens it.
+      const href = new URL((await page.locator('.citation').first().getAttribute('href'))!, citingBase);
+      const [, , documentId, pageNumber] = href.pathname.split('/');
+      const cited = (await (await fetch(`${citingBase}/api/documents/${documentId}`)).json()) as {
+        name: string;
+      };
+      expect(cited.name).toBe('minutes.pdf');
+      const boxes = href.searchParams.get('hl')!.split(';');
+      expect(boxes.length).toBeGreaterThanOrEqual(1);
+      await page.click('.ask .markdown a[data-cite="1"]');
+      await page.locator('polygon.highlight').first().waitFor();
+      expect(new URL(page.url()).pathname).toBe(`/viewer/${documentId}/${pageNumber}`);
+      expect(await page.locator('polygon.highlight').count()).toBe(boxes.length);
+      // The model was given the passage it cited, numbered.
+      expect(JSON.stringify(upstream.requests.at(-1)?.body)).toContain('The pelican count rose to 41');
+
+      await page.goto(`${modellessBase}/search`);
+      await page.fill('input[type=search]', 'How many pelicans?');
+      await page.check('label.check input');
+      await page.press('input[type=search]', 'Enter');
+      await page.locator('.ask .notice').waitFor();
+      expect(await page.locator('.ask .notice').innerText()).toMatch(/absent\.gguf|models pull/);
+      expect(await page.locator('.ask .passage').first().innerText()).toContain(
+        'The pelican count rose to 41',
+      );
+    } finally {
+      await citingServer.close();
+      await modellessServer.close();
+      await citing.close();
+      await modelless.close();
+      await upstream.close();
+    }
   });
 
   it('switches to Chinese, and at 375 px no screen scrolls sideways', async () => {
