@@ -33,9 +33,6 @@ const tempDir = useTempDirs('docsight-webui-');
 /** expect.poll with room for a loaded 2-core machine (its default gives up after 1 s). */
 const poll: typeof expect.poll = (fn, options) => expect.poll(fn, { timeout: 20_000, ...options });
 
-/** An SSE body of these frames, as the server writes them. */
-const sse = (frames: object[]) => frames.map((f) => `data: ${JSON.stringify(f)}\n\n`).join('');
-
 describe.skipIf(!hasChromium)('WebUI in Chromium', () => {
   let app: DocSight;
   let ingestion: Ingestion;
@@ -380,27 +377,44 @@ describe.skipIf(!hasChromium)('WebUI in Chromium', () => {
   });
 
   it('renders <img onerror> and javascript: links in an answer as inert text', async () => {
+    // The server streams what a model said; a scripted OpenAI-compatible upstream (a double for the model only)
+    // says something hostile, behind a second server on the same library.
     const evil = 'Look: <img src=x onerror=alert(1)> and [click me](javascript:alert(1)).';
-    await page.route('**/api/conversations/*/messages', (route) =>
-      route.fulfill({
-        status: 200,
-        contentType: 'text/event-stream',
-        body: sse([
-          { type: 'text', text: evil },
-          { type: 'done', finish_reason: 'stop', stats: { images_encoded: 0 }, messages: [] },
-        ]),
+    const upstream = await startFakeUpstreamServer(evil);
+    const hostile = createDocSight(
+      loadConfig({
+        env: {},
+        flags: {
+          home: app.config.home,
+          understand: { backend: 'openai', upstreams: [`${upstream.url}/v1`] },
+        },
       }),
+      { ocrThread: 'main' },
     );
+    const hostileServer = createHttpServer(hostile, { log: () => undefined });
+    try {
+      await hostileServer.listen({ host: '127.0.0.1', port: 0 });
+      const hostileBase = `http://127.0.0.1:${(hostileServer.server.address() as AddressInfo).port}`;
+      await page.goto(`${hostileBase}/chat`);
+      await page.setInputFiles('[data-testid=chat-files]', {
+        name: 'page.png',
+        mimeType: 'image/png',
+        buffer: png,
+      });
+      await page.fill('textarea', 'Say something nasty');
+      await page.press('textarea', 'Enter');
+      const answer = page.locator('.turn.assistant .markdown').last();
+      await page.locator('.turn.assistant .turn-meta').last().waitFor();
+      expect(await answer.innerText()).toContain('<img src=x onerror=alert(1)>');
+      expect(await answer.locator('img').count()).toBe(0);
+      expect(await answer.locator('a[href^="javascript"]').count()).toBe(0);
+      expect(dialogs).toEqual([]);
+    } finally {
+      await hostileServer.close();
+      await hostile.close();
+      await upstream.close();
+    }
     await page.goto(`${base}/chat`);
-    await page.fill('textarea', 'Say something nasty');
-    await page.press('textarea', 'Enter');
-    const answer = page.locator('.turn.assistant .markdown').last();
-    await page.locator('.turn.assistant .turn-meta').last().waitFor();
-    expect(await answer.innerText()).toContain('<img src=x onerror=alert(1)>');
-    expect(await answer.locator('img').count()).toBe(0);
-    expect(await answer.locator('a[href^="javascript"]').count()).toBe(0);
-    expect(dialogs).toEqual([]);
-    await page.unroute('**/api/conversations/*/messages');
 
     // Deleting a conversation from the sidebar removes it on the server too.
     const before = await page.locator('.conversations li').count();
