@@ -366,9 +366,11 @@ describe.skipIf(!hasChromium)('WebUI in Chromium', () => {
       }
       await refused.first().waitFor();
       expect(await refused.first().innerText()).toMatch(/try again in \d+ s/);
-      // The app keeps working: once a token is back, the same search answers.
-      await page.waitForTimeout(3500);
-      await page.press('input[type=search]', 'Enter');
+      // The app keeps working: once tokens are back (one every 3 s), the same search answers.
+      for (let i = 0; i < 15 && (await page.locator('.hit').count()) === 0; i++) {
+        await page.waitForTimeout(2000);
+        await page.press('input[type=search]', 'Enter');
+      }
       await page.locator('.hit').first().waitFor();
     } finally {
       await limited.close();
