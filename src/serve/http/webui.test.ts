@@ -366,11 +366,17 @@ describe.skipIf(!hasChromium)('WebUI in Chromium', () => {
       }
       await refused.first().waitFor();
       expect(await refused.first().innerText()).toMatch(/try again in \d+ s/);
-      // The app keeps working: once tokens are back (one every 3 s), the same search answers.
-      for (let i = 0; i < 15 && (await page.locator('.hit').count()) === 0; i++) {
+      // The app keeps working: once tokens are back (one every 3 s), the same search is answered again (hits
+      // of earlier searches stay on screen, so the proof is a search answered after the refusal).
+      let answeredAfter = false;
+      page.on('response', (r) => {
+        if (r.url().endsWith('/api/search') && r.status() === 200) answeredAfter = true;
+      });
+      for (let i = 0; i < 15 && !answeredAfter; i++) {
         await page.waitForTimeout(2000);
         await page.press('input[type=search]', 'Enter');
       }
+      await poll(() => answeredAfter).toBe(true);
       await page.locator('.hit').first().waitFor();
     } finally {
       await limited.close();
