@@ -4,7 +4,8 @@ import { createDocSight } from '../../app/docsight.js';
 import type { TaskName } from '../../understand/tasks/task-prompts.js';
 import { answerSource, describeAnswer } from './answer-notes.js';
 import { configFromGlobals } from './command-config.js';
-import { addEngineFlags, engineOverrides, positive, type EngineFlags } from './engine-flags.js';
+import { addEngineFlags, engineOverrides, type EngineFlags } from './engine-flags.js';
+import { positiveInteger } from './options.js';
 import { readImageFiles, readSchemaFlag } from './image-files.js';
 
 interface AskOptions extends EngineFlags {
@@ -41,9 +42,13 @@ export function registerAskCommand(program: Command): void {
         .default('ask'),
     )
     .option('--schema <preset|file>', 'for --task fields: receipt, invoice, contract, or a JSON Schema file')
-    .option('--max-tokens <n>', 'longest answer, tokens', positive, 512)
-    .option('--budget <tokens>', 'image token budget (default per task: ask 256, extract 1024, …)', positive)
-    .option('--page <n>', 'page of a PDF or TIFF to look at', positive, 1)
+    .option('--max-tokens <n>', 'longest answer, tokens', positiveInteger('--max-tokens'), 512)
+    .option(
+      '--budget <tokens>',
+      'image token budget (default per task: ask 256, extract 1024, …)',
+      positiveInteger('--budget'),
+    )
+    .option('--page <n>', 'page of a PDF or TIFF to look at', positiveInteger('--page'), 1)
     .option('--zoom', 'ask: always add a zoomed crop of the lines the question is about')
     .option('--no-zoom', 'ask: never add one (by default: only when their print is too small to read)');
   addEngineFlags(ask).action(async (question: string | undefined, opts: AskOptions, command: Command) => {

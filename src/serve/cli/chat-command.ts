@@ -5,7 +5,8 @@ import { createConversation, deleteConversation, sendMessage } from '../../app/c
 import { createDocSight, type DocSight } from '../../app/docsight.js';
 import { answerSource, describeAnswer } from './answer-notes.js';
 import { configFromGlobals } from './command-config.js';
-import { addEngineFlags, engineOverrides, positive, type EngineFlags } from './engine-flags.js';
+import { addEngineFlags, engineOverrides, type EngineFlags } from './engine-flags.js';
+import { positiveInteger } from './options.js';
 import type { ImageInput } from '../../app/page-images.js';
 import { readImageFiles } from './image-files.js';
 
@@ -83,9 +84,9 @@ export function registerChatCommand(program: Command): void {
       (v: string, all: string[]) => [...all, v],
       [],
     )
-    .option('--max-tokens <n>', 'longest answer, tokens', positive, 512)
-    .option('--budget <tokens>', 'image token budget (default 256)', positive)
-    .option('--page <n>', 'page of a PDF or TIFF to look at', positive, 1)
+    .option('--max-tokens <n>', 'longest answer, tokens', positiveInteger('--max-tokens'), 512)
+    .option('--budget <tokens>', 'image token budget (default 256)', positiveInteger('--budget'))
+    .option('--page <n>', 'page of a PDF or TIFF to look at', positiveInteger('--page'), 1)
     .option('--conversation <id>', 'continue a kept conversation (--image then adds images to it)')
     .option('--keep', 'keep the conversation in the library (prints its id)');
   addEngineFlags(chat).action(async (opts: ChatOptions, command: Command) => {

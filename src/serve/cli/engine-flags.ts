@@ -1,5 +1,6 @@
-import { InvalidArgumentError, Option, type Command } from 'commander';
+import { Option, type Command } from 'commander';
 import type { ConfigOverrides } from '../../config/config.js';
+import { positiveInteger } from './options.js';
 
 /** The engine flags `ask` and `chat` share; they override `understand.*` of the configuration. */
 export interface EngineFlags {
@@ -9,13 +10,6 @@ export interface EngineFlags {
   modelPath?: string;
   mmprojPath?: string;
 }
-
-/** A flag value that must be a whole number of 1 or more (`--max-tokens`, `--page`, `--threads`). */
-export const positive = (value: string): number => {
-  const n = Number(value);
-  if (!Number.isInteger(n) || n < 1) throw new InvalidArgumentError('must be a whole number of 1 or more.');
-  return n;
-};
 
 /** Adds `--backend`, `--upstream`, `--threads`, `--model-path`, `--mmproj-path` to a command. */
 export function addEngineFlags(command: Command): Command {
@@ -32,7 +26,7 @@ export function addEngineFlags(command: Command): Command {
       (v: string, all: string[]) => [...all, v],
       [],
     )
-    .option('--threads <n>', 'CPU threads for the local model', positive)
+    .option('--threads <n>', 'CPU threads for the local model', positiveInteger('--threads'))
     .option('--model-path <gguf>', 'text model GGUF (instead of the pulled default)')
     .option('--mmproj-path <gguf>', 'vision projector GGUF (with --model-path)');
 }

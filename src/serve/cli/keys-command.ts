@@ -1,22 +1,15 @@
 import type { Command } from 'commander';
 import { createDocSight } from '../../app/docsight.js';
 import { createKey, listKeys, revokeKey } from '../../app/keys.js';
-import { DocSightError } from '../../errors.js';
 import type { ApiKeyRecord } from '../../store/library-store.js';
 import { configFromGlobals } from './command-config.js';
+import { positiveInteger } from './options.js';
 
 function keyLine(k: ApiKeyRecord): string {
   const scope = k.admin ? 'admin' : `collections: ${k.collections.join(', ')}`;
   const state = k.revokedAt ? 'revoked' : 'active';
   const when = new Date(k.createdAt).toISOString().slice(0, 16).replace('T', ' ');
   return `${String(k.id).padStart(4)}  ${k.prefix}…  ${state.padEnd(7)}  ${when}  ${JSON.stringify(k.name)}  ${scope}`;
-}
-
-function keyId(raw: string): number {
-  const n = Number(raw);
-  if (!Number.isInteger(n) || n < 1)
-    throw new DocSightError('BAD_REQUEST', `Key ids are whole numbers, not "${raw}".`);
-  return n;
 }
 
 /** `docsight keys create|list|revoke`: the HTTP API's keys. A key is printed once, at creation. */
@@ -65,7 +58,11 @@ export function registerKeysCommand(program: Command): void {
   keys
     .command('revoke')
     .description('Revoke a key; requests with it are refused from then on.')
-    .argument('<id>', 'key id (see keys list)', keyId)
+    .argument(
+      '<id>',
+      'key id (see keys list)',
+      positiveInteger('A key id', { hint: 'See `docsight keys list`.' }),
+    )
     .action(async (id: number, _opts: object, command: Command) => {
       const app = createDocSight(configFromGlobals(command));
       try {

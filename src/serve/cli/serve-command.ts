@@ -8,11 +8,12 @@ import { describeConfig } from '../../config/config.js';
 import { DocSightError, describeError } from '../../errors.js';
 import { createHttpServer } from '../http/server.js';
 import { configFromGlobals } from './command-config.js';
+import { positiveInteger } from './options.js';
 import { addEngineFlags, engineOverrides, type EngineFlags } from './engine-flags.js';
 
 interface ServeFlags extends EngineFlags {
   host?: string;
-  port?: string;
+  port?: number;
 }
 
 /** Loopback addresses only this machine can reach; anything else is reachable from the network. */
@@ -20,14 +21,6 @@ export function isLoopbackHost(host: string): boolean {
   if (host === 'localhost') return true;
   if (isIP(host) === 4) return host.startsWith('127.');
   return host === '::1';
-}
-
-function port(raw: string | undefined): number | undefined {
-  if (raw === undefined) return undefined;
-  const n = Number(raw);
-  if (!Number.isInteger(n) || n < 0 || n > 65_535)
-    throw new DocSightError('BAD_REQUEST', `--port must be a port number (0-65535), not "${raw}".`);
-  return n;
 }
 
 /**
@@ -42,13 +35,17 @@ export function registerServeCommand(program: Command): void {
     .command('serve')
     .description('Run the HTTP API (OpenAI-compatible chat, documents, search) on this machine.')
     .option('--host <address>', 'address to listen on (default 127.0.0.1)')
-    .option('--port <n>', 'TCP port (default 8080)');
+    .option(
+      '--port <n>',
+      'TCP port (default 8080; 0 picks a free one)',
+      positiveInteger('--port', { min: 0, max: 65_535 }),
+    );
   addEngineFlags(serve).action(async (flags: ServeFlags, command: Command) => {
     const config = configFromGlobals(command, {
       understand: engineOverrides(flags),
       server: {
         ...(flags.host ? { host: flags.host } : {}),
-        ...(flags.port ? { port: port(flags.port) } : {}),
+        ...(flags.port !== undefined ? { port: flags.port } : {}),
       },
     });
     const app = createDocSight(config);
