@@ -291,7 +291,7 @@ describe.skipIf(!hasChromium)('WebUI in Chromium', () => {
       await page.click('.ask .markdown a[data-cite="1"]');
       await page.locator('polygon.highlight').first().waitFor();
       expect(new URL(page.url()).pathname).toBe(`/viewer/${documentId}/${pageNumber}`);
-      expect(await page.locator('polygon.highlight').count()).toBe(boxes.length);
+      await poll(() => page.locator('polygon.highlight').count()).toBe(boxes.length);
       // The model was given the passage it cited, numbered.
       expect(JSON.stringify(upstream.requests.at(-1)?.body)).toContain('The pelican count rose to 41');
 
@@ -425,15 +425,20 @@ describe.skipIf(!hasChromium)('WebUI in Chromium', () => {
     await page.goto(`${base}/chat`);
 
     // Deleting a conversation from the sidebar removes it on the server too.
-    const before = await page.locator('.conversations li').count();
+    // The sidebar loads its list after the page: count from the server, and wait until the sidebar shows it.
+    const count = async () =>
+      ((await (await fetch(`${base}/api/conversations`)).json()) as { conversations: unknown[] })
+        .conversations.length;
+    const before = await count();
+    expect(before).toBeGreaterThan(0);
+    await poll(() => page.locator('.conversations li').count()).toBe(before);
     await page
       .locator('.conversations li')
       .first()
       .getByRole('button', { name: /^Delete / })
       .click();
     await poll(() => page.locator('.conversations li').count()).toBe(before - 1);
-    const listed = (await (await fetch(`${base}/api/conversations`)).json()) as { conversations: unknown[] };
-    expect(listed.conversations).toHaveLength(before - 1);
+    expect(await count()).toBe(before - 1);
   });
 
   // Last: once a key exists the server requires one for everything after.
